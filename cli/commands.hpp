@@ -1,0 +1,15 @@
+// The gtm subcommands. Each takes the arguments after its name and returns
+// the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gtm::cli {
+
+using Args = std::vector<std::string>;
+
+int serveCommand(const Args& args);
+int checkCommand(const Args& args);
+
+}  // namespace gtm::cli

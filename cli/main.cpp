@@ -1,0 +1,53 @@
+// gtm: a global traffic manager for Always On VPN. Dispatches subcommands.
+#include <iostream>
+#include <string>
+
+#include "cli/commands.hpp"
+
+#ifndef GTM_VERSION
+#define GTM_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: gtm COMMAND [OPTIONS]
+
+commands:
+  serve --config FILE   run the authoritative DNS server in the foreground
+                        (SIGHUP reloads zones and profiles; SIGTERM stops)
+  check --config FILE   validate FILE and print the zones, records and
+                        profiles it would serve; errors as file:line:column
+
+options:
+  --help                show this help
+  --version             show the version
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::cout << "gtm " << GTM_VERSION << "\n";
+    return 0;
+  }
+  try {
+    if (cmd == "serve") return gtm::cli::serveCommand(args);
+    if (cmd == "check") return gtm::cli::checkCommand(args);
+  } catch (const std::exception& e) {
+    std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "gtm: unknown command \"" << cmd << "\"\n" << kUsage;
+  return 2;
+}

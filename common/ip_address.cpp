@@ -1,0 +1,73 @@
+#include "common/ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace gtm {
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN];
+  std::copy(text.begin(), text.end(), buf);
+  buf[text.size()] = '\0';
+  IpAddress a;
+  if (inet_pton(AF_INET, buf, a.bytes.data()) == 1) {
+    a.family = Family::v4;
+    return a;
+  }
+  if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
+    a.family = Family::v6;
+    return a;
+  }
+  return std::nullopt;
+}
+
+std::string IpAddress::toString() const {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(family == Family::v4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+bool IpAddress::isUnspecified() const {
+  auto s = span();
+  return std::all_of(s.begin(), s.end(), [](uint8_t b) { return b == 0; });
+}
+
+Result<SocketAddress> SocketAddress::parse(std::string_view text, uint16_t default_port) {
+  std::string_view host = text;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return Error{"missing ']' in \"" + std::string(text) + "\""};
+    host = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return Error{"expected ':port' after ']' in \"" + std::string(text) + "\""};
+      port = rest.substr(1);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    auto colon = text.find(':');
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  auto ip = IpAddress::parse(host);
+  if (!ip) return Error{"\"" + std::string(host) + "\" is not an IPv4 or IPv6 address"};
+  SocketAddress sa{*ip, default_port};
+  if (!port.empty() || (text.size() && text.back() == ':')) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+      return Error{"\"" + std::string(port) + "\" is not a port number (1-65535)"};
+    sa.port = static_cast<uint16_t>(value);
+  }
+  return sa;
+}
+
+std::string SocketAddress::toString() const {
+  if (ip.family == IpAddress::Family::v6) return "[" + ip.toString() + "]:" + std::to_string(port);
+  return ip.toString() + ":" + std::to_string(port);
+}
+
+}  // namespace gtm

@@ -1,0 +1,53 @@
+// TableReader: the schema of one TOML table, declared key by key with type,
+// range and default. Wrong types, values out of range, missing required keys
+// and unknown keys (typos) all become diagnostics with file:line:column.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+
+namespace gtm::config {
+
+Location locationOf(const toml::node& node);
+
+class TableReader {
+ public:
+  // `what` names the table in messages, e.g. "[dns]" or "[[profile]]".
+  TableReader(const toml::table& table, std::string what, Diagnostics& diag);
+
+  std::optional<std::string> string(std::string_view key, bool required = false);
+  std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max, bool required = false);
+  std::optional<double> number(std::string_view key, double min, double max);
+  std::optional<bool> boolean(std::string_view key);
+  // A string, or an array of strings; absent gives an empty list.
+  std::vector<std::string> stringList(std::string_view key, bool required = false);
+  const toml::table* table(std::string_view key);
+  const toml::array* array(std::string_view key);
+
+  // Location of a key's value, or of the table itself when absent.
+  [[nodiscard]] Location where(std::string_view key) const;
+  [[nodiscard]] Location where() const { return locationOf(table_); }
+  void error(std::string_view key, std::string message);
+
+  // Reports every key that no getter asked for.
+  void finish();
+
+ private:
+  const toml::node* take(std::string_view key, bool required);
+  void typeError(std::string_view key, const toml::node& node, std::string_view expected);
+
+  const toml::table& table_;
+  std::string what_;
+  Diagnostics& diag_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+}  // namespace gtm::config

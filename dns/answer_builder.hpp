@@ -1,0 +1,15 @@
+// The lookup step of the packet path: from a valid query and a snapshot to
+// the answer, authority and additional sections (RFC 1034 4.3.2 for one
+// authoritative server, without delegations or wildcards).
+#pragma once
+
+#include "dns/query.hpp"
+#include "dns/response_writer.hpp"
+#include "dns/snapshot.hpp"
+
+namespace gtm::dns {
+
+// Calls w.begin() itself: the rcode and AA bit depend on the lookup.
+void buildAnswer(const Snapshot& snapshot, const Query& q, ResponseWriter& w);
+
+}  // namespace gtm::dns

@@ -1,0 +1,67 @@
+#include "dns/query_handler.hpp"
+
+#include <algorithm>
+
+#include "dns/answer_builder.hpp"
+#include "dns/response_writer.hpp"
+
+namespace gtm::dns {
+
+QueryHandler::QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload)
+    : cookies_(secret), max_udp_payload_(max_udp_payload) {}
+
+size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out) {
+  size_t n = 0;
+  const Edns& e = q_.edns;
+  if (e.cookie_length >= 8) {
+    writeU16(out, edns_option::COOKIE);
+    writeU16(out + 2, 8 + CookieSigner::kServerCookieSize);
+    std::copy_n(e.cookie.begin(), 8, out + 4);
+    cookies_.sign(std::span<const uint8_t, 8>(e.cookie.data(), 8), client.address, client.now,
+                  std::span<uint8_t, CookieSigner::kServerCookieSize>(out + 12, CookieSigner::kServerCookieSize));
+    n += 4 + 8 + CookieSigner::kServerCookieSize;
+  }
+  if (e.ecs.present) {
+    // Echo with scope prefix 0: the answer does not depend on the subnet.
+    size_t addr_len = (e.ecs.source_prefix + 7u) / 8u;
+    uint8_t* p = out + n;
+    writeU16(p, edns_option::ECS);
+    writeU16(p + 2, static_cast<uint16_t>(4 + addr_len));
+    writeU16(p + 4, e.ecs.family);
+    p[6] = e.ecs.source_prefix;
+    p[7] = 0;
+    std::copy_n(e.ecs.address.begin(), addr_len, p + 8);
+    n += 8 + addr_len;
+  }
+  return n;
+}
+
+size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
+                            std::span<uint8_t> out) {
+  ParseStatus status = parseQuery(query, q_);
+  if (status == ParseStatus::drop) return 0;
+
+  size_t limit = 65535;
+  if (!client.tcp) {
+    limit = q_.edns.present ? std::clamp<size_t>(q_.edns.udp_payload, kMaxUdpWithoutEdns, max_udp_payload_)
+                            : kMaxUdpWithoutEdns;
+  }
+  uint8_t options[64];
+  size_t options_size = q_.edns.present ? encodeOptions(client, options) : 0;
+  ResponseWriter w(out, limit, q_.edns.present ? 11 + options_size : 0);
+
+  uint8_t extended_rcode = 0;
+  switch (status) {
+    case ParseStatus::formerr: w.begin(q_, rcode::FORMERR, false); break;
+    case ParseStatus::notimp: w.begin(q_, rcode::NOTIMP, false); break;
+    case ParseStatus::badvers:
+      w.begin(q_, rcode::BADVERS & 0x0F, false);
+      extended_rcode = rcode::BADVERS >> 4;
+      break;
+    default: buildAnswer(snapshot, q_, w); break;
+  }
+  if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
+  return w.size();
+}
+
+}  // namespace gtm::dns

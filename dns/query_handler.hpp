@@ -1,0 +1,38 @@
+// The packet path from query bytes to response bytes: parse, look up, encode.
+// One QueryHandler per thread; handle() takes no lock and never allocates.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "common/ip_address.hpp"
+#include "dns/cookie.hpp"
+#include "dns/query.hpp"
+#include "dns/snapshot.hpp"
+
+namespace gtm::dns {
+
+struct ClientInfo {
+  IpAddress address;
+  bool tcp = false;
+  uint32_t now = 0;  // seconds since the epoch, for cookies
+};
+
+class QueryHandler {
+ public:
+  QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload);
+
+  // Writes the response into `out` (at least 65535 bytes for TCP, at least
+  // max_udp_payload for UDP) and returns its size; 0 means send nothing.
+  [[nodiscard]] size_t handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
+                              std::span<uint8_t> out);
+
+ private:
+  size_t encodeOptions(const ClientInfo& client, uint8_t* out);
+
+  Query q_;
+  CookieSigner cookies_;
+  uint16_t max_udp_payload_;
+};
+
+}  // namespace gtm::dns

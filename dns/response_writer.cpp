@@ -1,0 +1,102 @@
+#include "dns/response_writer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace gtm::dns {
+
+ResponseWriter::ResponseWriter(std::span<uint8_t> buffer, size_t limit, size_t opt_reserve)
+    : buf_(buffer), limit_(std::min(limit, buffer.size()) - std::min(opt_reserve, std::min(limit, buffer.size()))) {}
+
+void ResponseWriter::begin(const Query& q, uint8_t rcode, bool authoritative) {
+  uint16_t flags = flag::QR | (q.flags & (0x7800 | flag::RD | flag::CD)) | (rcode & 0x0F);
+  if (authoritative) flags |= flag::AA;
+  writeU16(&buf_[0], q.id);
+  writeU16(&buf_[2], flags);
+  std::memset(&buf_[4], 0, 8);
+  pos_ = kHeaderSize;
+  if (!q.question.empty() && q.question.size() + kHeaderSize <= buf_.size()) {
+    writeU16(&buf_[4], 1);
+    std::memcpy(&buf_[pos_], q.question.data(), q.question.size());
+    pos_ += q.question.size();
+  }
+  question_end_ = pos_;
+  section_ = 0;
+}
+
+void ResponseWriter::setRcode(uint8_t rcode) {
+  buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rcode & 0x0F));
+}
+
+bool ResponseWriter::room(Section s, size_t n) {
+  // Sections must be appended in order.
+  if (static_cast<int>(s) < section_) return false;
+  section_ = static_cast<int>(s);
+  return pos_ + n <= limit_;
+}
+
+void ResponseWriter::count(Section s) {
+  size_t off = 6 + 2 * static_cast<size_t>(s);
+  writeU16(&buf_[off], static_cast<uint16_t>(readU16(&buf_[off]) + 1));
+}
+
+size_t ResponseWriter::writeOwner(const Owner& owner) {
+  if (owner.wire.empty()) {
+    writeU16(&buf_[pos_], static_cast<uint16_t>(0xC000 | owner.pointer));
+    return 2;
+  }
+  std::memcpy(&buf_[pos_], owner.wire.data(), owner.wire.size());
+  return owner.wire.size();
+}
+
+static size_t ownerSize(const Owner& owner) { return owner.wire.empty() ? 2 : owner.wire.size(); }
+
+bool ResponseWriter::addRecord(Section s, const Owner& owner, std::string_view encoded) {
+  if (!room(s, ownerSize(owner) + encoded.size())) return false;
+  pos_ += writeOwner(owner);
+  std::memcpy(&buf_[pos_], encoded.data(), encoded.size());
+  last_rdata_ = pos_ + 10;
+  pos_ += encoded.size();
+  count(s);
+  return true;
+}
+
+bool ResponseWriter::addAddress(Section s, const Owner& owner, const IpAddress& ip, uint32_t ttl) {
+  auto bytes = ip.span();
+  if (!room(s, ownerSize(owner) + 10 + bytes.size())) return false;
+  pos_ += writeOwner(owner);
+  uint8_t* p = &buf_[pos_];
+  writeU16(p, ip.family == IpAddress::Family::v4 ? type::A : type::AAAA);
+  writeU16(p + 2, kClassIn);
+  writeU32(p + 4, ttl);
+  writeU16(p + 8, static_cast<uint16_t>(bytes.size()));
+  std::memcpy(p + 10, bytes.data(), bytes.size());
+  last_rdata_ = pos_ + 10;
+  pos_ += 10 + bytes.size();
+  count(s);
+  return true;
+}
+
+void ResponseWriter::truncate() {
+  pos_ = question_end_;
+  std::memset(&buf_[6], 0, 6);
+  buf_[2] |= static_cast<uint8_t>(flag::TC >> 8);
+  section_ = 0;
+}
+
+void ResponseWriter::addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options) {
+  // The OPT's room was reserved at construction, so this always fits.
+  uint8_t* p = &buf_[pos_];
+  p[0] = 0;  // root owner
+  writeU16(p + 1, type::OPT);
+  writeU16(p + 3, payload);
+  p[5] = extended_rcode;
+  p[6] = 0;  // version 0
+  writeU16(p + 7, 0);
+  writeU16(p + 9, static_cast<uint16_t>(options.size()));
+  if (!options.empty()) std::memcpy(p + 11, options.data(), options.size());
+  pos_ += 11 + options.size();
+  writeU16(&buf_[10], static_cast<uint16_t>(readU16(&buf_[10]) + 1));
+}
+
+}  // namespace gtm::dns

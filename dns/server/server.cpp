@@ -1,0 +1,56 @@
+#include "dns/server/server.hpp"
+
+#include "dns/server/tcp_listener.hpp"
+#include "dns/server/udp_listener.hpp"
+#include "dns/server/worker.hpp"
+
+namespace gtm::dns::server {
+
+Server::Server(const config::DnsSettings& settings, const SnapshotStore& store) : settings_(settings), store_(store) {}
+
+Server::~Server() { stop(); }
+
+Result<Ok> Server::open() {
+  unsigned threads = settings_.threads ? settings_.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned per_thread_tcp = std::max(1u, (settings_.tcp_max_connections + threads - 1) / threads);
+  CookieSecret secret = randomCookieSecret();
+  auto idle = std::chrono::milliseconds(static_cast<long>(settings_.tcp_idle_timeout * 1000));
+  for (unsigned t = 0; t < threads; ++t) {
+    auto worker = std::make_unique<Worker>(store_, secret, settings_.max_udp_payload, per_thread_tcp);
+    for (const SocketAddress& at : settings_.listen) {
+      auto udp = std::make_unique<UdpListener>(*worker, at);
+      if (auto r = udp->open(); !r) return r;
+      auto tcp = std::make_unique<TcpListener>(*worker, at, idle);
+      if (auto r = tcp->open(); !r) return r;
+      udp_.push_back(std::move(udp));
+      tcp_.push_back(std::move(tcp));
+    }
+    workers_.push_back(std::move(worker));
+  }
+  return Ok{};
+}
+
+void Server::start() {
+  for (auto& l : udp_) l->start();
+  for (auto& l : tcp_) l->start();
+  for (auto& w : workers_) {
+    threads_.emplace_back([io = &w->io] {
+      auto guard = boost::asio::make_work_guard(*io);
+      io->run();
+    });
+  }
+}
+
+void Server::stop() {
+  for (auto& w : workers_) w->io.stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  // Listeners and connections belong to the workers' io_contexts: destroy
+  // them before the contexts go.
+  tcp_.clear();
+  udp_.clear();
+  workers_.clear();
+}
+
+}  // namespace gtm::dns::server

@@ -1,0 +1,135 @@
+#include "dns/server/tcp_listener.hpp"
+
+#include <array>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "dns/server/socket_options.hpp"
+
+namespace gtm::dns::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// One client connection: read a framed query, answer it, repeat. The timer
+// closes the socket when no complete query arrives within the idle timeout.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker& worker, tcp::socket socket, std::chrono::milliseconds idle)
+      : worker_(worker), socket_(std::move(socket)), timer_(worker.io), idle_(idle) {
+    ++worker_.tcp_connections;
+    boost::system::error_code ec;
+    auto peer = socket_.remote_endpoint(ec);
+    if (!ec) client_.address = fromAsio(peer.address());
+    client_.tcp = true;
+  }
+  ~Connection() { --worker_.tcp_connections; }
+
+  void start() {
+    armTimer();
+    readLength();
+  }
+
+ private:
+  void armTimer() {
+    timer_.expires_after(idle_);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->close();
+    });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  void readLength() {
+    asio::async_read(socket_, asio::buffer(length_),
+                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                       if (ec) return self->finish();
+                       size_t len = (size_t{self->length_[0]} << 8) | self->length_[1];
+                       self->readQuery(len);
+                     });
+  }
+
+  void readQuery(size_t len) {
+    asio::async_read(socket_, asio::buffer(query_.data(), len),
+                     [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                       if (ec) return self->finish();
+                       self->answer(n);
+                     });
+  }
+
+  void answer(size_t query_size) {
+    client_.now = static_cast<uint32_t>(std::time(nullptr));
+    const Snapshot& snapshot = worker_.snapshots.get();
+    size_t size = worker_.handler.handle(snapshot, {query_.data(), query_size}, client_,
+                                         {response_.data() + 2, response_.size() - 2});
+    if (size == 0) {
+      // Not a query (QR set, too short): RFC 7766 lets us close.
+      return finish();
+    }
+    response_[0] = static_cast<uint8_t>(size >> 8);
+    response_[1] = static_cast<uint8_t>(size);
+    armTimer();
+    asio::async_write(socket_, asio::buffer(response_.data(), size + 2),
+                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                        if (ec) return self->finish();
+                        self->readLength();
+                      });
+  }
+
+  void finish() {
+    timer_.cancel();
+    close();
+  }
+
+  Worker& worker_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::chrono::milliseconds idle_;
+  ClientInfo client_;
+  std::array<uint8_t, 2> length_{};
+  std::vector<uint8_t> query_ = std::vector<uint8_t>(65535);
+  std::vector<uint8_t> response_ = std::vector<uint8_t>(65535 + 2);
+};
+
+}  // namespace
+
+TcpListener::TcpListener(Worker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout)
+    : worker_(worker), at_(at), idle_timeout_(idle_timeout), acceptor_(worker.io), retry_(worker.io) {}
+
+Result<Ok> TcpListener::open() { return openTcp(acceptor_, at_); }
+
+void TcpListener::start() { acceptNext(); }
+
+void TcpListener::acceptNext() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors, say: wait a little instead of spinning.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](const boost::system::error_code& e) {
+        if (!e) acceptNext();
+      });
+      return;
+    }
+    {
+      if (worker_.tcp_connections >= worker_.max_tcp_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);  // full: refuse rather than queue
+      } else {
+        std::make_shared<Connection>(worker_, std::move(socket), idle_timeout_)->start();
+      }
+    }
+    acceptNext();
+  });
+}
+
+}  // namespace gtm::dns::server

@@ -1,0 +1,35 @@
+// Everything a query is answered from: zones and profiles, compiled from one
+// config and never changed after. Reload builds a new one and swaps a pointer.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "dns/zone.hpp"
+#include "policy/profile.hpp"
+
+namespace gtm::dns {
+
+struct Snapshot {
+  std::vector<Zone> zones;
+  std::vector<policy::Profile> profiles;
+
+  // The most specific zone containing the wire name, or nullptr.
+  [[nodiscard]] const Zone* findZone(std::string_view wire_name) const {
+    // Walk the name's suffixes from longest to shortest; the first hit is
+    // the closest enclosing zone.
+    size_t pos = 0;
+    while (pos < wire_name.size()) {
+      std::string_view suffix = wire_name.substr(pos);
+      for (const Zone& z : zones)
+        if (z.apex == suffix) return &z;
+      uint8_t len = static_cast<uint8_t>(wire_name[pos]);
+      if (len == 0) break;
+      pos += 1u + len;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace gtm::dns

@@ -1,0 +1,296 @@
+#include "dns/snapshot_builder.hpp"
+
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
+
+namespace gtm::dns {
+namespace {
+
+using config::Diagnostics;
+using config::Location;
+
+struct RrDeleter {
+  void operator()(ldns_rr* r) const { ldns_rr_free(r); }
+};
+using RrPtr = std::unique_ptr<ldns_rr, RrDeleter>;
+struct RdfDeleter {
+  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
+};
+using RdfPtr = std::unique_ptr<ldns_rdf, RdfDeleter>;
+
+// TXT data without quotes is one text, split into 255-byte strings; data
+// starting with a quote is zone-file syntax and handed to ldns as written.
+std::string txtData(const std::string& data) {
+  if (!data.empty() && data.front() == '"') return data;
+  std::string out;
+  for (size_t i = 0; i < data.size() || i == 0; i += 255) {
+    if (!out.empty()) out.push_back(' ');
+    out.push_back('"');
+    for (char c : data.substr(i, 255)) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+    if (data.empty()) break;
+  }
+  return out;
+}
+
+// Encodes one record from presentation text; returns it without the owner.
+Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const std::string& type,
+                             const std::string& data, const std::string& origin_wire) {
+  std::string text = toText(owner_wire) + " " + std::to_string(ttl) + " IN " + type + " " + data;
+  RdfPtr origin(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, origin_wire.size(), origin_wire.data()));
+  ldns_rr* raw = nullptr;
+  ldns_status st = ldns_rr_new_frm_str(&raw, text.c_str(), ttl, origin.get(), nullptr);
+  RrPtr rr(raw);
+  if (st != LDNS_STATUS_OK || !rr) return Error{std::string("invalid ") + type + " data \"" + data + "\": " +
+                                                ldns_get_errorstr_by_id(st)};
+  uint8_t* wire = nullptr;
+  size_t size = 0;
+  if (ldns_rr2wire(&wire, rr.get(), LDNS_SECTION_ANSWER, &size) != LDNS_STATUS_OK)
+    return Error{"cannot encode \"" + text + "\""};
+  EncodedRecord out(reinterpret_cast<const char*>(wire) + owner_wire.size(), size - owner_wire.size());
+  free(wire);
+  return out;
+}
+
+// The wire name a CNAME's rdata points at, lower-cased.
+std::string cnameTarget(const EncodedRecord& rec) {
+  std::string target = rec.substr(10);
+  for (char& c : target)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return target;
+}
+
+uint32_t recordTtl(const EncodedRecord& rec) { return readU32(reinterpret_cast<const uint8_t*>(rec.data()) + 4); }
+
+class ZoneCompiler {
+ public:
+  ZoneCompiler(const config::Zone& cfg, Diagnostics& diag, SerialClock& serials)
+      : cfg_(cfg), diag_(diag), serials_(serials) {}
+
+  bool compile(Zone& z) {
+    auto apex = toWireName(cfg_.origin, {});
+    if (!apex) {
+      diag_.error(cfg_.where, "[[zone]] origin: " + apex.error());
+      return false;
+    }
+    z.apex = *apex;
+    z.origin = toText(z.apex);
+    zone_ = &z;
+    size_t errors = diag_.list().size();
+    addSoa();
+    addNs();
+    for (const config::Record& r : cfg_.records) addRecord(r);
+    addEmptyNonTerminals();
+    addGlue();
+    return diag_.list().size() == errors;
+  }
+
+ private:
+  void addSoa() {
+    const config::Soa& soa = cfg_.soa;
+    auto mname = toWireName(soa.mname, zone_->apex);
+    auto rname = toWireName(soa.rname, zone_->apex);
+    if (!mname) diag_.error(soa.where, "soa mname: " + mname.error());
+    if (!rname) diag_.error(soa.where, "soa rname: " + rname.error());
+    if (!mname || !rname) return;
+    zone_->serial = soa.serial ? *soa.serial : serials_.next();
+    std::string data = toText(*mname) + " " + toText(*rname) + " " + std::to_string(zone_->serial) + " " +
+                       std::to_string(soa.refresh) + " " + std::to_string(soa.retry) + " " +
+                       std::to_string(soa.expire) + " " + std::to_string(soa.minimum);
+    auto rec = encode(zone_->apex, cfg_.ttl, "SOA", data, zone_->apex);
+    auto neg = encode(zone_->apex, std::min(cfg_.ttl, soa.minimum), "SOA", data, zone_->apex);
+    if (!rec || !neg) {
+      diag_.error(soa.where, "soa: " + (rec ? neg.error() : rec.error()));
+      return;
+    }
+    zone_->nodes[zone_->apex].rrsets.push_back({type::SOA, {*rec}, {}});
+    zone_->negative_soa = *neg;
+  }
+
+  void addNs() {
+    RRSet ns{type::NS, {}, {}};
+    for (const std::string& text : cfg_.ns) {
+      auto name = toWireName(text, zone_->apex);
+      if (!name) {
+        diag_.error(cfg_.ns_where, "[[zone]] ns: " + name.error());
+        continue;
+      }
+      auto rec = encode(zone_->apex, cfg_.ttl, "NS", toText(*name), zone_->apex);
+      if (!rec) {
+        diag_.error(cfg_.ns_where, "[[zone]] ns: " + rec.error());
+        continue;
+      }
+      ns.records.push_back(*rec);
+      ns_names_.push_back(*name);
+    }
+    if (!ns.records.empty()) zone_->nodes[zone_->apex].rrsets.push_back(std::move(ns));
+  }
+
+  void addRecord(const config::Record& r) {
+    auto owner = toWireName(r.name, zone_->apex);
+    if (!owner) return diag_.error(r.where, "record name: " + owner.error());
+    if (!isWithin(*owner, zone_->apex))
+      return diag_.error(r.where, "record name " + toText(*owner) + " is outside the zone " + zone_->origin);
+    std::string type_name = r.type;
+    std::transform(type_name.begin(), type_name.end(), type_name.begin(), ::toupper);
+    ldns_rr_type t = ldns_get_rr_type_by_name(type_name.c_str());
+    if (t == 0 || !ldns_rr_descript(t)) return diag_.error(r.where, "unknown record type \"" + r.type + "\"");
+    if (t == LDNS_RR_TYPE_SOA) return diag_.error(r.where, "the SOA comes from the zone's soa table");
+    if (t == LDNS_RR_TYPE_NS)
+      return diag_.error(r.where, *owner == zone_->apex ? "apex NS records come from the zone's ns list"
+                                                        : "delegations (NS below the apex) are not supported");
+    if (t == LDNS_RR_TYPE_OPT || t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3 ||
+        t == LDNS_RR_TYPE_DNSKEY || t == LDNS_RR_TYPE_DS || t == LDNS_RR_TYPE_NSEC3PARAM)
+      return diag_.error(r.where, "type " + type_name + " is not served (no DNSSEC)");
+    uint32_t ttl = r.ttl ? *r.ttl : cfg_.ttl;
+    auto rec = encode(*owner, ttl, type_name, t == LDNS_RR_TYPE_TXT ? txtData(r.data) : r.data, zone_->apex);
+    if (!rec) return diag_.error(r.where, rec.error());
+
+    Node& node = zone_->nodes[*owner];
+    bool has_cname = node.find(type::CNAME) != nullptr;
+    if (t == LDNS_RR_TYPE_CNAME && *owner == zone_->apex)
+      return diag_.error(r.where, "a CNAME cannot stand at the zone apex");
+    if ((t == LDNS_RR_TYPE_CNAME && !node.rrsets.empty()) || (has_cname && t != LDNS_RR_TYPE_CNAME))
+      return diag_.error(r.where, "a CNAME cannot share its name with other records (" + toText(*owner) + ")");
+    if (has_cname) return diag_.error(r.where, "only one CNAME may stand at " + toText(*owner));
+    auto wire_type = static_cast<uint16_t>(t);
+    RRSet* set = const_cast<RRSet*>(node.find(wire_type));
+    if (!set) {
+      node.rrsets.push_back({wire_type, {}, {}});
+      set = &node.rrsets.back();
+    }
+    if (std::find(set->records.begin(), set->records.end(), *rec) != set->records.end())
+      return diag_.error(r.where, "duplicate record");
+    if (!set->records.empty() && recordTtl(set->records.front()) != ttl)
+      return diag_.error(r.where, "records of one name and type must share one TTL (RFC 2181 5.2)");
+    if (t == LDNS_RR_TYPE_CNAME) set->cname_target = cnameTarget(*rec);
+    set->records.push_back(std::move(*rec));
+  }
+
+  void addEmptyNonTerminals() {
+    std::vector<std::string> owners;
+    for (const auto& [name, node] : zone_->nodes) owners.push_back(name);
+    for (const std::string& owner : owners) {
+      for (std::string_view p = parentOf(owner); p.size() > zone_->apex.size(); p = parentOf(p))
+        zone_->nodes.try_emplace(std::string(p));
+    }
+  }
+
+  void addGlue() {
+    Node& apex = zone_->nodes[zone_->apex];
+    for (const std::string& ns : ns_names_) {
+      if (!isWithin(ns, zone_->apex)) continue;
+      const Node* node = zone_->find(ns);
+      const RRSet* a = node ? node->find(type::A) : nullptr;
+      const RRSet* aaaa = node ? node->find(type::AAAA) : nullptr;
+      if (!a && !aaaa) {
+        diag_.error(cfg_.ns_where, "in-zone name server " + toText(ns) + " has no A or AAAA record");
+        continue;
+      }
+      for (const RRSet* set : {a, aaaa})
+        if (set)
+          for (const EncodedRecord& rec : set->records) apex.ns_glue.push_back({ns, rec});
+    }
+  }
+
+  const config::Zone& cfg_;
+  Diagnostics& diag_;
+  SerialClock& serials_;
+  Zone* zone_ = nullptr;
+  std::vector<std::string> ns_names_;
+};
+
+void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
+  std::set<std::string> names;
+  for (const config::Profile& pc : cfg.profiles) {
+    if (!names.insert(pc.name).second) diag.error(pc.where, "[[profile]] name \"" + pc.name + "\" is used twice");
+    auto fqdn = toWireName(pc.fqdn, {});
+    if (!fqdn) {
+      diag.error(pc.fqdn_where, "[[profile]] fqdn: " + fqdn.error());
+      continue;
+    }
+    const Zone* zone_c = snap.findZone(*fqdn);
+    if (!zone_c) {
+      diag.error(pc.fqdn_where, "[[profile]] fqdn " + toText(*fqdn) + " lies in no [[zone]]");
+      continue;
+    }
+    Zone& zone = const_cast<Zone&>(*zone_c);
+    Node& node = zone.nodes[*fqdn];
+    if (node.profile >= 0) diag.error(pc.fqdn_where, "two profiles answer for " + toText(*fqdn));
+    for (uint16_t t : {type::A, type::AAAA, type::CNAME})
+      if (node.find(t))
+        diag.error(pc.fqdn_where, "the profile's fqdn " + toText(*fqdn) + " also has static A, AAAA or CNAME records");
+    node.profile = static_cast<int>(snap.profiles.size());
+    for (std::string_view p = parentOf(*fqdn); p.size() > zone.apex.size(); p = parentOf(p))
+      zone.nodes.try_emplace(std::string(p));
+
+    policy::Profile profile;
+    profile.name = pc.name;
+    profile.fqdn = toText(*fqdn);
+    profile.ttl = pc.ttl;
+    size_t with_priority = 0;
+    std::map<uint32_t, std::string> priorities;
+    std::set<std::string> endpoint_names;
+    for (size_t i = 0; i < pc.endpoints.size(); ++i) {
+      const config::Endpoint& ec = pc.endpoints[i];
+      if (!endpoint_names.insert(ec.name).second)
+        diag.error(ec.where, "endpoint name \"" + ec.name + "\" is used twice in profile \"" + pc.name + "\"");
+      if (ec.priority) {
+        ++with_priority;
+        auto [it, fresh] = priorities.emplace(ec.priority, ec.name);
+        if (!fresh)
+          diag.error(ec.where, "priority " + std::to_string(ec.priority) + " is already taken by endpoint \"" +
+                                   it->second + "\"");
+      }
+      policy::Endpoint e;
+      e.name = ec.name;
+      e.priority = ec.priority ? ec.priority : static_cast<uint32_t>(i + 1);
+      e.enabled = ec.enabled;
+      for (const IpAddress& ip : ec.targets) (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
+      profile.endpoints.push_back(std::move(e));
+    }
+    if (with_priority != 0 && with_priority != pc.endpoints.size())
+      diag.error(pc.where, "profile \"" + pc.name + "\": give every endpoint a priority, or none (list order)");
+    std::stable_sort(profile.endpoints.begin(), profile.endpoints.end(),
+                     [](const policy::Endpoint& a, const policy::Endpoint& b) { return a.priority < b.priority; });
+    snap.profiles.push_back(std::move(profile));
+  }
+}
+
+}  // namespace
+
+uint32_t SerialClock::next() {
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  last_ = static_cast<int32_t>(now - last_) > 0 ? now : last_ + 1;
+  return last_;
+}
+
+std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& diag, SerialClock& serials) {
+  auto snap = std::make_unique<Snapshot>();
+  snap->zones.reserve(cfg.zones.size());
+  std::set<std::string> origins;
+  for (const config::Zone& zc : cfg.zones) {
+    Zone z;
+    if (!ZoneCompiler(zc, diag, serials).compile(z)) continue;
+    if (!origins.insert(z.apex).second) {
+      diag.error(zc.where, "zone " + z.origin + " is defined twice");
+      continue;
+    }
+    snap->zones.push_back(std::move(z));
+  }
+  compileProfiles(cfg, *snap, diag);
+  if (!diag.empty()) return nullptr;
+  return snap;
+}
+
+}  // namespace gtm::dns

@@ -1,0 +1,59 @@
+#include "dns/snapshot_printer.hpp"
+
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <map>
+
+#include "dns/name.hpp"
+
+namespace gtm::dns {
+namespace {
+
+std::string recordText(const std::string& owner, const EncodedRecord& rec) {
+  std::string wire = owner + rec;
+  ldns_rr* rr = nullptr;
+  size_t pos = 0;
+  if (ldns_wire2rr(&rr, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos, LDNS_SECTION_ANSWER) !=
+      LDNS_STATUS_OK)
+    return "; (cannot print)";
+  char* s = ldns_rr2str(rr);
+  std::string out = s ? s : "";
+  free(s);
+  ldns_rr_free(rr);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string describe(const Snapshot& snapshot) {
+  std::string out;
+  for (const Zone& z : snapshot.zones) {
+    out += "zone " + z.origin + " (serial " + std::to_string(z.serial) + ")\n";
+    // Sorted by presentation name so the listing is stable.
+    std::map<std::string, const std::string*> names;
+    for (const auto& [wire, node] : z.nodes) names.emplace(toText(wire), &wire);
+    for (const auto& [text, wire] : names) {
+      const Node& node = z.nodes.at(*wire);
+      for (const RRSet& set : node.rrsets)
+        for (const EncodedRecord& rec : set.records) out += "  " + recordText(*wire, rec) + "\n";
+      if (node.profile >= 0)
+        out += "  " + text + "\tA/AAAA from profile \"" +
+               snapshot.profiles[static_cast<size_t>(node.profile)].name + "\"\n";
+    }
+  }
+  for (const policy::Profile& p : snapshot.profiles) {
+    out += "profile " + p.name + ": " + p.fqdn + " routing=priority ttl=" + std::to_string(p.ttl) + "\n";
+    for (const policy::Endpoint& e : p.endpoints) {
+      out += "  endpoint " + e.name + " priority=" + std::to_string(e.priority) +
+             (e.enabled ? "" : " (disabled)") + ":";
+      for (const auto* list : {&e.v4, &e.v6})
+        for (const IpAddress& ip : *list) out += " " + ip.toString();
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace gtm::dns
