@@ -1,0 +1,66 @@
+// The schema: types, ranges, required and unknown keys, each reported as
+// file:line:column.
+#include "config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gtm::test {
+namespace {
+
+std::string errorsOf(const std::string& text) { return config::loadString(text, "c.toml").diagnostics.format(); }
+
+TEST(ConfigLoader, ExampleFileLoads) {
+  auto r = config::loadFile(std::string(GTM_SOURCE_DIR) + "/conf/example.toml");
+  ASSERT_TRUE(r.ok()) << r.diagnostics.format();
+  ASSERT_EQ(r.config.dns.listen.size(), 2u);
+  EXPECT_EQ(r.config.dns.listen[0].toString(), "127.0.0.1:5353");
+  EXPECT_EQ(r.config.dns.listen[1].toString(), "[::1]:5353");
+  ASSERT_EQ(r.config.profiles.size(), 1u);
+  EXPECT_EQ(r.config.profiles[0].endpoints[0].targets.size(), 2u);
+  EXPECT_EQ(r.config.profiles[0].endpoints[1].priority, 2u);
+}
+
+TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
+  struct Case {
+    std::string text;
+    std::string expect;
+  } cases[] = {
+      {"[dns]\nthreads = \"two\"\n", "c.toml:2:11: [dns] threads: expected an integer, got a string"},
+      {"[dns]\nthreads = 9999\n", "c.toml:2:11: [dns] threads: 9999 is out of range (0 to 256)"},
+      {"[dns]\nlisten = [\"127.0.0.1:99999\"]\n", "c.toml:2:10: [dns] listen: \"99999\" is not a port number"},
+      {"[dns]\nlisten = [\"localhost:53\"]\n", "is not an IPv4 or IPv6 address"},
+      {"[dns]\nlistne = []\n", "c.toml:2:10: [dns]: unknown key 'listne'"},
+      {"[[zone]]\norigin = \"a.\"\n", "c.toml:1:1: [[zone]]: missing required key 'ns'"},
+      {"[[zone]]\norigin = \"a.\"\nns = [\"ns.a.\"]\nsoa = { mname = \"ns.a.\" }\n",
+       "c.toml:4:7: [[zone]] soa: missing required key 'rname'"},
+      {"[dns\n", "c.toml:1:5:"},
+      {"", "the config needs at least one [[zone]]"},
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\nrouting = \"geographic\"\n[[profile.endpoint]]\nname = "
+       "\"e\"\ntarget = \"192.0.2.1\"\n",
+       "c.toml:4:11: [[profile]] routing: \"geographic\" is not supported"},
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n"
+       "priority = 0\n",
+       "c.toml:7:12: [[profile.endpoint]] priority: 0 is out of range (1 to 1000)"},
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = [\"192.0.2.1\", "
+       "\"vpn.example.com\"]\n",
+       "\"vpn.example.com\" is not an IPv4 or IPv6 address"},
+  };
+  for (const Case& c : cases) {
+    std::string errors = errorsOf(c.text);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
+  }
+}
+
+TEST(ConfigLoader, AllErrorsAreReportedAtOnce) {
+  auto r = config::loadString("[dns]\nthreads = -1\nmax_udp_payload = 10\nbogus = 1\n", "c.toml");
+  EXPECT_GE(r.diagnostics.list().size(), 3u) << r.diagnostics.format();
+}
+
+TEST(ConfigLoader, MissingFile) {
+  auto r = config::loadFile("/nonexistent/gtm.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.diagnostics.format().find("/nonexistent/gtm.toml:0:0: cannot open the file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gtm::test

@@ -1,0 +1,107 @@
+// What the compiler refuses, each with the line and column of the cause.
+#include "dns/snapshot_builder.hpp"
+#include "dns/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/config_loader.hpp"
+#include "tests/support/test_config.hpp"
+
+namespace gtm::test {
+namespace {
+
+constexpr const char* kZoneHead = R"([[zone]]
+origin = "z.test."
+ns = ["ns1.z.test."]
+soa = { mname = "ns1.z.test.", rname = "admin.z.test." }
+)";
+
+// Compiles text; returns every error message, or "" when it compiles.
+std::string compile(const std::string& text) {
+  auto loaded = config::loadString(text, "t.toml");
+  if (!loaded.ok()) return loaded.diagnostics.format();
+  dns::SerialClock serials;
+  auto snap = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  return snap ? "" : loaded.diagnostics.format();
+}
+
+TEST(SnapshotBuilder, TestConfigCompiles) { EXPECT_EQ(compile(testConfig()), ""); }
+
+TEST(SnapshotBuilder, Refusals) {
+  struct Case {
+    std::string text;
+    std::string expect;  // a part of the message, with its location
+  } cases[] = {
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"x\", type = \"A\", data = \"not-an-ip\" } ]\n",
+       "t.toml:6:3: invalid A data \"not-an-ip\""},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"w\", type = \"CNAME\", data = \"x\" }, { name = \"w\", type = \"TXT\", data = \"t\" } ]\n",
+       "t.toml:6:47: a CNAME cannot share its name"},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"x.other.test.\", type = \"A\", data = \"192.0.2.1\" } ]\n",
+       "t.toml:6:3: record name x.other.test. is outside the zone z.test."},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"x\", type = \"BOGUS\", data = \"1\" } ]\n",
+       "t.toml:6:3: unknown record type \"BOGUS\""},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"sub\", type = \"NS\", data = \"ns.elsewhere.\" } ]\n",
+       "delegations (NS below the apex) are not supported"},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"x\", type = \"A\", data = \"192.0.2.1\", ttl = 5 },\n"
+                                "  { name = \"x\", type = \"A\", data = \"192.0.2.2\", ttl = 6 } ]\n",
+       "t.toml:7:3: records of one name and type must share one TTL"},
+      {kZoneHead, "t.toml:3:6: in-zone name server ns1.z.test. has no A or AAAA record"},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"vpn.elsewhere.test.\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n",
+       "t.toml:8:8: [[profile]] fqdn vpn.elsewhere.test. lies in no [[zone]]"},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\npriority = 1\n"
+                                "[[profile.endpoint]]\nname = \"b\"\ntarget = \"192.0.2.11\"\npriority = 1\n",
+       "t.toml:13:1: priority 1 is already taken by endpoint \"a\""},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"vpn\", type = \"A\", data = \"192.0.2.9\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n",
+       "also has static A, AAAA or CNAME records"},
+  };
+  for (const Case& c : cases) {
+    std::string errors = compile(c.text);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
+  }
+}
+
+TEST(SnapshotBuilder, SerialGrowsWithEveryLoad) {
+  auto loaded = config::loadString(std::string(kZoneHead) +
+                                       "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n",
+                                   "t.toml");
+  ASSERT_TRUE(loaded.ok());
+  dns::SerialClock serials;
+  auto a = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  auto b = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  ASSERT_TRUE(a && b);
+  EXPECT_GT(b->zones[0].serial, a->zones[0].serial);
+  EXPECT_GE(a->zones[0].serial, 1700000000u);  // seconds since the epoch
+}
+
+TEST(SnapshotBuilder, UnquotedTxtIsOneText) {
+  auto loaded = config::loadString(std::string(kZoneHead) +
+                                       "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                       "  { name = \"t\", type = \"TXT\", data = \"v=spf1 include:x -all\" } ]\n",
+                                   "t.toml");
+  dns::SerialClock serials;
+  auto snap = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  ASSERT_TRUE(snap) << loaded.diagnostics.format();
+  // t.z.test. in wire form; the literal's closing NUL is the root label.
+  const dns::Node* node = snap->zones[0].find(std::string("\x01t\x01z\x04test", 10));
+  ASSERT_TRUE(node);
+  const dns::RRSet* txt = node->find(dns::type::TXT);
+  ASSERT_TRUE(txt);
+  // TYPE CLASS TTL RDLEN, then one length-prefixed string.
+  EXPECT_EQ(txt->records[0].substr(10), std::string("\x15v=spf1 include:x -all"));
+}
+
+}  // namespace
+}  // namespace gtm::test

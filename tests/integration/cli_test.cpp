@@ -1,0 +1,56 @@
+// gtm's command line: help, version, check, and serve refusing bad input.
+#include <gtest/gtest.h>
+
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+
+TEST(Cli, HelpAndVersion) {
+  auto help = run(kGtm + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("serve --config FILE"), std::string::npos);
+  auto version = run(kGtm + " --version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output.rfind("gtm ", 0), 0u);
+  EXPECT_EQ(run(kGtm + " frobnicate").exit_code, 2);
+  EXPECT_EQ(run(kGtm + " check").exit_code, 2);
+}
+
+TEST(Cli, CheckListsWhatWouldBeServed) {
+  auto r = run(kGtm + " check --config " + GTM_SOURCE_DIR + "/conf/example.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("zone vpn.example.com."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("IN\tMX\t10 mail.vpn.example.com."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("profile aovpn: aovpn.vpn.example.com."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("endpoint east priority=1: 127.0.10.10 ::1"), std::string::npos) << r.output;
+}
+
+TEST(Cli, CheckAndServeRefuseABadFileWithItsLocation) {
+  std::string dir = makeTempDir();
+  std::string path = writeFile(dir, "bad.toml",
+                               "[dns]\nlisten = [\"127.0.0.1:1\"]\n[[zone]]\norigin = \"z.test.\"\nns = [\"ns.z.test.\"]\n"
+                               "soa = { mname = \"ns.z.test.\", rname = \"a.z.test.\" }\nttl = -5\n");
+  auto check = run(kGtm + " check --config " + path);
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.output.find(path + ":7:7: [[zone]] ttl: -5 is out of range"), std::string::npos) << check.output;
+  auto serve = run(kGtm + " serve --config " + path, 5);
+  EXPECT_EQ(serve.exit_code, 1) << serve.output;
+  EXPECT_NE(serve.output.find(path + ":7:7:"), std::string::npos) << serve.output;
+}
+
+TEST(Cli, ServeRefusesAnAddressItCannotBind) {
+  std::string dir = makeTempDir();
+  // 192.0.2.1 is not on this machine: bind fails, nothing is served.
+  std::string path = writeFile(dir, "nobind.toml",
+                               "[dns]\nlisten = [\"192.0.2.1:5353\"]\n[[zone]]\norigin = \"z.test.\"\n"
+                               "ns = [\"ns.other.test.\"]\nsoa = { mname = \"ns.other.test.\", rname = \"a.z.test.\" }\n");
+  auto serve = run(kGtm + " serve --config " + path, 5);
+  EXPECT_EQ(serve.exit_code, 1) << serve.output;
+  EXPECT_NE(serve.output.find("cannot listen on 192.0.2.1:5353/udp"), std::string::npos) << serve.output;
+}
+
+}  // namespace
+}  // namespace gtm::test

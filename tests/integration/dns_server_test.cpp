@@ -1,0 +1,307 @@
+// The real gtm binary on loopback, asked by real clients: dig, kdig, drill,
+// and raw sockets for what those clients cannot send.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/query_builder.hpp"
+#include "tests/support/test_config.hpp"
+
+namespace gtm::test {
+namespace {
+
+const char* kDns = R"([dns]
+listen = ["127.0.0.1:{PORT}", "[::1]:{PORT}"]
+threads = 2
+tcp_idle_timeout = 1.0
+)";
+
+class DnsServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gtm_ = GtmProcess::serve(testConfig(kDns)).release(); }
+  static void TearDownTestSuite() {
+    delete gtm_;
+    gtm_ = nullptr;
+  }
+  static std::string port() { return std::to_string(gtm_->port()); }
+  static std::string dig(const std::string& args) {
+    return run("dig @127.0.0.1 -p " + port() + " +time=2 +tries=1 " + args).output;
+  }
+  static std::string kdig(const std::string& args) {
+    return run("kdig @127.0.0.1 -p " + port() + " +time=2 +retry=0 " + args).output;
+  }
+  static void need(const char* tool) {
+    if (!haveCommand(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh installs it)";
+  }
+  static GtmProcess* gtm_;
+};
+GtmProcess* DnsServerTest::gtm_ = nullptr;
+
+TEST_F(DnsServerTest, DigProfileAnswerFlagsAndTtl) {
+  need("dig");
+  std::string out = dig("aovpn.vpn.example.com A");
+  EXPECT_NE(out.find("status: NOERROR"), std::string::npos) << out;
+  EXPECT_NE(out.find("flags: qr aa rd;"), std::string::npos) << out;  // AA, RD copied, no RA
+  EXPECT_NE(out.find("aovpn.vpn.example.com.\t30\tIN\tA\t198.51.100.10"), std::string::npos) << out;
+  std::string v6 = dig("aovpn.vpn.example.com AAAA +short");
+  EXPECT_EQ(v6, "2001:db8:e::10\n");
+}
+
+TEST_F(DnsServerTest, DigKeepsTheQueryLetterCase) {
+  need("dig");
+  std::string out = dig("AoVpN.Vpn.Example.Com A +noall +question +answer");
+  EXPECT_NE(out.find(";AoVpN.Vpn.Example.Com.\t\tIN\tA"), std::string::npos) << out;
+  EXPECT_NE(out.find("AoVpN.Vpn.Example.Com.\t30\tIN\tA\t198.51.100.10"), std::string::npos) << out;
+}
+
+TEST_F(DnsServerTest, DigNegativeAnswers) {
+  need("dig");
+  std::string nx = dig("missing.vpn.example.com A");
+  EXPECT_NE(nx.find("status: NXDOMAIN"), std::string::npos) << nx;
+  EXPECT_NE(nx.find("vpn.example.com.\t30\tIN\tSOA"), std::string::npos) << nx;
+  std::string nodata = dig("aovpn.vpn.example.com TXT");
+  EXPECT_NE(nodata.find("status: NOERROR"), std::string::npos) << nodata;
+  EXPECT_NE(nodata.find("ANSWER: 0, AUTHORITY: 1"), std::string::npos) << nodata;
+  std::string ent = dig("sub.vpn.example.com A");
+  EXPECT_NE(ent.find("status: NOERROR"), std::string::npos) << ent;
+  std::string below = dig("a.aovpn.vpn.example.com A");
+  EXPECT_NE(below.find("status: NXDOMAIN"), std::string::npos) << below;
+  std::string refused = dig("www.example.org A");
+  EXPECT_NE(refused.find("status: REFUSED"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("flags: qr aa"), std::string::npos) << refused;
+  std::string chaos = dig("version.bind CH TXT");
+  EXPECT_NE(chaos.find("status: REFUSED"), std::string::npos) << chaos;
+}
+
+TEST_F(DnsServerTest, DigApexNsWithGlue) {
+  need("dig");
+  std::string out = dig("vpn.example.com NS +norec");
+  EXPECT_NE(out.find("ANSWER: 2, AUTHORITY: 0, ADDITIONAL: 3"), std::string::npos) << out;  // 2 glue + OPT
+  EXPECT_NE(out.find("ns1.vpn.example.com.\t3600\tIN\tA\t192.0.2.53"), std::string::npos) << out;
+  std::string soa = dig("vpn.example.com SOA +short");
+  EXPECT_EQ(soa, "ns1.vpn.example.com. hostmaster.example.com. 2024010101 3600 600 1209600 30\n");
+}
+
+TEST_F(DnsServerTest, DigTruncationAndTcpRetry) {
+  need("dig");
+  std::string udp = dig("big.vpn.example.com TXT +noedns +ignore");
+  EXPECT_NE(udp.find("flags: qr aa tc rd;"), std::string::npos) << udp;
+  // dig retries over TCP by itself and gets the whole answer.
+  std::string retried = dig("big.vpn.example.com TXT +noedns");
+  EXPECT_NE(retried.find("ANSWER: 1"), std::string::npos) << retried;
+  std::string tcp = dig("big.vpn.example.com TXT +tcp");
+  EXPECT_NE(tcp.find("ANSWER: 1"), std::string::npos) << tcp;
+}
+
+TEST_F(DnsServerTest, DigAnyIsSmall) {
+  need("dig");
+  std::string out = dig("vpn.example.com ANY");
+  EXPECT_NE(out.find("ANSWER: 1,"), std::string::npos) << out;
+}
+
+TEST_F(DnsServerTest, KdigCookieSubnetAndIpv6) {
+  need("kdig");
+  std::string out = kdig("+cookie aovpn.vpn.example.com A");
+  // kdig prints the whole option: 8 bytes of client and 16 of server cookie.
+  EXPECT_TRUE(std::regex_search(out, std::regex(";; COOKIE: [0-9A-F]{16}01000000[0-9A-F]{24}\n"))) << out;
+  std::string ecs = kdig("+subnet=203.0.113.0/24 aovpn.vpn.example.com A");
+  EXPECT_NE(ecs.find("CLIENT-SUBNET: 203.0.113.0/24/0"), std::string::npos) << ecs;
+  std::string v6 = run("kdig @::1 -p " + port() + " +time=2 +retry=0 +short aovpn.vpn.example.com A").output;
+  EXPECT_EQ(v6, "198.51.100.10\n");
+  std::string tcp = kdig("+tcp +short www.vpn.example.com A");
+  EXPECT_EQ(tcp, "aovpn.vpn.example.com.\n198.51.100.10\n");
+}
+
+TEST_F(DnsServerTest, KdigBadVersion) {
+  need("kdig");
+  std::string out = kdig("+edns=1 +noidn aovpn.vpn.example.com A");
+  EXPECT_NE(out.find("BADVERS"), std::string::npos) << out;
+}
+
+TEST_F(DnsServerTest, DrillAnswers) {
+  need("drill");
+  std::string out = run("drill -p " + port() + " @127.0.0.1 aovpn.vpn.example.com A").output;
+  EXPECT_NE(out.find("rcode: NOERROR"), std::string::npos) << out;
+  EXPECT_NE(out.find("flags: qr aa rd"), std::string::npos) << out;
+  EXPECT_NE(out.find("198.51.100.10"), std::string::npos) << out;
+  std::string nx = run("drill -p " + port() + " @127.0.0.1 nope.vpn.example.com A").output;
+  EXPECT_NE(nx.find("rcode: NXDOMAIN"), std::string::npos) << nx;
+  std::string tcp = run("drill -t -p " + port() + " @127.0.0.1 vpn.example.com MX").output;
+  EXPECT_NE(tcp.find("10 mail.vpn.example.com."), std::string::npos) << tcp;
+}
+
+TEST_F(DnsServerTest, RawMalformedQueries) {
+  QuerySpec two;
+  two.qdcount_override = 2;
+  auto p = decode(udpExchange("127.0.0.1", gtm_->port(), buildQuery(two)));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_FORMERR);
+  QuerySpec response;
+  response.flags = 0x8000;
+  EXPECT_TRUE(udpExchange("127.0.0.1", gtm_->port(), buildQuery(response), 300).empty());
+  EXPECT_TRUE(udpExchange("127.0.0.1", gtm_->port(), {1, 2, 3}, 300).empty());
+  QuerySpec status;
+  status.flags = 2 << 11;
+  auto s = decode(udpExchange("127.0.0.1", gtm_->port(), buildQuery(status)));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(ldns_pkt_get_rcode(s.get()), LDNS_RCODE_NOTIMPL);
+}
+
+// A TCP connection to the server under test.
+class TcpClient {
+ public:
+  explicit TcpClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~TcpClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::vector<uint8_t>& bytes) { ASSERT_EQ(::write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+  // Reads exactly n bytes; false on close or after timeout_ms.
+  bool read(uint8_t* out, size_t n, int timeout_ms) {
+    size_t got = 0;
+    while (got < n) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, timeout_ms) != 1) return false;
+      ssize_t r = ::read(fd_, out + got, n - got);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
+  std::vector<uint8_t> readMessage(int timeout_ms = 2000) {
+    uint8_t len[2];
+    if (!read(len, 2, timeout_ms)) return {};
+    std::vector<uint8_t> msg((len[0] << 8) | len[1]);
+    if (!read(msg.data(), msg.size(), timeout_ms)) return {};
+    return msg;
+  }
+  // True when the server closed the connection within timeout_ms.
+  bool closedWithin(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1) return false;
+    uint8_t b;
+    return ::read(fd_, &b, 1) <= 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+std::vector<uint8_t> framed(const std::vector<uint8_t>& q) {
+  std::vector<uint8_t> out(q.size() + 2);
+  out[0] = static_cast<uint8_t>(q.size() >> 8);
+  out[1] = static_cast<uint8_t>(q.size());
+  std::copy(q.begin(), q.end(), out.begin() + 2);
+  return out;
+}
+
+TEST_F(DnsServerTest, TcpPipelinedQueriesAllAnswered) {
+  TcpClient c(gtm_->port());
+  ASSERT_TRUE(c.connected());
+  std::vector<uint8_t> batch;
+  const char* names[] = {"aovpn.vpn.example.com.", "www.vpn.example.com.", "missing.vpn.example.com."};
+  for (uint16_t i = 0; i < 3; ++i) {
+    QuerySpec q;
+    q.id = static_cast<uint16_t>(100 + i);
+    q.name = names[i];
+    auto f = framed(buildQuery(q));
+    batch.insert(batch.end(), f.begin(), f.end());
+  }
+  c.send(batch);  // all three in one segment
+  for (uint16_t i = 0; i < 3; ++i) {
+    auto p = decode(c.readMessage());
+    ASSERT_TRUE(p) << "answer " << i;
+    EXPECT_EQ(ldns_pkt_id(p.get()), 100 + i);
+  }
+}
+
+TEST_F(DnsServerTest, TcpIdleConnectionIsClosed) {
+  TcpClient idle(gtm_->port());
+  ASSERT_TRUE(idle.connected());
+  // tcp_idle_timeout = 1.0: closed after about a second, well before 3.
+  EXPECT_TRUE(idle.closedWithin(3000));
+  // A client trickling a query byte by byte cannot hold the slot either.
+  TcpClient slow(gtm_->port());
+  auto q = framed(buildQuery(QuerySpec{}));
+  auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (size_t i = 0; i < q.size() && !closed; ++i) {
+    slow.send({q[i]});
+    closed = slow.closedWithin(400);
+  }
+  EXPECT_TRUE(closed || slow.closedWithin(2000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(DnsServerLimits, IdleTcpClientsCannotStarveUdp) {
+  auto gtm = GtmProcess::serve(testConfig(R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+tcp_max_connections = 2
+tcp_idle_timeout = 5.0
+)"));
+  TcpClient a(gtm->port()), b(gtm->port());
+  ASSERT_TRUE(a.connected() && b.connected());
+  // Both slots taken: the next connection is closed at once.
+  TcpClient c(gtm->port());
+  EXPECT_TRUE(c.closedWithin(1000));
+  // UDP keeps answering meanwhile.
+  for (int i = 0; i < 20; ++i) {
+    auto p = decode(udpExchange("127.0.0.1", gtm->port(), buildQuery(QuerySpec{})));
+    ASSERT_TRUE(p) << "query " << i;
+    EXPECT_EQ(ldns_pkt_ancount(p.get()), 1);
+  }
+  // A held connection still answers.
+  a.send(framed(buildQuery(QuerySpec{})));
+  EXPECT_TRUE(decode(a.readMessage()));
+}
+
+TEST(DnsServerReload, SighupSwapsConfigAndKeepsServingOnABrokenFile) {
+  std::string base = testConfig(R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+)");
+  auto gtm = GtmProcess::serve(base);
+  auto answer = [&] {
+    auto p = decode(udpExchange("127.0.0.1", gtm->port(), buildQuery(QuerySpec{})));
+    auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
+    return s.empty() ? std::string() : s[0];
+  };
+  ASSERT_EQ(answer(), "aovpn.vpn.example.com. 30 IN A 198.51.100.10");
+  // East disabled: west answers.
+  std::string text = base;
+  text.replace(text.find("priority = 1"), 12, "priority = 1\n  enabled = false");
+  text.replace(text.find("{PORT}"), 6, std::to_string(gtm->port()));
+  writeFile(gtm->configPath().substr(0, gtm->configPath().rfind('/')), "gtm.toml", text);
+  ::kill(gtm->pid(), SIGHUP);
+  std::string now;
+  for (int i = 0; i < 50 && (now = answer()) != "aovpn.vpn.example.com. 30 IN A 203.0.113.10"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(now, "aovpn.vpn.example.com. 30 IN A 203.0.113.10");
+  // A broken file changes nothing and is reported with its location.
+  writeFile(gtm->configPath().substr(0, gtm->configPath().rfind('/')), "gtm.toml", text + "\n[dns\n");
+  ::kill(gtm->pid(), SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(answer(), "aovpn.vpn.example.com. 30 IN A 203.0.113.10");
+  EXPECT_NE(gtm->log().find("reload failed"), std::string::npos) << gtm->log();
+  EXPECT_NE(gtm->log().find("gtm.toml:"), std::string::npos) << gtm->log();
+}
+
+}  // namespace
+}  // namespace gtm::test

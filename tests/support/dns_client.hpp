@@ -1,0 +1,30 @@
+// Decodes responses with ldns for assertions: rcode, flags, sections.
+#pragma once
+
+#include <ldns/ldns.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gtm::test {
+
+struct PktDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using Packet = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+// nullptr when the bytes are not a DNS message.
+Packet decode(const std::vector<uint8_t>& wire);
+
+// Each record of a section as "owner ttl class type rdata" text.
+std::vector<std::string> section(const ldns_pkt* p, ldns_pkt_section s);
+
+// The EDNS option of this code from the OPT record, or empty.
+std::vector<uint8_t> ednsOption(const ldns_pkt* p, uint16_t code);
+
+// A UDP or TCP exchange with a server on loopback; empty on timeout.
+std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const std::vector<uint8_t>& query,
+                                 int timeout_ms = 2000);
+
+}  // namespace gtm::test

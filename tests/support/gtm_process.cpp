@@ -1,0 +1,128 @@
+#include "tests/support/gtm_process.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/query_builder.hpp"
+
+namespace gtm::test {
+
+CommandResult run(const std::string& command, int timeout) {
+  CommandResult r;
+  std::string quoted;
+  for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  std::string cmd = "timeout " + std::to_string(timeout) + " sh -c '" + quoted + "' 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (!f) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.output.append(buf, n);
+  int status = ::pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool haveCommand(const std::string& name) { return run("command -v " + name + " >/dev/null").exit_code == 0; }
+
+uint16_t freePort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(udp, reinterpret_cast<sockaddr*>(&a), &len);
+    uint16_t port = ntohs(a.sin_port);
+    int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = ::bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(tcp);
+    ::close(udp);
+    if (ok) return port;
+  }
+  throw std::runtime_error("no free port");
+}
+
+std::string makeTempDir() {
+  char templ[] = "/tmp/gtm-test-XXXXXX";
+  if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
+  return templ;
+}
+
+std::string writeFile(const std::string& dir, const std::string& name, const std::string& text) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text) {
+  auto p = std::unique_ptr<GtmProcess>(new GtmProcess());
+  p->port_ = freePort();
+  std::string text = config_text;
+  for (size_t pos; (pos = text.find("{PORT}")) != std::string::npos;)
+    text.replace(pos, 6, std::to_string(p->port_));
+  p->dir_ = makeTempDir();
+  p->config_path_ = writeFile(p->dir_, "gtm.toml", text);
+  std::string log_path = p->dir_ + "/stderr.log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::execl(GTM_BINARY, GTM_BINARY, "serve", "--config", p->config_path_.c_str(), nullptr);
+    _exit(127);
+  }
+  p->pid_ = pid;
+  // Ready when it answers a query on UDP.
+  QuerySpec q;
+  q.name = "ready.check.invalid.";
+  for (int i = 0; i < 100; ++i) {
+    if (!udpExchange("127.0.0.1", p->port_, buildQuery(q), 100).empty()) return p;
+    if (!p->running()) break;
+  }
+  throw std::runtime_error("gtm did not start: " + p->log());
+}
+
+bool GtmProcess::running() {
+  if (pid_ <= 0) return false;
+  int status;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+std::string GtmProcess::log() const {
+  std::ifstream in(dir_ + "/stderr.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+GtmProcess::~GtmProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 50 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+}  // namespace gtm::test

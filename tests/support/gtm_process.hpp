@@ -1,0 +1,50 @@
+// Runs the real gtm binary for integration tests: writes a config to a
+// temporary folder, starts `gtm serve`, waits until it answers, and stops it
+// (by its own PID) when the test ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gtm::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command, bounded by `timeout` seconds (coreutils timeout).
+CommandResult run(const std::string& command, int timeout = 20);
+
+// A port free for both UDP and TCP on 127.0.0.1 and ::1 right now.
+uint16_t freePort();
+
+// A fresh temporary folder, removed with the process object.
+std::string makeTempDir();
+std::string writeFile(const std::string& dir, const std::string& name, const std::string& text);
+
+bool haveCommand(const std::string& name);
+
+class GtmProcess {
+ public:
+  // "{PORT}" in the config text is replaced by a free port.
+  static std::unique_ptr<GtmProcess> serve(const std::string& config_text);
+  ~GtmProcess();
+
+  [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] const std::string& configPath() const { return config_path_; }
+  [[nodiscard]] std::string log() const;  // what gtm wrote to stderr so far
+  [[nodiscard]] bool running();
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string dir_;
+  std::string config_path_;
+};
+
+}  // namespace gtm::test
