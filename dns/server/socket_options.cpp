@@ -35,6 +35,8 @@ IpAddress fromAsio(const asio::ip::address& a) {
 
 namespace {
 
+constexpr int kUdpSocketBuffer = 4 << 20;
+
 template <typename Socket>
 Result<Ok> prepare(Socket& s, const SocketAddress& at, const char* proto) {
   boost::system::error_code ec;
@@ -61,6 +63,14 @@ Result<Ok> prepare(Socket& s, const SocketAddress& at, const char* proto) {
 Result<Ok> openUdp(asio::ip::udp::socket& s, const SocketAddress& at) {
   auto r = prepare(s, at, "udp");
   if (!r) return r;
+  // Room for bursts: a full default buffer drops queries long before the
+  // thread is busy. FORCE passes net.core.rmem_max when we may (root or
+  // CAP_NET_ADMIN); otherwise the kernel caps the plain request.
+  int bytes = kUdpSocketBuffer;
+  if (::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  if (::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
   if (at.ip.isUnspecified()) {
     // Bound to a wildcard: learn each query's destination so that the answer
     // leaves from the address the client asked.

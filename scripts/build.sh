@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of gtm into its own folder.
+# Usage: scripts/build.sh release|asan|fuzz   (prints the build folder)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+case "$flavour" in
+  release) dir=build; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DGTM_SANITIZE=ON) ;;
+  fuzz) dir=build-fuzz; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DGTM_FUZZ_ONLY=ON -DGTM_LIBFUZZER=ON) ;;
+  *) echo "build.sh: unknown flavour '$flavour' (release, asan, fuzz)" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
+cmake --build "$dir" >&2
+echo "$dir"

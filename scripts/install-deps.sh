@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages gtm needs, and only those missing.
+# Usage: scripts/install-deps.sh [build] [test] [bench]   (default: build)
+set -euo pipefail
+
+build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev)
+test=(libgtest-dev libgmock-dev clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils)
+bench=(dnsperf gdnsd util-linux procps)
+
+want=()
+for group in "${@:-build}"; do
+  case "$group" in
+    build) want+=("${build[@]}") ;;
+    test) want+=("${build[@]}" "${test[@]}") ;;
+    bench) want+=("${build[@]}" "${bench[@]}") ;;
+    *) echo "install-deps: unknown group '$group' (build, test, bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+# gdnsd's package starts a system service on port 53; the benchmark runs its
+# own instance, so the packaged one is stopped where systemd runs.
+if printf '%s\n' "${missing[@]}" | grep -qx gdnsd && command -v systemctl >/dev/null; then
+  systemctl disable --now gdnsd >/dev/null 2>&1 || true
+fi
