@@ -1,8 +1,10 @@
 #include "dns/server/server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include "dns/server/tcp_listener.hpp"
+#include "dns/server/tcp_worker.hpp"
 #include "dns/server/udp_listener.hpp"
-#include "dns/server/worker.hpp"
 
 namespace gtm::dns::server {
 
@@ -16,24 +18,24 @@ Result<Ok> Server::open() {
   CookieSecret secret = randomCookieSecret();
   auto idle = std::chrono::milliseconds(static_cast<long>(settings_.tcp_idle_timeout * 1000));
   for (unsigned t = 0; t < threads; ++t) {
-    auto worker = std::make_unique<Worker>(store_, secret, settings_.max_udp_payload, per_thread_tcp);
+    auto worker = std::make_unique<TcpWorker>(store_, secret, settings_.max_udp_payload, per_thread_tcp);
     for (const SocketAddress& at : settings_.listen) {
-      auto udp = std::make_unique<UdpListener>(*worker, at);
+      auto udp = std::make_unique<UdpListener>(store_, secret, settings_.max_udp_payload, at);
       if (auto r = udp->open(); !r) return r;
       auto tcp = std::make_unique<TcpListener>(*worker, at, idle);
       if (auto r = tcp->open(); !r) return r;
       udp_.push_back(std::move(udp));
       tcp_.push_back(std::move(tcp));
     }
-    workers_.push_back(std::move(worker));
+    tcp_workers_.push_back(std::move(worker));
   }
   return Ok{};
 }
 
 void Server::start() {
-  for (auto& l : udp_) l->start();
+  for (auto& l : udp_) threads_.emplace_back([l = l.get()] { l->run(); });
   for (auto& l : tcp_) l->start();
-  for (auto& w : workers_) {
+  for (auto& w : tcp_workers_) {
     threads_.emplace_back([io = &w->io] {
       auto guard = boost::asio::make_work_guard(*io);
       io->run();
@@ -42,7 +44,8 @@ void Server::start() {
 }
 
 void Server::stop() {
-  for (auto& w : workers_) w->io.stop();
+  for (auto& l : udp_) l->stop();
+  for (auto& w : tcp_workers_) w->io.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
@@ -50,7 +53,7 @@ void Server::stop() {
   // them before the contexts go.
   tcp_.clear();
   udp_.clear();
-  workers_.clear();
+  tcp_workers_.clear();
 }
 
 }  // namespace gtm::dns::server

@@ -1,5 +1,7 @@
-// The DNS server: N query threads, each with its own io_context and its own
-// SO_REUSEPORT UDP and TCP sockets on every listen address.
+// The DNS server. For each of `threads`: one UDP thread per listen address
+// (its own SO_REUSEPORT socket, blocking batched I/O) and one TCP thread
+// (its own io_context and SO_REUSEPORT listening sockets). Threads share
+// nothing but the published snapshot.
 #pragma once
 
 #include <memory>
@@ -12,7 +14,7 @@
 
 namespace gtm::dns::server {
 
-struct Worker;
+struct TcpWorker;
 class UdpListener;
 class TcpListener;
 
@@ -23,14 +25,14 @@ class Server {
 
   // Opens every socket; nothing is served unless all of them open.
   [[nodiscard]] Result<Ok> open();
-  void start();  // starts the query threads
+  void start();  // starts the threads
   void stop();   // stops them and waits
 
  private:
   config::DnsSettings settings_;
   const SnapshotStore& store_;
-  std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<TcpWorker>> tcp_workers_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::vector<std::thread> threads_;
 };

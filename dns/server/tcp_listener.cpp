@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "dns/server/socket_options.hpp"
+#include "dns/server/listen_socket.hpp"
 
 namespace gtm::dns::server {
 
@@ -17,19 +17,32 @@ using asio::ip::tcp;
 
 namespace {
 
+IpAddress fromAsio(const asio::ip::address& a) {
+  IpAddress ip;
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), ip.bytes.begin());
+  } else {
+    ip.family = IpAddress::Family::v6;
+    auto b = a.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), ip.bytes.begin());
+  }
+  return ip;
+}
+
 // One client connection: read a framed query, answer it, repeat. The timer
 // closes the socket when no complete query arrives within the idle timeout.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Worker& worker, tcp::socket socket, std::chrono::milliseconds idle)
+  Connection(TcpWorker& worker, tcp::socket socket, std::chrono::milliseconds idle)
       : worker_(worker), socket_(std::move(socket)), timer_(worker.io), idle_(idle) {
-    ++worker_.tcp_connections;
+    ++worker_.connections;
     boost::system::error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     if (!ec) client_.address = fromAsio(peer.address());
     client_.tcp = true;
   }
-  ~Connection() { --worker_.tcp_connections; }
+  ~Connection() { --worker_.connections; }
 
   void start() {
     armTimer();
@@ -90,7 +103,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     close();
   }
 
-  Worker& worker_;
+  TcpWorker& worker_;
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::chrono::milliseconds idle_;
@@ -102,10 +115,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-TcpListener::TcpListener(Worker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout)
+TcpListener::TcpListener(TcpWorker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout)
     : worker_(worker), at_(at), idle_timeout_(idle_timeout), acceptor_(worker.io), retry_(worker.io) {}
 
-Result<Ok> TcpListener::open() { return openTcp(acceptor_, at_); }
+Result<Ok> TcpListener::open() {
+  auto fd = openListenSocket(at_, Transport::tcp);
+  if (!fd) return Error{fd.error()};
+  boost::system::error_code ec;
+  acceptor_.assign(at_.ip.family == IpAddress::Family::v6 ? tcp::v6() : tcp::v4(), *fd, ec);
+  if (ec) return Error{"cannot use the socket for " + at_.toString() + "/tcp: " + ec.message()};
+  return Ok{};
+}
 
 void TcpListener::start() { acceptNext(); }
 
@@ -121,7 +141,7 @@ void TcpListener::acceptNext() {
       return;
     }
     {
-      if (worker_.tcp_connections >= worker_.max_tcp_connections) {
+      if (worker_.connections >= worker_.max_connections) {
         boost::system::error_code ignored;
         socket.close(ignored);  // full: refuse rather than queue
       } else {

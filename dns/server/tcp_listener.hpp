@@ -8,20 +8,20 @@
 #include <chrono>
 
 #include "common/result.hpp"
-#include "dns/server/worker.hpp"
+#include "dns/server/tcp_worker.hpp"
 
 namespace gtm::dns::server {
 
 class TcpListener {
  public:
-  TcpListener(Worker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout);
+  TcpListener(TcpWorker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout);
   [[nodiscard]] Result<Ok> open();
   void start();
 
  private:
   void acceptNext();
 
-  Worker& worker_;
+  TcpWorker& worker_;
   SocketAddress at_;
   std::chrono::milliseconds idle_timeout_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -1,13 +1,14 @@
 #include "dns/server/udp_listener.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 
-#include "common/log.hpp"
-#include "dns/server/socket_options.hpp"
+#include "dns/server/listen_socket.hpp"
 
 namespace gtm::dns::server {
-
 namespace {
 
 IpAddress peerAddress(const sockaddr_storage& ss) {
@@ -23,13 +24,13 @@ IpAddress peerAddress(const sockaddr_storage& ss) {
   return ip;
 }
 
-// Turns the destination the query arrived at into the source for the reply.
-size_t replyControl(const msghdr& in, uint8_t* out, size_t out_size) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&in)); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
-    msghdr tmp{};
-    tmp.msg_control = out;
-    tmp.msg_controllen = out_size;
-    cmsghdr* o = CMSG_FIRSTHDR(&tmp);
+// Turns the destination the query arrived at into the source of the reply.
+size_t replyControl(msghdr& in, uint8_t* out, size_t out_size) {
+  msghdr reply{};
+  reply.msg_control = out;
+  reply.msg_controllen = out_size;
+  cmsghdr* o = CMSG_FIRSTHDR(&reply);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&in); c; c = CMSG_NXTHDR(&in, c)) {
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       in_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
@@ -54,82 +55,93 @@ size_t replyControl(const msghdr& in, uint8_t* out, size_t out_size) {
 
 }  // namespace
 
-UdpListener::UdpListener(Worker& worker, const SocketAddress& at)
-    : worker_(worker), at_(at), socket_(worker.io), in_(kBatch * kMaxQuery), out_(kBatch * size_t{worker.max_udp_payload}) {}
+UdpListener::UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
+                         const SocketAddress& at)
+    : snapshots_(store),
+      handler_(secret, max_udp_payload),
+      max_udp_payload_(max_udp_payload),
+      at_(at),
+      in_(kBatch * kMaxQuery),
+      out_(kBatch * size_t{max_udp_payload}) {}
+
+UdpListener::~UdpListener() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Result<Ok> UdpListener::open() {
-  auto r = openUdp(socket_, at_);
+  auto fd = openListenSocket(at_, Transport::udp, max_udp_payload_);
+  if (!fd) return Error{fd.error()};
+  fd_ = *fd;
   pktinfo_ = at_.ip.isUnspecified();
-  return r;
+  return Ok{};
 }
 
-void UdpListener::start() { arm(); }
-
-void UdpListener::arm() {
-  socket_.async_wait(boost::asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled at shutdown
-    drain();
-  });
+void UdpListener::stop() {
+  stopping_.store(true);
+  // Wakes a recvmmsg blocked on this socket; it returns 0 from then on.
+  ::shutdown(fd_, SHUT_RD);
 }
 
-void UdpListener::drain() {
-  const int fd = socket_.native_handle();
-  // A bounded number of batches, then back to the event loop so that the
-  // thread's other sockets get their turn.
-  for (int round = 0; round < 8; ++round) {
-    for (unsigned i = 0; i < kBatch; ++i) {
-      in_iov_[i] = {&in_[i * kMaxQuery], kMaxQuery};
-      msghdr& h = in_msgs_[i].msg_hdr;
-      h.msg_name = &peers_[i];
-      h.msg_namelen = sizeof(sockaddr_storage);
-      h.msg_iov = &in_iov_[i];
-      h.msg_iovlen = 1;
-      h.msg_control = pktinfo_ ? in_control_[i].data() : nullptr;
-      h.msg_controllen = pktinfo_ ? in_control_[i].size() : 0;
-      h.msg_flags = 0;
-    }
-    int n = ::recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) break;
-
-    const Snapshot& snapshot = worker_.snapshots.get();
-    ClientInfo client;
-    client.now = static_cast<uint32_t>(std::time(nullptr));
-    unsigned replies = 0;
-    for (int i = 0; i < n; ++i) {
-      const msghdr& h = in_msgs_[i].msg_hdr;
-      if (h.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
-      client.address = peerAddress(peers_[i]);
-      std::span<uint8_t> out(&out_[replies * size_t{worker_.max_udp_payload}], worker_.max_udp_payload);
-      size_t size = worker_.handler.handle(snapshot, {&in_[i * kMaxQuery], in_msgs_[i].msg_len}, client, out);
-      if (size == 0) continue;
-      out_iov_[replies] = {out.data(), size};
-      msghdr& o = out_msgs_[replies].msg_hdr;
-      o = msghdr{};
-      o.msg_name = &peers_[i];
-      o.msg_namelen = h.msg_namelen;
-      o.msg_iov = &out_iov_[replies];
-      o.msg_iovlen = 1;
-      if (pktinfo_) {
-        size_t len = replyControl(h, out_control_[replies].data(), out_control_[replies].size());
-        o.msg_control = len ? out_control_[replies].data() : nullptr;
-        o.msg_controllen = len;
-      }
-      ++replies;
-    }
-    sendBatch(replies);
-    if (n < static_cast<int>(kBatch)) break;
+void UdpListener::run() {
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    unsigned received = receive();
+    if (received == 0) continue;
+    send(answer(received));
   }
-  arm();
 }
 
-void UdpListener::sendBatch(unsigned count) {
+unsigned UdpListener::receive() {
+  for (unsigned i = 0; i < kBatch; ++i) {
+    in_iov_[i] = {&in_[i * kMaxQuery], kMaxQuery};
+    msghdr& h = in_msgs_[i].msg_hdr;
+    h.msg_name = &peers_[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &in_iov_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = pktinfo_ ? in_control_[i].data() : nullptr;
+    h.msg_controllen = pktinfo_ ? in_control_[i].size() : 0;
+    h.msg_flags = 0;
+  }
+  int n = ::recvmmsg(fd_, in_msgs_.data(), kBatch, MSG_WAITFORONE, nullptr);
+  return n > 0 ? static_cast<unsigned>(n) : 0;
+}
+
+unsigned UdpListener::answer(unsigned received) {
+  const Snapshot& snapshot = snapshots_.get();
+  ClientInfo client;
+  client.now = static_cast<uint32_t>(std::time(nullptr));
+  unsigned replies = 0;
+  for (unsigned i = 0; i < received; ++i) {
+    msghdr& h = in_msgs_[i].msg_hdr;
+    if (h.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
+    client.address = peerAddress(peers_[i]);
+    std::span<uint8_t> out(&out_[replies * size_t{max_udp_payload_}], max_udp_payload_);
+    size_t size = handler_.handle(snapshot, {&in_[i * kMaxQuery], in_msgs_[i].msg_len}, client, out);
+    if (size == 0) continue;
+    out_iov_[replies] = {out.data(), size};
+    msghdr& o = out_msgs_[replies].msg_hdr;
+    o = msghdr{};
+    o.msg_name = &peers_[i];
+    o.msg_namelen = h.msg_namelen;
+    o.msg_iov = &out_iov_[replies];
+    o.msg_iovlen = 1;
+    if (pktinfo_) {
+      size_t len = replyControl(h, out_control_[replies].data(), out_control_[replies].size());
+      o.msg_control = len ? out_control_[replies].data() : nullptr;
+      o.msg_controllen = len;
+    }
+    ++replies;
+  }
+  return replies;
+}
+
+void UdpListener::send(unsigned count) {
   unsigned sent = 0;
   while (sent < count) {
-    int n = ::sendmmsg(socket_.native_handle(), &out_msgs_[sent], count - sent, 0);
+    int n = ::sendmmsg(fd_, &out_msgs_[sent], count - sent, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      // This reply cannot go (the peer's address was refused, say); skip it.
-      ++sent;
+      ++sent;  // this reply cannot go (its address was refused, say): skip it
       continue;
     }
     sent += static_cast<unsigned>(n);

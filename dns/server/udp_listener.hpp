@@ -1,17 +1,19 @@
-// One UDP socket of one query thread: waits for readability, then drains the
-// socket in batches with recvmmsg and answers each batch with one sendmmsg.
+// One UDP socket served by its own thread: a blocking recvmmsg takes a batch
+// (MSG_WAITFORONE: as soon as one query is there, with whatever else has
+// arrived), the batch is answered, and one sendmmsg sends every reply. No
+// event loop on this path: two system calls per batch.
 #pragma once
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
-#include <boost/asio/ip/udp.hpp>
-#include <memory>
+#include <atomic>
 #include <vector>
 
 #include "common/result.hpp"
-#include "dns/server/worker.hpp"
+#include "dns/query_handler.hpp"
+#include "dns/snapshot_store.hpp"
 
 namespace gtm::dns::server {
 
@@ -20,22 +22,31 @@ class UdpListener {
   static constexpr unsigned kBatch = 32;
   static constexpr size_t kMaxQuery = 4096;
 
-  UdpListener(Worker& worker, const SocketAddress& at);
+  UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
+              const SocketAddress& at);
+  ~UdpListener();
+  UdpListener(const UdpListener&) = delete;
+  UdpListener& operator=(const UdpListener&) = delete;
+
   [[nodiscard]] Result<Ok> open();
-  void start();
+  void run();   // serves until stop()
+  void stop();  // from any thread: wakes run() and makes it return
 
  private:
-  void arm();
-  void drain();
-  void sendBatch(unsigned count);
+  unsigned receive();
+  unsigned answer(unsigned received);
+  void send(unsigned count);
 
   // A control buffer big enough for IP_PKTINFO or IPV6_PKTINFO.
   using Control = std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))>;
 
-  Worker& worker_;
+  SnapshotReader snapshots_;
+  QueryHandler handler_;
+  uint16_t max_udp_payload_;
   SocketAddress at_;
-  boost::asio::ip::udp::socket socket_;
+  int fd_ = -1;
   bool pktinfo_ = false;
+  std::atomic<bool> stopping_{false};
   // Allocated once; sized from the batch width and the declared limits.
   std::vector<uint8_t> in_;
   std::vector<uint8_t> out_;

@@ -1,0 +1,25 @@
+// What one TCP thread owns: its io_context, its query handler and its view
+// of the current snapshot. Nothing here is shared between threads.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include "dns/query_handler.hpp"
+#include "dns/snapshot_store.hpp"
+
+namespace gtm::dns::server {
+
+struct TcpWorker {
+  TcpWorker(const SnapshotStore& store, const CookieSecret& secret, uint16_t udp_payload, unsigned max_tcp)
+      : snapshots(store), handler(secret, udp_payload), max_connections(max_tcp) {}
+
+  SnapshotReader snapshots;
+  QueryHandler handler;
+  unsigned max_connections;  // this thread's share
+  unsigned connections = 0;
+  // Last, so it goes first: pending handlers (TCP connections) are destroyed
+  // while the fields they touch still exist.
+  boost::asio::io_context io{1};
+};
+
+}  // namespace gtm::dns::server
