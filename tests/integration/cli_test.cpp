@@ -54,3 +54,15 @@ TEST(Cli, ServeRefusesAnAddressItCannotBind) {
 
 }  // namespace
 }  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+TEST(Cli, DeploymentSampleChecks) {
+  auto r = run(kGtm + " check --config " + GTM_SOURCE_DIR + "/conf/sample-site.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("endpoint dr-site priority=3 (disabled)"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace gtm::test
