@@ -17,6 +17,8 @@ commands:
                         (SIGHUP reloads zones and profiles; SIGTERM stops)
   check --config FILE   validate FILE and print the zones, records and
                         profiles it would serve; errors as file:line:column
+  probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
+                        `gtm probe --help` lists its options
 
 options:
   --help                show this help
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "serve") return gtm::cli::serveCommand(args);
     if (cmd == "check") return gtm::cli::checkCommand(args);
+    if (cmd == "probe") return gtm::cli::probeCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
     return 1;

@@ -52,9 +52,38 @@ struct Zone {
   Location ns_where;
 };
 
+// A range of HTTP status codes, both ends included ("401" is 401-401).
+struct StatusRange {
+  int low = 0;
+  int high = 0;
+};
+
+struct Monitor {
+  enum class Protocol { sstp, ikev2, https, http, tcp };
+  enum class SstpMode { status, handshake };
+  std::string name;
+  Protocol protocol = Protocol::tcp;
+  uint16_t port = 0;                 // 0: the protocol's default
+  double interval = 10.0;            // seconds
+  double timeout = 5.0;              // seconds, less than interval
+  unsigned tolerated_failures = 3;   // consecutive failures tolerated while Online
+  unsigned rise = 1;                 // consecutive successes back to Online
+  SstpMode sstp_mode = SstpMode::status;
+  std::string path;                  // empty: the protocol's default
+  std::vector<StatusRange> expected_status;  // empty: the protocol's default
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string host;                  // Host header and TLS SNI
+  bool verify_tls = false;
+  unsigned warn_cert_days = 21;
+  bool nat_t = false;
+  uint16_t ike_dh_group = 19;        // the group of the KE payload we send
+  Location where;
+};
+
 struct Endpoint {
   std::string name;
   std::vector<IpAddress> targets;
+  std::vector<IpAddress> monitor_targets;  // empty: probe the targets
   uint32_t priority = 0;  // 0: not given
   bool enabled = true;
   Location where;
@@ -65,15 +94,18 @@ struct Profile {
   std::string fqdn;
   std::string routing = "priority";
   uint32_t ttl = 30;
+  std::vector<std::string> monitors;
   std::vector<Endpoint> endpoints;
   Location where;
   Location fqdn_where;
+  Location monitors_where;
 };
 
 struct Config {
   std::string path;
   DnsSettings dns;
   std::vector<Zone> zones;
+  std::vector<Monitor> monitors;
   std::vector<Profile> profiles;
 };
 

@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -89,6 +90,112 @@ void readZone(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.zones.push_back(std::move(z));
 }
 
+std::optional<StatusRange> parseStatusRange(const std::string& text) {
+  auto dash = text.find('-');
+  auto number = [](const std::string& s) -> int {
+    if (s.size() != 3 || s.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stoi(s);
+  };
+  int low = number(text.substr(0, dash));
+  int high = dash == std::string::npos ? low : number(text.substr(dash + 1));
+  if (low < 100 || high < low || high > 599) return std::nullopt;
+  return StatusRange{low, high};
+}
+
+void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
+  using P = Monitor::Protocol;
+  Monitor m;
+  TableReader r(t, "[[monitor]]", diag);
+  m.where = r.where();
+  assign(m.name, r.string("name", true));
+  if (auto proto = r.string("protocol", true)) {
+    static const std::pair<const char*, P> kProtocols[] = {
+        {"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https}, {"http", P::http}, {"tcp", P::tcp}};
+    bool found = false;
+    for (const auto& [text, value] : kProtocols)
+      if (*proto == text) m.protocol = value, found = true;
+    if (!found) r.error("protocol", "\"" + *proto + "\" is not one of sstp, ikev2, https, http, tcp");
+  }
+  const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;
+  const bool tls = m.protocol == P::sstp || m.protocol == P::https;
+  // Keys that mean nothing for this protocol are errors, not silently ignored.
+  auto onlyFor = [&](const char* key, bool allowed, const char* which) {
+    if (t.get(key) && !allowed) r.error(key, std::string("applies only to ") + which + " monitors");
+  };
+  onlyFor("path", web, "sstp, https and http");
+  onlyFor("expected_status", web, "sstp, https and http");
+  onlyFor("headers", web, "sstp, https and http");
+  onlyFor("host", web, "sstp, https and http");
+  onlyFor("verify_tls", tls, "sstp and https");
+  onlyFor("warn_cert_days", tls, "sstp and https");
+  onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
+  onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
+  onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
+
+  assign(m.nat_t, r.boolean("nat_t"));
+  uint16_t default_port = m.protocol == P::http ? 80 : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500) : 443;
+  if (auto port = r.integer("port", 1, 65535, m.protocol == P::tcp))
+    m.port = static_cast<uint16_t>(*port);
+  else
+    m.port = m.protocol == P::tcp ? 0 : default_port;
+  assign(m.interval, r.number("interval", 0.1, 3600));
+  m.timeout = std::min(5.0, m.interval / 2);
+  assign(m.timeout, r.number("timeout", 0.05, 3600));
+  if (m.timeout >= m.interval) r.error("timeout", "must be less than interval");
+  assign(m.tolerated_failures, r.integer("tolerated_failures", 0, 9));
+  assign(m.rise, r.integer("rise", 1, 100));
+  if (auto mode = r.string("sstp_mode")) {
+    if (*mode == "status")
+      m.sstp_mode = Monitor::SstpMode::status;
+    else if (*mode == "handshake")
+      m.sstp_mode = Monitor::SstpMode::handshake;
+    else
+      r.error("sstp_mode", "\"" + *mode + "\" is not one of status, handshake");
+  }
+  m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
+  if (auto path = r.string("path")) {
+    if (path->empty() || path->front() != '/' || path->find_first_of(" \r\n") != std::string::npos)
+      r.error("path", "must start with '/' and hold no spaces or line breaks");
+    else
+      m.path = *path;
+  }
+  auto statuses = r.stringList("expected_status");
+  if (statuses.size() > 8) r.error("expected_status", "at most 8 ranges");
+  for (const std::string& text : statuses) {
+    auto range = parseStatusRange(text);
+    if (!range)
+      r.error("expected_status", "\"" + text + "\" is not a status code or range like \"200-299\"");
+    else
+      m.expected_status.push_back(*range);
+  }
+  if (m.expected_status.empty()) m.expected_status.push_back(m.protocol == P::sstp ? StatusRange{401, 401}
+                                                                                    : StatusRange{200, 200});
+  if (const toml::table* headers = r.table("headers")) {
+    for (const auto& [key, value] : *headers) {
+      std::string name(key.str());
+      const std::string* text = value.is_string() ? &value.as_string()->get() : nullptr;
+      bool clean = name.find_first_of(": \r\n") == std::string::npos && !name.empty() &&
+                   text && text->find_first_of("\r\n") == std::string::npos;
+      if (!clean)
+        diag.error(locationOf(value), "[[monitor]] headers: \"" + name + "\" needs a string value and a name "
+                                      "without ':', spaces or line breaks");
+      else
+        m.headers.emplace_back(name, *text);
+    }
+  }
+  assign(m.host, r.string("host"));
+  assign(m.verify_tls, r.boolean("verify_tls"));
+  assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
+  if (auto group = r.integer("ike_dh_group", 1, 65535)) {
+    if (*group != 14 && *group != 19 && *group != 20)
+      r.error("ike_dh_group", "the KE payload can be of group 14, 19 or 20");
+    else
+      m.ike_dh_group = static_cast<uint16_t>(*group);
+  }
+  r.finish();
+  cfg.monitors.push_back(std::move(m));
+}
+
 void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   Endpoint e;
   TableReader r(t, "[[profile.endpoint]]", diag);
@@ -103,6 +210,13 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
     e.targets.push_back(*ip);
   }
   if (e.targets.empty() && t.get("target")) r.error("target", "needs at least one address");
+  for (const auto& text : r.stringList("monitor_target")) {
+    auto ip = IpAddress::parse(text);
+    if (!ip)
+      r.error("monitor_target", "\"" + text + "\" is not an IPv4 or IPv6 address");
+    else
+      e.monitor_targets.push_back(*ip);
+  }
   assign(e.priority, r.integer("priority", 1, 1000));
   assign(e.enabled, r.boolean("enabled"));
   r.finish();
@@ -123,6 +237,8 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
       p.routing = *routing;
   }
   assign(p.ttl, r.integer("ttl", 0, kMaxTtl));
+  p.monitors = r.stringList("monitors");
+  p.monitors_where = r.where("monitors");
   if (const toml::array* eps = r.array("endpoint")) {
     for (const toml::node& item : *eps) {
       if (const toml::table* et = item.as_table())
@@ -166,6 +282,7 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   TableReader r(root, "config", diag);
   readDns(r.table("dns"), out.config, diag);
   forEachTable(r, "zone", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
+  forEachTable(r, "monitor", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
   forEachTable(r, "profile", diag, [&](const toml::table& t) { readProfile(t, out.config, diag); });
   if (out.config.zones.empty() && !root.get("zone")) diag.error({1, 1}, "the config needs at least one [[zone]]");
   r.finish();

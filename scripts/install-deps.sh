@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [build] [test] [bench]   (default: build)
 set -euo pipefail
 
-build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev)
+build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev)
 test=(libgtest-dev libgmock-dev clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils)
 bench=(dnsperf gdnsd util-linux procps)
 

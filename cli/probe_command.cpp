@@ -1,0 +1,173 @@
+// gtm probe PROTOCOL HOST [...]: one health probe now, for an admin checking
+// an RRAS server from the gtm host. Exit 0 when alive, 1 when not, 2 on a
+// usage error.
+#include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "monitor/probe.hpp"
+
+namespace gtm::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
+  PROTOCOL            sstp | ikev2 | https | http | tcp
+  HOST                the IPv4 or IPv6 address to probe
+  --port N            default: sstp/https 443, http 80, ikev2 500 (4500 with --nat-t)
+  --host NAME         Host header and TLS SNI
+  --timeout S         seconds (default 5)
+  --mode M            sstp: status (GET, expect 401) or handshake (SSTP_DUPLEX_POST
+                      and Call Connect Request)
+  --path P            the URL path (default: the SSTP URI for sstp, / otherwise)
+  --expect RANGES     expected HTTP status, e.g. 401 or 200-299,301
+  --verify-tls        verify the certificate chain and name
+  --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
+  --json              print the result as JSON
+exit status: 0 alive, 1 not alive, 2 usage error
+)";
+
+int usage(const std::string& why) {
+  std::cerr << "gtm probe: " << why << "\n" << kUsage;
+  return 2;
+}
+
+std::optional<config::Monitor::Protocol> protocolFrom(const std::string& s) {
+  using P = config::Monitor::Protocol;
+  if (s == "sstp") return P::sstp;
+  if (s == "ikev2") return P::ikev2;
+  if (s == "https") return P::https;
+  if (s == "http") return P::http;
+  if (s == "tcp") return P::tcp;
+  return std::nullopt;
+}
+
+bool parseRanges(const std::string& text, std::vector<config::StatusRange>& out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    int low = 0, high = 0;
+    char extra;
+    int n = std::sscanf(part.c_str(), "%d-%d%c", &low, &high, &extra);
+    if (n == 1) high = low;
+    if ((n != 1 && n != 2) || low < 100 || high < low || high > 599) return false;
+    out.push_back({low, high});
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
+}  // namespace
+
+int probeCommand(const Args& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args.size() < 2) return usage("PROTOCOL and HOST are required");
+  auto protocol = protocolFrom(args[0]);
+  if (!protocol) return usage("unknown protocol \"" + args[0] + "\"");
+  auto address = IpAddress::parse(args[1]);
+  if (!address) return usage("\"" + args[1] + "\" is not an IPv4 or IPv6 address");
+
+  using P = config::Monitor::Protocol;
+  config::Monitor m;
+  m.name = "probe";
+  m.protocol = *protocol;
+  m.timeout = 5.0;
+  bool json = false;
+  int port = 0;
+  for (size_t i = 2; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--verify-tls") {
+      m.verify_tls = true;
+    } else if (a == "--nat-t") {
+      m.nat_t = true;
+    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect") {
+      const std::string* v = value();
+      if (!v) return usage(a + " needs a value");
+      try {
+        if (a == "--port") {
+          port = std::stoi(*v);
+          if (port < 1 || port > 65535) return usage("--port must be 1-65535");
+        } else if (a == "--timeout") {
+          m.timeout = std::stod(*v);
+          if (!(m.timeout > 0 && m.timeout <= 3600)) return usage("--timeout must be above 0 and at most 3600");
+        } else if (a == "--host") {
+          m.host = *v;
+        } else if (a == "--path") {
+          if (v->empty() || (*v)[0] != '/') return usage("--path must start with /");
+          m.path = *v;
+        } else if (a == "--mode") {
+          if (*v != "status" && *v != "handshake") return usage("--mode is status or handshake");
+          m.sstp_mode = *v == "handshake" ? config::Monitor::SstpMode::handshake : config::Monitor::SstpMode::status;
+        } else if (!parseRanges(*v, m.expected_status)) {
+          return usage("--expect takes codes or ranges like 200-299,401");
+        }
+      } catch (const std::exception&) {
+        return usage(a + " needs a number");
+      }
+    } else {
+      return usage("unknown option \"" + a + "\"");
+    }
+  }
+  m.interval = m.timeout * 2;
+  m.port = static_cast<uint16_t>(port ? port
+                                      : m.protocol == P::http ? 80
+                                      : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500)
+                                                               : 443);
+  if (m.protocol == P::tcp && port == 0) return usage("tcp needs --port");
+  if (m.path.empty()) m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
+  if (m.expected_status.empty())
+    m.expected_status.push_back(m.protocol == P::sstp ? config::StatusRange{401, 401} : config::StatusRange{200, 200});
+
+  auto probe = monitor::makeProbe(m);
+  if (!probe) {
+    std::cerr << "gtm probe: " << probe.error() << "\n";
+    return 1;
+  }
+  boost::asio::io_context io;
+  monitor::ProbeResult result;
+  auto started = std::chrono::steady_clock::now();
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        result = co_await (*probe)->run({*address, m.port});
+        result.latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      },
+      boost::asio::detached);
+  io.run();
+
+  double ms = static_cast<double>(result.latency.count()) / 1000.0;
+  if (json) {
+    nlohmann::json j = {{"protocol", args[0]},       {"address", address->toString()}, {"port", m.port},
+                        {"state", result.up ? "Online" : "Degraded"}, {"up", result.up},
+                        {"latency_ms", ms},           {"reason", result.reason}};
+    if (result.http_status) j["http_status"] = result.http_status;
+    if (!result.tls_version.empty()) j["tls_version"] = result.tls_version;
+    if (!result.cert_subject.empty()) j["cert_subject"] = result.cert_subject;
+    if (result.cert_days_left) j["cert_days_left"] = *result.cert_days_left;
+    if (!result.warning.empty()) j["warning"] = result.warning;
+    std::cout << j.dump() << "\n";
+  } else {
+    std::printf("%-8s %s:%u %s  %.1f ms  %s\n", result.up ? "Online" : "Degraded", address->toString().c_str(),
+                m.port, args[0].c_str(), ms, result.reason.c_str());
+    if (!result.tls_version.empty()) std::printf("         TLS %s\n", result.tls_version.c_str());
+    if (!result.cert_subject.empty())
+      std::printf("         certificate %s, %d days left\n", result.cert_subject.c_str(), result.cert_days_left.value_or(0));
+    if (!result.warning.empty()) std::printf("         warning: %s\n", result.warning.c_str());
+  }
+  return result.up ? 0 : 1;
+}
+
+}  // namespace gtm::cli

@@ -1,0 +1,42 @@
+// The head of an HTTP/1.x response (status line and headers), read
+// incrementally from a byte stream and bounded in size: a server that sends
+// an endless header or body cannot make a probe read forever.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gtm::monitor {
+
+class HttpResponseHead {
+ public:
+  static constexpr size_t kMaxHeadBytes = 16 * 1024;
+
+  enum class Progress { need_more, complete, invalid };
+
+  // Feeds received bytes; once complete, the bytes of the same reads past
+  // the head are available as body(). Feeding after that changes nothing.
+  Progress feed(std::string_view bytes);
+
+  [[nodiscard]] int status() const { return status_; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  // Value of the first header of that name (case-insensitive), if any.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
+  [[nodiscard]] std::string_view body() const { return std::string_view(buffer_).substr(head_size_); }
+
+ private:
+  Progress parse();
+
+  std::string buffer_;
+  size_t head_size_ = 0;
+  int status_ = 0;
+  std::string error_;
+  std::vector<std::pair<std::string, std::string>> headers_;  // names lower-cased
+  Progress state_ = Progress::need_more;
+};
+
+}  // namespace gtm::monitor

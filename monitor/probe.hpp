@@ -1,0 +1,49 @@
+// A probe: one health check of one address, asynchronous on the monitor
+// engine's io_context and bounded in time by the monitor's timeout. There is
+// one implementation per protocol; makeProbe() picks it from the config.
+#pragma once
+
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/ip_address.hpp"
+#include "common/result.hpp"
+#include "config/config.hpp"
+
+namespace gtm::monitor {
+
+struct ProbeTarget {
+  IpAddress address;
+  uint16_t port = 0;
+};
+
+struct ProbeResult {
+  bool up = false;
+  std::string reason;  // one line a person can act on
+  std::chrono::microseconds latency{0};
+  int http_status = 0;
+  std::string tls_version;
+  std::string cert_subject;
+  std::optional<int> cert_days_left;
+  std::string warning;  // e.g. a certificate about to expire; does not make the probe fail
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  // Never throws; every failure is a result with up = false and a reason.
+  virtual boost::asio::awaitable<ProbeResult> run(ProbeTarget target) = 0;
+};
+
+[[nodiscard]] Result<std::unique_ptr<Probe>> makeProbe(const config::Monitor& monitor);
+
+// "5.0 s", "0.5 s": how timeouts read in reasons.
+[[nodiscard]] std::string seconds(double s);
+
+}  // namespace gtm::monitor

@@ -1,0 +1,54 @@
+// One TCP connection of a probe, plain or TLS, with the probe's deadline.
+// Every step returns false on failure after writing a reason a person can
+// act on into the result ("connection refused", "timeout after 5.0 s
+// waiting for the HTTP response", "TLS handshake failed: ...").
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "monitor/deadline.hpp"
+#include "monitor/probe.hpp"
+
+namespace gtm::monitor {
+
+class TcpSession {
+ public:
+  using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+  // `tls` may be null for plain TCP; `timeout` bounds the whole session.
+  TcpSession(boost::asio::any_io_executor ex, boost::asio::ssl::context* tls, double timeout);
+
+  boost::asio::awaitable<bool> connect(const ProbeTarget& target, ProbeResult& result);
+  // TLS: SNI from `host` (when it is a name), verification when asked,
+  // resumption of `resume` when given. Records version and certificate.
+  boost::asio::awaitable<bool> handshake(const std::string& host, bool verify, unsigned warn_cert_days,
+                                         SSL_SESSION* resume, ProbeResult& result);
+  boost::asio::awaitable<bool> write(std::span<const uint8_t> bytes, ProbeResult& result, const char* what);
+  // Some bytes into `buffer`; 0 with a reason on failure or end of stream.
+  boost::asio::awaitable<size_t> readSome(std::span<uint8_t> buffer, ProbeResult& result, const char* what);
+
+  // The TLS session to resume next time (new reference), or null.
+  [[nodiscard]] SSL_SESSION* takeSession();
+  void close();
+
+ private:
+  void fail(ProbeResult& result, const boost::system::error_code& ec, const char* what);
+
+  std::shared_ptr<Stream> stream_;
+  bool tls_ = false;
+  double timeout_;
+  std::optional<Deadline> deadline_;
+};
+
+}  // namespace gtm::monitor

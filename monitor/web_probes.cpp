@@ -1,0 +1,192 @@
+#include "monitor/web_probes.hpp"
+
+#include <openssl/rand.h>
+
+#include <boost/asio/this_coro.hpp>
+#include <cstdio>
+
+#include "monitor/http_response.hpp"
+#include "monitor/sstp_message.hpp"
+#include "monitor/tcp_session.hpp"
+
+namespace gtm::monitor {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::span<const uint8_t> bytesOf(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+bool expected(const config::Monitor& m, int status) {
+  for (const auto& r : m.expected_status)
+    if (status >= r.low && status <= r.high) return true;
+  return false;
+}
+
+std::string expectedText(const config::Monitor& m) {
+  std::string out;
+  for (const auto& r : m.expected_status) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(r.low);
+    if (r.high != r.low) out += "-" + std::to_string(r.high);
+  }
+  return out;
+}
+
+std::string randomGuid() {
+  uint8_t b[16];
+  RAND_bytes(b, sizeof b);
+  char out[40];
+  std::snprintf(out, sizeof out, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<ProbeResult> TcpProbe::run(ProbeTarget target) {
+  ProbeResult result;
+  TcpSession session(co_await asio::this_coro::executor, nullptr, monitor_.timeout);
+  if (co_await session.connect(target, result)) {
+    result.up = true;
+    result.reason = "TCP connection accepted";
+  }
+  session.close();
+  co_return result;
+}
+
+WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
+  using P = config::Monitor::Protocol;
+  if (m.protocol == P::https || m.protocol == P::sstp) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+    if (m.verify_tls) tls_->set_default_verify_paths();
+    SSL_CTX_set_session_cache_mode(tls_->native_handle(), SSL_SESS_CACHE_CLIENT);
+  }
+}
+
+WebProbeBase::~WebProbeBase() {
+  for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
+}
+
+std::string WebProbeBase::hostFor(const ProbeTarget& target) const {
+  if (!monitor_.host.empty()) return monitor_.host;
+  std::string ip = target.address.toString();
+  return target.address.family == IpAddress::Family::v6 ? "[" + ip + "]" : ip;
+}
+
+asio::awaitable<bool> WebProbeBase::open(TcpSession& session, const ProbeTarget& target, ProbeResult& result) {
+  if (!co_await session.connect(target, result)) co_return false;
+  if (!tls_) co_return true;
+  auto it = sessions_.find({target.address.toString(), target.port});
+  SSL_SESSION* resume = it == sessions_.end() ? nullptr : it->second;
+  co_return co_await session.handshake(monitor_.host, monitor_.verify_tls, monitor_.warn_cert_days, resume, result);
+}
+
+void WebProbeBase::keepSession(TcpSession& session, const ProbeTarget& target) {
+  SSL_SESSION* fresh = session.takeSession();
+  if (!fresh) return;
+  SSL_SESSION*& slot = sessions_[{target.address.toString(), target.port}];
+  if (slot) SSL_SESSION_free(slot);
+  slot = fresh;
+}
+
+asio::awaitable<bool> WebProbeBase::exchange(TcpSession& session, std::string_view request, HttpResponseHead& head,
+                                             ProbeResult& result) {
+  if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;
+  std::array<uint8_t, 4096> buf;
+  for (;;) {
+    size_t n = co_await session.readSome(buf, result, "waiting for the HTTP response");
+    if (n == 0) co_return false;
+    switch (head.feed({reinterpret_cast<const char*>(buf.data()), n})) {
+      case HttpResponseHead::Progress::need_more: continue;
+      case HttpResponseHead::Progress::complete: result.http_status = head.status(); co_return true;
+      case HttpResponseHead::Progress::invalid:
+        result.up = false;
+        result.reason = head.error();
+        co_return false;
+    }
+  }
+}
+
+asio::awaitable<ProbeResult> HttpProbe::run(ProbeTarget target) {
+  ProbeResult result;
+  TcpSession session(co_await asio::this_coro::executor, tls_.get(), monitor_.timeout);
+  if (co_await open(session, target, result)) {
+    std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + hostFor(target) +
+                          "\r\nUser-Agent: gtm-monitor\r\nAccept: */*\r\nConnection: close\r\n";
+    for (const auto& [name, value] : monitor_.headers) request += name + ": " + value + "\r\n";
+    request += "\r\n";
+    HttpResponseHead head;
+    // Only the head is read: a body, however long, is never waited for.
+    if (co_await exchange(session, request, head, result)) {
+      result.up = expected(monitor_, head.status());
+      result.reason = "HTTP " + std::to_string(head.status()) +
+                      (result.up ? "" : ", expected " + expectedText(monitor_));
+      keepSession(session, target);
+    }
+  }
+  session.close();
+  co_return result;
+}
+
+asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
+  ProbeResult result;
+  TcpSession session(co_await asio::this_coro::executor, tls_.get(), monitor_.timeout);
+  if (!co_await open(session, target, result)) {
+    session.close();
+    co_return result;
+  }
+  HttpResponseHead head;
+  std::string request = sstp::duplexPostRequest(monitor_.path, hostFor(target), randomGuid());
+  if (!co_await exchange(session, request, head, result)) {
+    session.close();
+    co_return result;
+  }
+  keepSession(session, target);
+  auto length = head.header("content-length");
+  if (head.status() != 200 || !length || *length != sstp::kStreamLength) {
+    result.up = false;
+    result.reason = "SSTP_DUPLEX_POST answered HTTP " + std::to_string(head.status()) +
+                    (head.status() == 200 ? " without Content-Length " + std::string(sstp::kStreamLength)
+                                          : ", expected 200");
+    session.close();
+    co_return result;
+  }
+  auto connect = sstp::callConnectRequest();
+  if (!co_await session.write(connect, result, "sending the SSTP Call Connect Request")) {
+    session.close();
+    co_return result;
+  }
+  std::vector<uint8_t> received(head.body().begin(), head.body().end());
+  std::array<uint8_t, 512> buf;
+  for (;;) {
+    sstp::ControlPacket packet = sstp::readControlPacket(received);
+    if (packet.progress == sstp::ControlPacket::Progress::invalid) {
+      result.up = false;
+      result.reason = "SSTP: " + packet.error;
+      break;
+    }
+    if (packet.progress == sstp::ControlPacket::Progress::complete) {
+      result.up = packet.message_type == sstp::message::CALL_CONNECT_ACK;
+      result.reason = result.up ? "SSTP Call Connect Ack received"
+                                : "SSTP: " + sstp::messageName(packet.message_type) + " instead of CALL_CONNECT_ACK";
+      break;
+    }
+    if (received.size() > 4096) {
+      result.up = false;
+      result.reason = "SSTP: no control packet in 4096 bytes";
+      break;
+    }
+    size_t n = co_await session.readSome(buf, result, "waiting for the SSTP Call Connect Ack");
+    if (n == 0) break;
+    received.insert(received.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+  }
+  // The probe stops here: no PPP, no call. The server drops the half-open
+  // call when the connection closes.
+  session.close();
+  co_return result;
+}
+
+}  // namespace gtm::monitor

@@ -1,0 +1,61 @@
+// The probes that speak TCP: plain TCP connect, HTTP and HTTPS with expected
+// status ranges and custom headers (which is also SSTP's "status" mode: a GET
+// of the SSTP URI that RRAS answers with 401), and SSTP's "handshake" mode.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <map>
+#include <memory>
+
+#include "monitor/probe.hpp"
+
+namespace gtm::monitor {
+
+class TcpSession;
+
+class TcpProbe : public Probe {
+ public:
+  explicit TcpProbe(const config::Monitor& m) : monitor_(m) {}
+  boost::asio::awaitable<ProbeResult> run(ProbeTarget target) override;
+
+ private:
+  config::Monitor monitor_;
+};
+
+// Shared by the HTTP-speaking probes: the TLS context and the sessions kept
+// per target for resumption.
+class WebProbeBase : public Probe {
+ public:
+  explicit WebProbeBase(const config::Monitor& m);
+  ~WebProbeBase() override;
+
+ protected:
+  // Connects and, for TLS protocols, shakes hands (resuming when it can).
+  boost::asio::awaitable<bool> open(TcpSession& session, const ProbeTarget& target, ProbeResult& result);
+  // Sends `request` and reads the response head into `head`.
+  boost::asio::awaitable<bool> exchange(TcpSession& session, std::string_view request, class HttpResponseHead& head,
+                                        ProbeResult& result);
+  void keepSession(TcpSession& session, const ProbeTarget& target);
+  [[nodiscard]] std::string hostFor(const ProbeTarget& target) const;
+  [[nodiscard]] bool tls() const { return tls_ != nullptr; }
+
+  config::Monitor monitor_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::map<std::pair<std::string, uint16_t>, SSL_SESSION*> sessions_;
+};
+
+class HttpProbe : public WebProbeBase {
+ public:
+  using WebProbeBase::WebProbeBase;
+  boost::asio::awaitable<ProbeResult> run(ProbeTarget target) override;
+};
+
+class SstpHandshakeProbe : public WebProbeBase {
+ public:
+  using WebProbeBase::WebProbeBase;
+  boost::asio::awaitable<ProbeResult> run(ProbeTarget target) override;
+};
+
+}  // namespace gtm::monitor

@@ -1,0 +1,46 @@
+// Endpoint health as the decision path reads it: one small value per
+// endpoint, written by a single writer (the monitor engine), read by every
+// query thread without a lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace gtm::policy {
+
+// Traffic Manager's vocabulary for an endpoint's monitor status.
+enum class Health : uint8_t {
+  checking,     // CheckingEndpoint: no result yet; answered as if Online
+  online,       // Online
+  degraded,     // Degraded
+  unmonitored,  // Unmonitored: no monitors (or always serve)
+};
+
+[[nodiscard]] constexpr std::string_view healthName(Health h) {
+  switch (h) {
+    case Health::checking: return "CheckingEndpoint";
+    case Health::online: return "Online";
+    case Health::degraded: return "Degraded";
+    case Health::unmonitored: return "Unmonitored";
+  }
+  return "?";
+}
+
+class HealthTable {
+ public:
+  explicit HealthTable(size_t size, Health initial = Health::checking)
+      : size_(size), slots_(std::make_unique<std::atomic<Health>[]>(size)) {
+    for (size_t i = 0; i < size; ++i) slots_[i].store(initial, std::memory_order_relaxed);
+  }
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] Health get(size_t slot) const { return slots_[slot].load(std::memory_order_relaxed); }
+  void set(size_t slot, Health h) { slots_[slot].store(h, std::memory_order_relaxed); }
+
+ private:
+  size_t size_;
+  std::unique_ptr<std::atomic<Health>[]> slots_;
+};
+
+}  // namespace gtm::policy
