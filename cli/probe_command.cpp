@@ -27,6 +27,7 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --path P            the URL path (default: the SSTP URI for sstp, / otherwise)
   --expect RANGES     expected HTTP status, e.g. 401 or 200-299,301
   --verify-tls        verify the certificate chain and name
+  --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
   --json              print the result as JSON
 exit status: 0 alive, 1 not alive, 2 usage error
@@ -93,7 +94,7 @@ int probeCommand(const Args& args) {
       m.verify_tls = true;
     } else if (a == "--nat-t") {
       m.nat_t = true;
-    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect") {
+    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -103,6 +104,8 @@ int probeCommand(const Args& args) {
         } else if (a == "--timeout") {
           m.timeout = std::stod(*v);
           if (!(m.timeout > 0 && m.timeout <= 3600)) return usage("--timeout must be above 0 and at most 3600");
+        } else if (a == "--ca-file") {
+          m.ca_file = *v;
         } else if (a == "--host") {
           m.host = *v;
         } else if (a == "--path") {

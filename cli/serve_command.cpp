@@ -8,6 +8,7 @@
 #include "cli/compiled_config.hpp"
 #include "common/log.hpp"
 #include "dns/server/server.hpp"
+#include "monitor/engine.hpp"
 
 namespace gtm::cli {
 namespace {
@@ -18,8 +19,30 @@ std::string listenList(const config::DnsSettings& dns) {
   return out;
 }
 
+// Endpoints that keep their profile and name keep their published health
+// across a reload, so a reload does not send traffic to a Degraded site
+// while the new monitors take their first round.
+void carryHealth(const dns::Snapshot& from, dns::Snapshot& to) {
+  for (const policy::Profile& np : to.profiles)
+    for (const policy::Profile& op : from.profiles)
+      if (np.name == op.name && !np.monitors.empty() && !op.monitors.empty())
+        for (const policy::Endpoint& ne : np.endpoints)
+          for (const policy::Endpoint& oe : op.endpoints)
+            if (ne.name == oe.name && ne.probe_addresses == oe.probe_addresses)
+              to.health->set(ne.health_slot, from.health->get(oe.health_slot));
+}
+
+std::unique_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s) {
+  auto engine = std::make_unique<monitor::Engine>(s.monitors, s.profiles, s.health);
+  if (auto r = engine->start(); !r) {
+    log::error("monitors did not start", {{"error", r.error()}});
+    return nullptr;
+  }
+  return engine;
+}
+
 void reload(const std::string& path, dns::SerialClock& serials, dns::SnapshotStore& store,
-            const config::DnsSettings& running) {
+            const config::DnsSettings& running, std::unique_ptr<monitor::Engine>& monitors) {
   CompiledConfig c = compileConfig(path, serials);
   if (!c.snapshot) {
     log::error("reload failed, still serving the previous config", {{"errors", c.errors}});
@@ -27,6 +50,9 @@ void reload(const std::string& path, dns::SerialClock& serials, dns::SnapshotSto
   }
   if (c.config.dns.listen != running.listen || c.config.dns.threads != running.threads)
     log::warn("[dns] listen and threads change only on restart");
+  carryHealth(*store.current(), *c.snapshot);
+  monitors.reset();
+  monitors = startMonitors(*c.snapshot);
   store.publish(std::move(c.snapshot));
   log::info("reloaded", {{"config", path}});
 }
@@ -52,6 +78,8 @@ int serveCommand(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   dns::SnapshotStore store;
+  auto monitors = startMonitors(*c.snapshot);
+  if (!monitors) return 1;
   store.publish(std::move(c.snapshot));
   dns::server::Server server(c.config.dns, store);
   if (auto r = server.open(); !r) {
@@ -65,13 +93,14 @@ int serveCommand(const Args& args) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      reload(path, serials, store, c.config.dns);
+      reload(path, serials, store, c.config.dns, monitors);
       continue;
     }
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
     break;
   }
   server.stop();
+  monitors.reset();
   return 0;
 }
 

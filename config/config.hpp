@@ -74,6 +74,7 @@ struct Monitor {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string host;                  // Host header and TLS SNI
   bool verify_tls = false;
+  std::string ca_file;               // PEM CAs to trust instead of the system's (verify_tls)
   unsigned warn_cert_days = 21;
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send

@@ -128,6 +128,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("host", web, "sstp, https and http");
   onlyFor("verify_tls", tls, "sstp and https");
   onlyFor("warn_cert_days", tls, "sstp and https");
+  onlyFor("ca_file", tls, "sstp and https");
   onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
@@ -185,6 +186,10 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   }
   assign(m.host, r.string("host"));
   assign(m.verify_tls, r.boolean("verify_tls"));
+  if (auto ca = r.string("ca_file")) {
+    if (!std::ifstream(*ca)) r.error("ca_file", "cannot read \"" + *ca + "\"");
+    m.ca_file = *ca;
+  }
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
   if (auto group = r.integer("ike_dh_group", 1, 65535)) {
     if (*group != 14 && *group != 19 && *group != 20)

@@ -13,7 +13,7 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
                       ResponseWriter& w, const RRSet** cname) {
   if (node.profile >= 0 && (qtype == type::A || qtype == type::AAAA || qtype == type::ANY)) {
     const policy::Profile& profile = snapshot.profiles[static_cast<size_t>(node.profile)];
-    const policy::Endpoint* ep = policy::chooseEndpoint(profile);
+    const policy::Endpoint* ep = policy::chooseEndpoint(profile, *snapshot.health);
     if (ep) {
       const auto& addrs = (qtype == type::AAAA || (qtype == type::ANY && ep->v4.empty())) ? ep->v6 : ep->v4;
       for (const IpAddress& ip : addrs) {

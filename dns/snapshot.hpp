@@ -6,7 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.hpp"
 #include "dns/zone.hpp"
+#include "policy/health.hpp"
 #include "policy/profile.hpp"
 
 namespace gtm::dns {
@@ -14,6 +16,9 @@ namespace gtm::dns {
 struct Snapshot {
   std::vector<Zone> zones;
   std::vector<policy::Profile> profiles;
+  std::vector<config::Monitor> monitors;
+  // One entry per endpoint of every profile, written by the monitor engine.
+  std::shared_ptr<policy::HealthTable> health;
 
   // The most specific zone containing the wire name, or nullptr.
   [[nodiscard]] const Zone* findZone(std::string_view wire_name) const {

@@ -210,8 +210,18 @@ class ZoneCompiler {
   std::vector<std::string> ns_names_;
 };
 
+void compileMonitors(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
+  std::set<std::string> names;
+  for (const config::Monitor& m : cfg.monitors) {
+    if (!names.insert(m.name).second) diag.error(m.where, "[[monitor]] name \"" + m.name + "\" is used twice");
+    snap.monitors.push_back(m);
+  }
+}
+
 void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
   std::set<std::string> names;
+  size_t slots = 0;
+  std::vector<policy::Health> initial;
   for (const config::Profile& pc : cfg.profiles) {
     if (!names.insert(pc.name).second) diag.error(pc.where, "[[profile]] name \"" + pc.name + "\" is used twice");
     auto fqdn = toWireName(pc.fqdn, {});
@@ -238,6 +248,14 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
     profile.name = pc.name;
     profile.fqdn = toText(*fqdn);
     profile.ttl = pc.ttl;
+    for (const std::string& name : pc.monitors) {
+      auto it = std::find_if(snap.monitors.begin(), snap.monitors.end(),
+                             [&](const config::Monitor& m) { return m.name == name; });
+      if (it == snap.monitors.end())
+        diag.error(pc.monitors_where, "[[profile]] monitors: there is no [[monitor]] named \"" + name + "\"");
+      else
+        profile.monitors.push_back(static_cast<size_t>(it - snap.monitors.begin()));
+    }
     size_t with_priority = 0;
     std::map<uint32_t, std::string> priorities;
     std::set<std::string> endpoint_names;
@@ -257,6 +275,9 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       e.priority = ec.priority ? ec.priority : static_cast<uint32_t>(i + 1);
       e.enabled = ec.enabled;
       for (const IpAddress& ip : ec.targets) (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
+      e.probe_addresses = ec.monitor_targets.empty() ? ec.targets : ec.monitor_targets;
+      e.health_slot = slots++;
+      initial.push_back(pc.monitors.empty() ? policy::Health::unmonitored : policy::Health::checking);
       profile.endpoints.push_back(std::move(e));
     }
     if (with_priority != 0 && with_priority != pc.endpoints.size())
@@ -265,6 +286,8 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
                      [](const policy::Endpoint& a, const policy::Endpoint& b) { return a.priority < b.priority; });
     snap.profiles.push_back(std::move(profile));
   }
+  snap.health = std::make_shared<policy::HealthTable>(slots);
+  for (size_t i = 0; i < slots; ++i) snap.health->set(i, initial[i]);
 }
 
 }  // namespace
@@ -288,6 +311,7 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
     }
     snap->zones.push_back(std::move(z));
   }
+  compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
   if (!diag.empty()) return nullptr;
   return snap;

@@ -61,7 +61,15 @@ WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     tls_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1);
-    if (m.verify_tls) tls_->set_default_verify_paths();
+    if (m.verify_tls) {
+      boost::system::error_code ec;
+      if (m.ca_file.empty())
+        tls_->set_default_verify_paths(ec);
+      else
+        tls_->load_verify_file(m.ca_file, ec);
+      // Nothing to trust means every handshake fails verification, which the
+      // probe then reports; config loading already checked the file.
+    }
     SSL_CTX_set_session_cache_mode(tls_->native_handle(), SSL_SESS_CACHE_CLIENT);
   }
 }

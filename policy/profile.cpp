@@ -2,13 +2,14 @@
 
 namespace gtm::policy {
 
-const Endpoint* chooseEndpoint(const Profile& profile) {
-  // Priority routing: the first enabled endpoint. Health states join this
-  // decision once monitors publish them.
+const Endpoint* chooseEndpoint(const Profile& profile, const HealthTable& health) {
+  const Endpoint* first_enabled = nullptr;
   for (const Endpoint& e : profile.endpoints) {
-    if (e.enabled) return &e;
+    if (!e.enabled) continue;
+    if (!first_enabled) first_enabled = &e;
+    if (health.get(e.health_slot) != Health::degraded) return &e;
   }
-  return nullptr;
+  return first_enabled;
 }
 
 }  // namespace gtm::policy

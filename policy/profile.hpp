@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "policy/health.hpp"
 
 namespace gtm::policy {
 
@@ -16,6 +17,8 @@ struct Endpoint {
   bool enabled = true;
   std::vector<IpAddress> v4;  // A answers
   std::vector<IpAddress> v6;  // AAAA answers
+  std::vector<IpAddress> probe_addresses;  // where its monitors probe it
+  size_t health_slot = 0;                  // its entry in the HealthTable
 };
 
 enum class Routing { priority };
@@ -25,11 +28,14 @@ struct Profile {
   std::string fqdn;  // presentation form, for logs and `gtm check`
   Routing routing = Routing::priority;
   uint32_t ttl = 30;
+  std::vector<size_t> monitors;     // indices into the snapshot's monitors
   std::vector<Endpoint> endpoints;  // sorted by priority, lowest first
 };
 
-// The endpoint a query for this profile is answered with, or nullptr when
-// none can be (every endpoint disabled).
-[[nodiscard]] const Endpoint* chooseEndpoint(const Profile& profile);
+// The endpoint a query for this profile is answered with: the first enabled
+// endpoint that is not Degraded; when every enabled endpoint is Degraded,
+// the first enabled one (fail-open, as Traffic Manager); nullptr when every
+// endpoint is disabled.
+[[nodiscard]] const Endpoint* chooseEndpoint(const Profile& profile, const HealthTable& health);
 
 }  // namespace gtm::policy

@@ -1,0 +1,158 @@
+#include "monitor/engine.hpp"
+
+#include <openssl/rand.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/log.hpp"
+
+namespace gtm::monitor {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+struct Engine::EndpointEntry {
+  std::string name;  // "profile/endpoint"
+  size_t slot = 0;
+  std::vector<Check*> checks;
+  policy::Health state = policy::Health::checking;
+};
+
+struct Engine::Check {
+  size_t endpoint = 0;  // index into endpoints_
+  size_t monitor = 0;   // index into monitors_ and probes_
+  ProbeTarget target;
+  HealthCounter counter;
+  ProbeResult last;
+};
+
+namespace {
+
+Clock::duration toDuration(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// A uniformly random fraction of `d`, for spreading the first probes.
+Clock::duration jitter(Clock::duration d) {
+  uint32_t r = 0;
+  RAND_bytes(reinterpret_cast<uint8_t*>(&r), sizeof r);
+  return Clock::duration(static_cast<Clock::rep>(static_cast<double>(d.count()) * (r / 4294967296.0)));
+}
+
+}  // namespace
+
+Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::Profile>& profiles,
+               std::shared_ptr<policy::HealthTable> health)
+    : monitors_(std::move(monitors)), health_(std::move(health)) {
+  for (const policy::Profile& p : profiles) {
+    if (p.monitors.empty()) continue;
+    for (const policy::Endpoint& e : p.endpoints) {
+      endpoints_.push_back({p.name + "/" + e.name, e.health_slot, {}, policy::Health::checking});
+      for (size_t m : p.monitors) {
+        for (const IpAddress& a : e.probe_addresses) {
+          const config::Monitor& mon = monitors_[m];
+          checks_.push_back(std::make_unique<Check>(
+              Check{endpoints_.size() - 1, m, {a, mon.port}, HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+        }
+      }
+    }
+  }
+  for (auto& c : checks_) endpoints_[c->endpoint].checks.push_back(c.get());
+}
+
+Engine::~Engine() { stop(); }
+
+Result<Ok> Engine::start() {
+  for (const config::Monitor& m : monitors_) {
+    auto probe = makeProbe(m);
+    if (!probe) return Error{"[[monitor]] " + m.name + ": " + probe.error()};
+    probes_.push_back(std::move(*probe));
+  }
+  io_ = std::make_unique<asio::io_context>(1);
+  for (auto& c : checks_) {
+    Check* check = c.get();
+    asio::co_spawn(
+        *io_,
+        [this, check]() -> asio::awaitable<void> {
+          const config::Monitor& m = monitors_[check->monitor];
+          Probe& probe = *probes_[check->monitor];
+          asio::steady_timer timer(co_await asio::this_coro::executor);
+          auto interval = toDuration(m.interval);
+          auto next = Clock::now() + jitter(interval);
+          for (;;) {
+            timer.expires_at(next);
+            co_await timer.async_wait(asio::use_awaitable);
+            auto started = Clock::now();
+            ProbeResult result = co_await probe.run(check->target);
+            result.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+            record(*check, result);
+            // Fixed rate: the next probe is due one interval after this one
+            // started, however long it took.
+            next = started + interval;
+          }
+        },
+        asio::detached);
+  }
+  thread_ = std::thread([io = io_.get()] { io->run(); });
+  return Ok{};
+}
+
+void Engine::stop() {
+  if (io_) io_->stop();
+  if (thread_.joinable()) thread_.join();
+  io_.reset();
+}
+
+void Engine::record(Check& check, const ProbeResult& result) {
+  policy::Health before = check.counter.state();
+  bool changed;
+  {
+    std::lock_guard lock(status_mutex_);
+    changed = check.counter.record(result.up);
+    check.last = result;
+  }
+  EndpointEntry& ep = endpoints_[check.endpoint];
+  const config::Monitor& m = monitors_[check.monitor];
+  if (changed) {
+    log::info("check state changed", {{"endpoint", ep.name},
+                                      {"monitor", m.name},
+                                      {"address", check.target.address.toString()},
+                                      {"from", policy::healthName(before)},
+                                      {"to", policy::healthName(check.counter.state())},
+                                      {"reason", result.reason}});
+  }
+  if (!result.warning.empty() && result.up && changed)
+    log::warn("check warning", {{"endpoint", ep.name}, {"monitor", m.name}, {"warning", result.warning}});
+  // An endpoint is Online only while every one of its checks is.
+  policy::Health state = policy::Health::online;
+  for (const Check* c : ep.checks) {
+    if (c->counter.state() == policy::Health::degraded) {
+      state = policy::Health::degraded;
+      break;
+    }
+    if (c->counter.state() == policy::Health::checking) state = policy::Health::checking;
+  }
+  if (state != ep.state) {
+    log::info("endpoint state changed", {{"endpoint", ep.name},
+                                         {"from", policy::healthName(ep.state)},
+                                         {"to", policy::healthName(state)},
+                                         {"reason", result.reason}});
+    ep.state = state;
+    health_->set(ep.slot, state);
+  }
+}
+
+std::vector<Engine::CheckStatus> Engine::status() const {
+  std::vector<CheckStatus> out;
+  std::lock_guard lock(status_mutex_);
+  for (const auto& c : checks_)
+    out.push_back({endpoints_[c->endpoint].name, monitors_[c->monitor].name, c->target.address.toString(),
+                   c->counter.state(), c->last});
+  return out;
+}
+
+}  // namespace gtm::monitor
