@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev)
-test=(libgtest-dev libgmock-dev clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils)
+test=(libgtest-dev libgmock-dev clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils
+      strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
 bench=(dnsperf gdnsd util-linux procps)
 
 want=()

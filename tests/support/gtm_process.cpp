@@ -68,6 +68,62 @@ std::string writeFile(const std::string& dir, const std::string& name, const std
   return path;
 }
 
+std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>& argv, const std::string& ready_text) {
+  auto c = std::unique_ptr<ChildProcess>(new ChildProcess());
+  c->dir_ = makeTempDir();
+  std::string log_path = c->dir_ + "/output.log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  c->pid_ = pid;
+  for (int i = 0; i < 100 && !ready_text.empty(); ++i) {
+    if (c->log().find(ready_text) != std::string::npos) return c;
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      c->pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready_text.empty()) throw std::runtime_error(argv[0] + " did not start: " + c->log());
+  return c;
+}
+
+void ChildProcess::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+ChildProcess::~ChildProcess() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string ChildProcess::log() const {
+  std::ifstream in(dir_ + "/output.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text) {
   auto p = std::unique_ptr<GtmProcess>(new GtmProcess());
   p->port_ = freePort();

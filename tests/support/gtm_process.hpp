@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gtm::test {
 
@@ -27,6 +28,22 @@ std::string makeTempDir();
 std::string writeFile(const std::string& dir, const std::string& name, const std::string& text);
 
 bool haveCommand(const std::string& name);
+
+// Any program started for a test, stopped (by its own PID) with the object.
+class ChildProcess {
+ public:
+  // Starts argv[0] with stdout and stderr to a log; waits until the log
+  // holds `ready_text` (when not empty).
+  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& ready_text);
+  ~ChildProcess();
+  void stop();
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string dir_;
+};
 
 class GtmProcess {
  public:

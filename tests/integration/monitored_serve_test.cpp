@@ -1,0 +1,121 @@
+// gtm serve with an SSTP monitor on two sites: DNS follows the probes' view
+// of the sites, fails over when the first one stops answering SSTP, comes
+// back when it recovers, and fails open when both are down.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/query_builder.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kSstpServer = SSTP_TEST_SERVER;
+
+std::unique_ptr<ChildProcess> site(const std::string& address, uint16_t port) {
+  return ChildProcess::start({kSstpServer, "--listen", address + ":" + std::to_string(port)}, "listening");
+}
+
+std::string config(uint16_t sstp_port) {
+  return R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "127.0.0.53" } ]
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+rise = 1
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 5
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = "127.0.10.10"
+  priority = 1
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+  priority = 2
+)";
+}
+
+std::string answer(uint16_t port) {
+  auto p = decode(udpExchange("127.0.0.1", port, buildQuery(QuerySpec{})));
+  auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
+  return s.empty() ? "" : s[0].substr(s[0].rfind(' ') + 1);
+}
+
+// Seconds until the answer becomes `want`, or a negative value after `limit`.
+double waitFor(uint16_t port, const std::string& want, double limit) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (answer(port) == want) return elapsed;
+    if (elapsed > limit) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+TEST(MonitoredServe, FailsOverAndBackWithTheSstpProbe) {
+  uint16_t sstp_port = freePort();
+  auto east = site("127.0.10.10", sstp_port);
+  auto west = site("127.0.20.10", sstp_port);
+  auto gtm = GtmProcess::serve(config(sstp_port));
+  ASSERT_GE(waitFor(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+
+  // interval x (tolerated_failures + 1) + timeout = 0.8 s; allow scheduling slack.
+  const double bound = 0.5 * (0 + 1) + 0.3;
+  east->stop();
+  double failover = waitFor(gtm->port(), "127.0.20.10", 5);
+  EXPECT_GE(failover, 0) << gtm->log();
+  EXPECT_LT(failover, bound + 1.0) << "failover took " << failover << " s";
+
+  east = site("127.0.10.10", sstp_port);
+  double back = waitFor(gtm->port(), "127.0.10.10", 5);
+  EXPECT_GE(back, 0) << gtm->log();
+  EXPECT_LT(back, bound + 1.0);
+
+  // Both down: fail-open, the first enabled endpoint by priority.
+  east->stop();
+  west->stop();
+  ASSERT_GE(waitFor(gtm->port(), "127.0.10.10", 5), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(answer(gtm->port()), "127.0.10.10");
+
+  std::string log = gtm->log();
+  EXPECT_NE(log.find("msg=\"endpoint state changed\" endpoint=aovpn/east from=Online to=Degraded reason=\"connection refused\""),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("endpoint=aovpn/east from=Degraded to=Online reason=\"HTTP 401\""), std::string::npos) << log;
+}
+
+TEST(MonitoredServe, UnknownMonitorIsAConfigError) {
+  std::string text = config(443);
+  text.replace(text.find("monitors = [\"sstp\"]"), 19, "monitors = [\"ikev2\"]");
+  text.replace(text.find("{PORT}"), 6, "5353");
+  std::string dir = makeTempDir();
+  std::string path = writeFile(dir, "m.toml", text);
+  auto r = run(std::string(GTM_BINARY) + " check --config " + path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("[[profile]] monitors: there is no [[monitor]] named \"ikev2\""), std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace gtm::test

@@ -1,0 +1,191 @@
+// `gtm probe` against real peers: the SSTP test server in every failure
+// mode, strongSwan's charon for IKEv2 (cross-checked with ike-scan), and
+// silent or closed UDP ports.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "tests/support/charon.hpp"
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+const std::string kSstpServer = SSTP_TEST_SERVER;
+
+std::unique_ptr<ChildProcess> sstpServer(uint16_t port, const std::string& mode, int cert_days = 365,
+                                         const std::string& cert_out = "") {
+  std::vector<std::string> argv{kSstpServer, "--listen", "127.0.0.1:" + std::to_string(port), "--mode", mode,
+                                "--cert-days", std::to_string(cert_days)};
+  if (!cert_out.empty()) argv.insert(argv.end(), {"--cert-out", cert_out});
+  return ChildProcess::start(argv, "listening");
+}
+
+struct Timed {
+  CommandResult result;
+  double seconds;
+};
+Timed probe(const std::string& args) {
+  auto start = std::chrono::steady_clock::now();
+  Timed t{run(kGtm + " probe " + args), 0};
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return t;
+}
+
+TEST(SstpProbe, EveryServerBehaviour) {
+  uint16_t port = freePort();
+  std::string p = std::to_string(port);
+  struct Case {
+    std::string mode;
+    std::string probe_mode;
+    int exit_code;
+    std::string reason;
+  } cases[] = {
+      {"rras", "status", 0, "HTTP 401"},
+      {"rras", "handshake", 0, "SSTP Call Connect Ack received"},
+      {"nak", "handshake", 1, "SSTP: CALL_CONNECT_NAK instead of CALL_CONNECT_ACK"},
+      {"silent", "status", 1, "timeout after 1.0 s in the TLS handshake"},
+      {"close-after-tls", "status", 1, "by the server waiting for the HTTP response"},
+      {"garbage", "status", 1, "TLS handshake failed: wrong version number"},
+      {"http500", "status", 1, "HTTP 500, expected 401"},
+      {"http500", "handshake", 1, "SSTP_DUPLEX_POST answered HTTP 500, expected 200"},
+      {"endless-body", "status", 1, "HTTP 200, expected 401"},
+      {"endless-body", "handshake", 1, "without Content-Length 18446744073709551615"},
+      {"endless-head", "status", 1, "HTTP response head longer than 16384 bytes"},
+  };
+  for (const Case& c : cases) {
+    auto server = sstpServer(port, c.mode);
+    auto t = probe("sstp 127.0.0.1 --port " + p + " --timeout 1 --mode " + c.probe_mode);
+    EXPECT_EQ(t.result.exit_code, c.exit_code) << c.mode << "/" << c.probe_mode << ": " << t.result.output;
+    EXPECT_NE(t.result.output.find(c.reason), std::string::npos) << c.mode << "/" << c.probe_mode << ": "
+                                                                  << t.result.output;
+    EXPECT_LT(t.seconds, 2.5) << c.mode << ": not bounded by the 1 s timeout";
+  }
+  // Nothing listening at all.
+  auto refused = probe("sstp 127.0.0.1 --port " + p + " --timeout 1");
+  EXPECT_EQ(refused.result.exit_code, 1);
+  EXPECT_NE(refused.result.output.find("connection refused"), std::string::npos) << refused.result.output;
+}
+
+TEST(SstpProbe, CertificateChecks) {
+  uint16_t port = freePort();
+  std::string dir = makeTempDir();
+  std::string pem = dir + "/cert.pem";
+  {
+    auto expired = sstpServer(port, "rras", -3, pem);
+    auto t = probe("sstp 127.0.0.1 --port " + std::to_string(port) + " --verify-tls --host vpn.example.com --ca-file " +
+                   pem);
+    EXPECT_EQ(t.result.exit_code, 1);
+    EXPECT_NE(t.result.output.find("TLS handshake failed: certificate verify failed (certificate has expired)"),
+              std::string::npos)
+        << t.result.output;
+    // Without verification it passes, and says the certificate expired.
+    auto lax = probe("sstp 127.0.0.1 --port " + std::to_string(port) + " --json");
+    EXPECT_EQ(lax.result.exit_code, 0) << lax.result.output;
+    EXPECT_NE(lax.result.output.find("\"warning\":\"certificate expired 3 days ago\""), std::string::npos)
+        << lax.result.output;
+    EXPECT_NE(lax.result.output.find("\"cert_subject\":\"/CN=vpn.example.com\""), std::string::npos);
+  }
+  auto soon = sstpServer(port, "rras", 10, pem);
+  auto ok = probe("sstp 127.0.0.1 --port " + std::to_string(port) + " --verify-tls --host vpn.example.com --ca-file " + pem);
+  EXPECT_EQ(ok.result.exit_code, 0) << ok.result.output;
+  // Ten days from the server's start, counted in whole days: 9 or 10.
+  EXPECT_TRUE(ok.result.output.find("warning: certificate expires in 9 days") != std::string::npos ||
+              ok.result.output.find("warning: certificate expires in 10 days") != std::string::npos)
+      << ok.result.output;
+  auto wrong_name =
+      probe("sstp 127.0.0.1 --port " + std::to_string(port) + " --verify-tls --host other.example.com --ca-file " + pem);
+  EXPECT_EQ(wrong_name.result.exit_code, 1) << wrong_name.result.output;
+  EXPECT_NE(wrong_name.result.output.find("TLS handshake failed"), std::string::npos) << wrong_name.result.output;
+}
+
+TEST(HttpProbe, StatusRangesAndTcp) {
+  uint16_t port = freePort();
+  auto server = sstpServer(port, "rras");
+  std::string p = std::to_string(port);
+  // https to "/" gets 404 from the stand-in: expected 200 by default.
+  auto def = probe("https 127.0.0.1 --port " + p);
+  EXPECT_EQ(def.result.exit_code, 1);
+  EXPECT_NE(def.result.output.find("HTTP 404, expected 200"), std::string::npos) << def.result.output;
+  auto ranged = probe("https 127.0.0.1 --port " + p + " --expect 200-299,400-404");
+  EXPECT_EQ(ranged.result.exit_code, 0) << ranged.result.output;
+  auto tcp = probe("tcp 127.0.0.1 --port " + p);
+  EXPECT_EQ(tcp.result.exit_code, 0) << tcp.result.output;
+  EXPECT_EQ(run(kGtm + " probe https 127.0.0.1 --expect 99").exit_code, 2);
+  EXPECT_EQ(run(kGtm + " probe ftp 127.0.0.1").exit_code, 2);
+  EXPECT_EQ(run(kGtm + " probe tcp 127.0.0.1").exit_code, 2);  // tcp needs a port
+}
+
+// A UDP socket that counts what it receives and never answers.
+TEST(Ikev2Probe, SilenceTimesOutAfterRetransmissions) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  auto t = probe("ikev2 127.0.0.1 --port " + std::to_string(ntohs(a.sin_port)) + " --timeout 0.9");
+  EXPECT_EQ(t.result.exit_code, 1);
+  EXPECT_NE(t.result.output.find("timeout after 0.9 s (3 IKE_SA_INIT sent, no response)"), std::string::npos)
+      << t.result.output;
+  int received = 0;
+  pollfd p{fd, POLLIN, 0};
+  uint8_t buf[2048];
+  while (::poll(&p, 1, 0) == 1 && ::recv(fd, buf, sizeof buf, 0) > 0) ++received;
+  EXPECT_EQ(received, 3);
+  ::close(fd);
+  // Closed port: ICMP port unreachable fails at once, not at the timeout.
+  auto closed = probe("ikev2 127.0.0.1 --port " + std::to_string(ntohs(a.sin_port)) + " --timeout 3");
+  EXPECT_EQ(closed.result.exit_code, 1);
+  EXPECT_NE(closed.result.output.find("ICMP port unreachable"), std::string::npos) << closed.result.output;
+  EXPECT_LT(closed.seconds, 1.5);
+}
+
+TEST(Ikev2Probe, CharonOnNatTPortOfLoopback) {
+  if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  uint16_t port = freePort(), nat_t = freePort();
+  auto charon = Charon::start(port, nat_t);
+  // charon expects the non-ESP marker when neither port is 500: --nat-t.
+  auto t = probe("ikev2 127.0.0.1 --port " + std::to_string(nat_t) + " --nat-t --timeout 2");
+  EXPECT_EQ(t.result.exit_code, 0) << t.result.output << charon->log();
+  EXPECT_NE(t.result.output.find("IKEv2: IKE_SA_INIT response (daemon alive)"), std::string::npos) << t.result.output;
+  charon->stop();
+  auto down = probe("ikev2 127.0.0.1 --port " + std::to_string(nat_t) + " --nat-t --timeout 2");
+  EXPECT_EQ(down.result.exit_code, 1) << down.result.output;
+  EXPECT_LT(down.seconds, 2.5);
+}
+
+TEST(Ikev2Probe, CharonOnPort500InANamespaceWithIkeScan) {
+  if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;
+  NetNamespace ns;
+  auto charon = Charon::start(500, 4500, ns.name());
+  auto t = run(ns.exec() + kGtm + " probe ikev2 127.0.0.1 --timeout 2");
+  EXPECT_EQ(t.exit_code, 0) << t.output << charon->log();
+  EXPECT_NE(t.output.find("127.0.0.1:500 ikev2"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("IKE_SA_INIT response (daemon alive)"), std::string::npos) << t.output;
+  auto natt = run(ns.exec() + kGtm + " probe ikev2 127.0.0.1 --nat-t --timeout 2 --json");
+  EXPECT_EQ(natt.exit_code, 0) << natt.output;
+  EXPECT_NE(natt.output.find("\"port\":4500"), std::string::npos) << natt.output;
+  // ike-scan, an independent client, sees the same daemon.
+  if (haveCommand("ike-scan")) {
+    auto scan = run(ns.exec() + "ike-scan --ikev2 --sport=0 127.0.0.1");  // charon holds port 500
+    EXPECT_TRUE(scan.output.find("1 returned handshake") != std::string::npos ||
+                scan.output.find("1 returned notify") != std::string::npos)
+        << scan.output;
+  }
+  charon->stop();
+  auto down = run(ns.exec() + kGtm + " probe ikev2 127.0.0.1 --timeout 2");
+  EXPECT_EQ(down.exit_code, 1) << down.output;
+  EXPECT_NE(down.output.find("ICMP port unreachable"), std::string::npos) << down.output;
+}
+
+}  // namespace
+}  // namespace gtm::test

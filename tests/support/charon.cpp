@@ -1,0 +1,110 @@
+#include "tests/support/charon.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+
+namespace {
+constexpr const char* kCharon = "/usr/lib/ipsec/charon";
+}
+
+std::string Charon::cannotRun() {
+  if (::geteuid() != 0) return "charon needs root (CI runs as root)";
+  if (::access(kCharon, X_OK) != 0) return "strongSwan charon is not installed (scripts/install-deps.sh test)";
+  if (!haveCommand("swanctl")) return "swanctl is not installed (scripts/install-deps.sh test)";
+  return "";
+}
+
+std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const std::string& netns) {
+  auto c = std::unique_ptr<Charon>(new Charon());
+  c->dir_ = makeTempDir();
+  const std::string vici = c->dir_ + "/charon.vici";
+  writeFile(c->dir_, "strongswan.conf",
+            "charon {\n  port = " + std::to_string(port) + "\n  port_nat_t = " + std::to_string(nat_t_port) +
+                "\n  load = random nonce openssl pem pkcs1 x509 pubkey socket-default kernel-netlink vici\n"
+                "  install_routes = no\n  plugins {\n    vici { socket = unix://" + vici +
+                " }\n  }\n  filelog {\n    stderr { default = 1 }\n  }\n}\n");
+  writeFile(c->dir_, "swanctl.conf",
+            "connections {\n  probe {\n    proposals = aes256-sha256-ecp256, aes128-sha1-modp2048, "
+            "aes128gcm16-prfsha256-ecp256\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
+            "    children { c { } }\n  }\n}\nsecrets {\n  ike-probe { secret = \"test-only\" }\n}\n");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("STRONGSWAN_CONF", (c->dir_ + "/strongswan.conf").c_str(), 1);
+    std::string log = c->dir_ + "/charon.log";
+    std::string script = "mount -t tmpfs tmpfs /run && exec " + std::string(kCharon) + " >" + log + " 2>&1";
+    if (netns.empty())
+      ::execlp("unshare", "unshare", "-m", "sh", "-c", script.c_str(), nullptr);
+    else
+      ::execlp("ip", "ip", "netns", "exec", netns.c_str(), "unshare", "-m", "sh", "-c", script.c_str(), nullptr);
+    _exit(127);
+  }
+  c->pid_ = pid;
+  for (int i = 0; i < 100 && !std::filesystem::exists(vici); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The socket file appears a moment before charon accepts on it.
+  CommandResult load;
+  for (int i = 0; i < 30; ++i) {
+    load = run("swanctl --load-all --file " + c->dir_ + "/swanctl.conf --uri unix://" + vici);
+    if (load.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (load.exit_code != 0) throw std::runtime_error("swanctl failed: " + load.output + "\n" + c->log());
+  return c;
+}
+
+void Charon::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+Charon::~Charon() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string Charon::log() const {
+  std::ifstream in(dir_ + "/charon.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string NetNamespace::cannotCreate() {
+  if (::geteuid() != 0) return "network namespaces need root (CI runs as root)";
+  if (!haveCommand("ip")) return "iproute2 is not installed";
+  return "";
+}
+
+NetNamespace::NetNamespace() {
+  static int counter = 0;
+  name_ = "gtmtest-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  auto r = run("ip netns add " + name_ + " && ip netns exec " + name_ + " ip link set lo up");
+  if (r.exit_code != 0) throw std::runtime_error("cannot create network namespace: " + r.output);
+}
+
+NetNamespace::~NetNamespace() { run("ip netns delete " + name_); }
+
+}  // namespace gtm::test
