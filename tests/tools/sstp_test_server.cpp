@@ -16,7 +16,8 @@
 //   endless-head   TLS; a header section that never ends
 // --cert-days N: the certificate is valid N more days (negative: expired).
 // --cert-out FILE: write the certificate (PEM) there, for clients to trust.
-// Prints "listening ADDR:PORT" when ready; stops on SIGTERM or SIGINT.
+// Prints "listening ADDR:PORT" when ready, then "requests=N" once a second
+// (HTTP requests answered so far); stops on SIGTERM or SIGINT.
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,12 +27,14 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/pem.h>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <string>
 
@@ -45,6 +48,7 @@ using Stream = asio::ssl::stream<tcp::socket>;
 namespace {
 
 std::string mode = "rras";
+uint64_t requests = 0;
 
 const std::string kUnauthorized =
     "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nServer: Microsoft-HTTPAPI/2.0\r\n"
@@ -78,6 +82,7 @@ asio::awaitable<void> serveTls(Stream s) {
   for (;;) {
     std::string head = co_await readHead(s);
     if (head.empty()) co_return;
+    ++requests;
     if (mode == "http500") {
       co_await writeAll(s, kServerError, ec);
       continue;
@@ -185,6 +190,16 @@ int main(int argc, char** argv) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
   asio::co_spawn(io, acceptLoop(acceptor, tls), asio::detached);
+  asio::steady_timer tick(io);
+  std::function<void()> report = [&] {
+    tick.expires_after(std::chrono::seconds(1));
+    tick.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      std::cout << "requests=" << requests << std::endl;
+      report();
+    });
+  };
+  report();
   std::cout << "listening " << at->toString() << std::endl;
   io.run();
   return 0;
