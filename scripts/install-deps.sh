@@ -3,8 +3,9 @@
 # Usage: scripts/install-deps.sh [build] [test] [bench]   (default: build)
 set -euo pipefail
 
-build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev)
-test=(libgtest-dev libgmock-dev clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils
+build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev
+       libgtest-dev libgmock-dev)
+test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
 bench=(dnsperf gdnsd util-linux procps)
 
