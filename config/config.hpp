@@ -81,19 +81,33 @@ struct Monitor {
   Location where;
 };
 
+struct Subnet {
+  IpAddress address;  // with the bits past the prefix cleared
+  uint8_t prefix = 0;
+};
+
 struct Endpoint {
   std::string name;
-  std::vector<IpAddress> targets;
+  std::vector<IpAddress> targets;          // empty when `profile` names a child
+  std::string profile;                     // a nested profile instead of targets
+  unsigned min_child_endpoints = 1;
   std::vector<IpAddress> monitor_targets;  // empty: probe the targets
   uint32_t priority = 0;  // 0: not given
+  uint32_t weight = 1;
+  std::vector<Subnet> subnets;
   bool enabled = true;
+  bool always_serve = false;               // not monitored: Unmonitored, always eligible
   Location where;
 };
 
 struct Profile {
+  enum class Routing { priority, weighted, multivalue, subnet };
   std::string name;
   std::string fqdn;
-  std::string routing = "priority";
+  Routing routing = Routing::priority;
+  bool affinity_subnet = false;  // weighted: draw by a hash of the client subnet
+  unsigned max_answers = 2;      // multivalue
+  bool fail_closed = false;      // all_degraded = "fail-closed": NODATA when every endpoint is Degraded
   uint32_t ttl = 30;
   std::vector<std::string> monitors;
   std::vector<Endpoint> endpoints;

@@ -201,12 +201,29 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.monitors.push_back(std::move(m));
 }
 
+std::optional<Subnet> parseSubnet(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto ip = IpAddress::parse(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  std::string len = text.substr(slash + 1);
+  if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  int prefix = std::stoi(len);
+  int max = ip->family == IpAddress::Family::v4 ? 32 : 128;
+  if (prefix > max) return std::nullopt;
+  // Clear the host bits so that matching compares prefixes only.
+  for (int bit = prefix; bit < max; ++bit) ip->bytes[static_cast<size_t>(bit / 8)] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  return Subnet{*ip, static_cast<uint8_t>(prefix)};
+}
+
 void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   Endpoint e;
   TableReader r(t, "[[profile.endpoint]]", diag);
   e.where = r.where();
   assign(e.name, r.string("name", true));
-  for (const auto& text : r.stringList("target", true)) {
+  assign(e.profile, r.string("profile"));
+  if (t.get("profile") && t.get("target")) r.error("target", "give either target or profile, not both");
+  for (const auto& text : r.stringList("target", e.profile.empty() && !t.get("profile"))) {
     auto ip = IpAddress::parse(text);
     if (!ip) {
       r.error("target", "\"" + text + "\" is not an IPv4 or IPv6 address");
@@ -223,7 +240,18 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
       e.monitor_targets.push_back(*ip);
   }
   assign(e.priority, r.integer("priority", 1, 1000));
+  assign(e.weight, r.integer("weight", 1, 1000));
   assign(e.enabled, r.boolean("enabled"));
+  assign(e.always_serve, r.boolean("always_serve"));
+  assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
+  if (t.get("min_child_endpoints") && e.profile.empty()) r.error("min_child_endpoints", "applies only to a nested profile endpoint");
+  for (const auto& text : r.stringList("subnets")) {
+    auto subnet = parseSubnet(text);
+    if (!subnet)
+      r.error("subnets", "\"" + text + "\" is not a subnet like \"203.0.113.0/24\"");
+    else
+      e.subnets.push_back(*subnet);
+  }
   r.finish();
   p.endpoints.push_back(std::move(e));
 }
@@ -236,10 +264,30 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(p.fqdn, r.string("fqdn", true));
   p.fqdn_where = r.where("fqdn");
   if (auto routing = r.string("routing")) {
-    if (*routing != "priority")
-      r.error("routing", "\"" + *routing + "\" is not supported; supported: \"priority\"");
-    else
-      p.routing = *routing;
+    using R = Profile::Routing;
+    static const std::pair<const char*, R> kRoutings[] = {
+        {"priority", R::priority}, {"weighted", R::weighted}, {"multivalue", R::multivalue}, {"subnet", R::subnet}};
+    bool found = false;
+    for (const auto& [text, value] : kRoutings)
+      if (*routing == text) p.routing = value, found = true;
+    if (!found)
+      r.error("routing", "\"" + *routing + "\" is not supported; supported: priority, weighted, multivalue, subnet");
+  }
+  if (auto affinity = r.string("affinity")) {
+    if (*affinity == "subnet")
+      p.affinity_subnet = true;
+    else if (*affinity != "none")
+      r.error("affinity", "\"" + *affinity + "\" is not one of none, subnet");
+    if (p.routing != Profile::Routing::weighted) r.error("affinity", "applies only to routing = \"weighted\"");
+  }
+  assign(p.max_answers, r.integer("max_answers", 1, 10));
+  if (t.get("max_answers") && p.routing != Profile::Routing::multivalue)
+    r.error("max_answers", "applies only to routing = \"multivalue\"");
+  if (auto mode = r.string("all_degraded")) {
+    if (*mode == "fail-closed")
+      p.fail_closed = true;
+    else if (*mode != "fail-open")
+      r.error("all_degraded", "\"" + *mode + "\" is not one of fail-open, fail-closed");
   }
   assign(p.ttl, r.integer("ttl", 0, kMaxTtl));
   p.monitors = r.stringList("monitors");

@@ -8,20 +8,40 @@ constexpr uint16_t kQuestionNameOffset = kHeaderSize;
 
 enum class NodeResult { answered, nodata, cname, truncated };
 
-// Writes the node's answer for qtype. On `cname`, *target is the CNAME target.
-NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype, const Owner& owner,
-                      ResponseWriter& w, const RRSet** cname) {
-  if (node.profile >= 0 && (qtype == type::A || qtype == type::AAAA || qtype == type::ANY)) {
-    const policy::Profile& profile = snapshot.profiles[static_cast<size_t>(node.profile)];
-    const policy::Endpoint* ep = policy::chooseEndpoint(profile, *snapshot.health);
-    if (ep) {
-      const auto& addrs = (qtype == type::AAAA || (qtype == type::ANY && ep->v4.empty())) ? ep->v6 : ep->v4;
-      for (const IpAddress& ip : addrs) {
-        if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
-      }
-      if (!addrs.empty()) return NodeResult::answered;
+struct ProfileQuery {
+  const policy::ClientView& client;
+  uint8_t scope_prefix = 0;
+};
+
+// The addresses of the endpoints the profile's routing picks for this client.
+NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qtype, const Owner& owner,
+                         ResponseWriter& w, ProfileQuery& pq) {
+  const policy::Profile& profile = snapshot.profiles[static_cast<size_t>(node.profile)];
+  policy::Decision d;
+  policy::decide(snapshot.profiles, static_cast<size_t>(node.profile), *snapshot.health, pq.client, d);
+  pq.scope_prefix = d.scope_prefix;
+  bool v6 = qtype == type::AAAA;
+  if (qtype == type::ANY) {
+    // RFC 8482: one RRset; the addresses of the family there is.
+    v6 = true;
+    for (size_t i = 0; i < d.count; ++i) v6 = v6 && d.endpoints[i]->v4.empty();
+  }
+  size_t written = 0;
+  for (size_t i = 0; i < d.count; ++i) {
+    for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4) {
+      if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
+      ++written;
     }
-    if (qtype != type::ANY) return NodeResult::nodata;
+  }
+  return written ? NodeResult::answered : NodeResult::nodata;
+}
+
+// Writes the node's answer for qtype. On `cname`, *cname is the CNAME RRset.
+NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype, const Owner& owner,
+                      ResponseWriter& w, const RRSet** cname, ProfileQuery& pq) {
+  if (node.profile >= 0 && (qtype == type::A || qtype == type::AAAA || qtype == type::ANY)) {
+    NodeResult r = answerProfile(snapshot, node, qtype, owner, w, pq);
+    if (r != NodeResult::nodata || qtype != type::ANY) return r;
   }
 
   const RRSet* set = nullptr;
@@ -57,26 +77,27 @@ void addNegative(const Query& q, const Zone& zone, ResponseWriter& w) {
 
 }  // namespace
 
-void buildAnswer(const Snapshot& snapshot, const Query& q, ResponseWriter& w) {
+uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w) {
   if (q.qclass != kClassIn) {
     w.begin(q, rcode::REFUSED, false);
-    return;
+    return 0;
   }
   if (q.qtype == type::OPT) {
     w.begin(q, rcode::FORMERR, false);
-    return;
+    return 0;
   }
   if (q.qtype == type::MAILA || q.qtype == type::MAILB) {
     w.begin(q, rcode::NOTIMP, false);
-    return;
+    return 0;
   }
   const Zone* zone = snapshot.findZone(q.nameView());
   if (!zone || q.qtype == type::AXFR || q.qtype == type::IXFR) {
     // Not ours (no recursion, no referral), or a zone transfer: not offered.
     w.begin(q, rcode::REFUSED, false);
-    return;
+    return 0;
   }
   w.begin(q, rcode::NOERROR, true);
+  ProfileQuery pq{client};
 
   Owner owner{kQuestionNameOffset, {}};
   const Node* node = zone->find(q.nameView());
@@ -84,17 +105,17 @@ void buildAnswer(const Snapshot& snapshot, const Query& q, ResponseWriter& w) {
     if (!node) {
       w.setRcode(rcode::NXDOMAIN);
       addNegative(q, *zone, w);
-      return;
+      return pq.scope_prefix;
     }
     const RRSet* cname = nullptr;
-    switch (answerNode(snapshot, *node, q.qtype, owner, w, &cname)) {
-      case NodeResult::answered: return;
-      case NodeResult::truncated: w.truncate(); return;
-      case NodeResult::nodata: addNegative(q, *zone, w); return;
+    switch (answerNode(snapshot, *node, q.qtype, owner, w, &cname, pq)) {
+      case NodeResult::answered: return pq.scope_prefix;
+      case NodeResult::truncated: w.truncate(); return pq.scope_prefix;
+      case NodeResult::nodata: addNegative(q, *zone, w); return pq.scope_prefix;
       case NodeResult::cname: break;
     }
     // Follow the CNAME while it stays inside this zone.
-    if (hop == kMaxCnameChain || snapshot.findZone(cname->cname_target) != zone) return;
+    if (hop == kMaxCnameChain || snapshot.findZone(cname->cname_target) != zone) return pq.scope_prefix;
     size_t rdata = w.lastRdataOffset();
     owner = rdata < 0x4000 ? Owner{static_cast<uint16_t>(rdata), {}} : Owner{0, cname->cname_target};
     node = zone->find(cname->cname_target);

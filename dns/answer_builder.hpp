@@ -6,10 +6,12 @@
 #include "dns/query.hpp"
 #include "dns/response_writer.hpp"
 #include "dns/snapshot.hpp"
+#include "policy/router.hpp"
 
 namespace gtm::dns {
 
 // Calls w.begin() itself: the rcode and AA bit depend on the lookup.
-void buildAnswer(const Snapshot& snapshot, const Query& q, ResponseWriter& w);
+// Returns the ECS scope prefix the answer holds for (0: any client).
+uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w);
 
 }  // namespace gtm::dns

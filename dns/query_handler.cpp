@@ -1,5 +1,7 @@
 #include "dns/query_handler.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 
 #include "dns/answer_builder.hpp"
@@ -8,9 +10,31 @@
 namespace gtm::dns {
 
 QueryHandler::QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload)
-    : cookies_(secret), max_udp_payload_(max_udp_payload) {}
+    : cookies_(secret), max_udp_payload_(max_udp_payload) {
+  RAND_bytes(reinterpret_cast<uint8_t*>(&random_state_), sizeof random_state_);
+  random_state_ |= 1;  // xorshift needs a non-zero state
+}
 
-size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out) {
+policy::ClientView QueryHandler::clientView(const ClientInfo& client) {
+  policy::ClientView v;
+  const ClientSubnet& ecs = q_.edns.ecs;
+  if (ecs.present) {
+    v.from_ecs = true;
+    v.address.family = ecs.family == 2 ? IpAddress::Family::v6 : IpAddress::Family::v4;
+    v.address.bytes = ecs.address;
+    v.prefix = ecs.source_prefix;
+  } else {
+    v.address = client.address;
+    v.prefix = client.address.family == IpAddress::Family::v4 ? 32 : 128;
+  }
+  random_state_ ^= random_state_ >> 12;
+  random_state_ ^= random_state_ << 25;
+  random_state_ ^= random_state_ >> 27;
+  v.random = (random_state_ * 0x2545F4914F6CDD1Dull) >> 11;
+  return v;
+}
+
+size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at) {
   size_t n = 0;
   const Edns& e = q_.edns;
   if (e.cookie_length >= 8) {
@@ -22,14 +46,14 @@ size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out) {
     n += 4 + 8 + CookieSigner::kServerCookieSize;
   }
   if (e.ecs.present) {
-    // Echo with scope prefix 0: the answer does not depend on the subnet.
     size_t addr_len = (e.ecs.source_prefix + 7u) / 8u;
     uint8_t* p = out + n;
     writeU16(p, edns_option::ECS);
     writeU16(p + 2, static_cast<uint16_t>(4 + addr_len));
     writeU16(p + 4, e.ecs.family);
     p[6] = e.ecs.source_prefix;
-    p[7] = 0;
+    p[7] = 0;  // the scope: set once the answer is known
+    *ecs_scope_at = n + 7;
     std::copy_n(e.ecs.address.begin(), addr_len, p + 8);
     n += 8 + addr_len;
   }
@@ -47,7 +71,8 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
                             : kMaxUdpWithoutEdns;
   }
   uint8_t options[64];
-  size_t options_size = q_.edns.present ? encodeOptions(client, options) : 0;
+  size_t ecs_scope_at = sizeof options;
+  size_t options_size = q_.edns.present ? encodeOptions(client, options, &ecs_scope_at) : 0;
   ResponseWriter w(out, limit, q_.edns.present ? 11 + options_size : 0);
 
   uint8_t extended_rcode = 0;
@@ -58,7 +83,12 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
       w.begin(q_, rcode::BADVERS & 0x0F, false);
       extended_rcode = rcode::BADVERS >> 4;
       break;
-    default: buildAnswer(snapshot, q_, w); break;
+    default: {
+      uint8_t scope = buildAnswer(snapshot, q_, clientView(client), w);
+      // RFC 7871 7.2.1: the scope never claims more than the source gave.
+      if (ecs_scope_at < options_size) options[ecs_scope_at] = std::min(scope, q_.edns.ecs.source_prefix);
+      break;
+    }
   }
   if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
   return w.size();

@@ -9,6 +9,7 @@
 #include "dns/cookie.hpp"
 #include "dns/query.hpp"
 #include "dns/snapshot.hpp"
+#include "policy/router.hpp"
 
 namespace gtm::dns {
 
@@ -28,9 +29,11 @@ class QueryHandler {
                               std::span<uint8_t> out);
 
  private:
-  size_t encodeOptions(const ClientInfo& client, uint8_t* out);
+  size_t encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at);
+  policy::ClientView clientView(const ClientInfo& client);
 
   Query q_;
+  uint64_t random_state_;  // xorshift64*, seeded per thread
   CookieSigner cookies_;
   uint16_t max_udp_payload_;
 };

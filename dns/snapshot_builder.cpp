@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dns/name.hpp"
+#include "dns/profile_compiler.hpp"
 #include "dns/wire.hpp"
 
 namespace gtm::dns {
@@ -209,86 +210,6 @@ class ZoneCompiler {
   Zone* zone_ = nullptr;
   std::vector<std::string> ns_names_;
 };
-
-void compileMonitors(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
-  std::set<std::string> names;
-  for (const config::Monitor& m : cfg.monitors) {
-    if (!names.insert(m.name).second) diag.error(m.where, "[[monitor]] name \"" + m.name + "\" is used twice");
-    snap.monitors.push_back(m);
-  }
-}
-
-void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
-  std::set<std::string> names;
-  size_t slots = 0;
-  std::vector<policy::Health> initial;
-  for (const config::Profile& pc : cfg.profiles) {
-    if (!names.insert(pc.name).second) diag.error(pc.where, "[[profile]] name \"" + pc.name + "\" is used twice");
-    auto fqdn = toWireName(pc.fqdn, {});
-    if (!fqdn) {
-      diag.error(pc.fqdn_where, "[[profile]] fqdn: " + fqdn.error());
-      continue;
-    }
-    const Zone* zone_c = snap.findZone(*fqdn);
-    if (!zone_c) {
-      diag.error(pc.fqdn_where, "[[profile]] fqdn " + toText(*fqdn) + " lies in no [[zone]]");
-      continue;
-    }
-    Zone& zone = const_cast<Zone&>(*zone_c);
-    Node& node = zone.nodes[*fqdn];
-    if (node.profile >= 0) diag.error(pc.fqdn_where, "two profiles answer for " + toText(*fqdn));
-    for (uint16_t t : {type::A, type::AAAA, type::CNAME})
-      if (node.find(t))
-        diag.error(pc.fqdn_where, "the profile's fqdn " + toText(*fqdn) + " also has static A, AAAA or CNAME records");
-    node.profile = static_cast<int>(snap.profiles.size());
-    for (std::string_view p = parentOf(*fqdn); p.size() > zone.apex.size(); p = parentOf(p))
-      zone.nodes.try_emplace(std::string(p));
-
-    policy::Profile profile;
-    profile.name = pc.name;
-    profile.fqdn = toText(*fqdn);
-    profile.ttl = pc.ttl;
-    for (const std::string& name : pc.monitors) {
-      auto it = std::find_if(snap.monitors.begin(), snap.monitors.end(),
-                             [&](const config::Monitor& m) { return m.name == name; });
-      if (it == snap.monitors.end())
-        diag.error(pc.monitors_where, "[[profile]] monitors: there is no [[monitor]] named \"" + name + "\"");
-      else
-        profile.monitors.push_back(static_cast<size_t>(it - snap.monitors.begin()));
-    }
-    size_t with_priority = 0;
-    std::map<uint32_t, std::string> priorities;
-    std::set<std::string> endpoint_names;
-    for (size_t i = 0; i < pc.endpoints.size(); ++i) {
-      const config::Endpoint& ec = pc.endpoints[i];
-      if (!endpoint_names.insert(ec.name).second)
-        diag.error(ec.where, "endpoint name \"" + ec.name + "\" is used twice in profile \"" + pc.name + "\"");
-      if (ec.priority) {
-        ++with_priority;
-        auto [it, fresh] = priorities.emplace(ec.priority, ec.name);
-        if (!fresh)
-          diag.error(ec.where, "priority " + std::to_string(ec.priority) + " is already taken by endpoint \"" +
-                                   it->second + "\"");
-      }
-      policy::Endpoint e;
-      e.name = ec.name;
-      e.priority = ec.priority ? ec.priority : static_cast<uint32_t>(i + 1);
-      e.enabled = ec.enabled;
-      for (const IpAddress& ip : ec.targets) (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
-      e.probe_addresses = ec.monitor_targets.empty() ? ec.targets : ec.monitor_targets;
-      e.health_slot = slots++;
-      initial.push_back(pc.monitors.empty() ? policy::Health::unmonitored : policy::Health::checking);
-      profile.endpoints.push_back(std::move(e));
-    }
-    if (with_priority != 0 && with_priority != pc.endpoints.size())
-      diag.error(pc.where, "profile \"" + pc.name + "\": give every endpoint a priority, or none (list order)");
-    std::stable_sort(profile.endpoints.begin(), profile.endpoints.end(),
-                     [](const policy::Endpoint& a, const policy::Endpoint& b) { return a.priority < b.priority; });
-    snap.profiles.push_back(std::move(profile));
-  }
-  snap.health = std::make_shared<policy::HealthTable>(slots);
-  for (size_t i = 0; i < slots; ++i) snap.health->set(i, initial[i]);
-}
 
 }  // namespace
 

@@ -44,10 +44,14 @@ std::string describe(const Snapshot& snapshot) {
     }
   }
   for (const policy::Profile& p : snapshot.profiles) {
-    out += "profile " + p.name + ": " + p.fqdn + " routing=priority ttl=" + std::to_string(p.ttl) + "\n";
+    out += "profile " + p.name + ": " + p.fqdn + " routing=" + policy::routingName(p.routing) +
+           " ttl=" + std::to_string(p.ttl) + (p.fail_closed ? " fail-closed" : "") + "\n";
     for (const policy::Endpoint& e : p.endpoints) {
       out += "  endpoint " + e.name + " priority=" + std::to_string(e.priority) +
-             (e.enabled ? "" : " (disabled)") + ":";
+             (p.routing == policy::Routing::weighted ? " weight=" + std::to_string(e.weight) : "") +
+             (e.enabled ? "" : " (disabled)") + (e.always_serve ? " (always serve)" : "") + ":";
+      if (e.child >= 0) out += " profile " + snapshot.profiles[static_cast<size_t>(e.child)].name;
+      for (const policy::Subnet& s : e.subnets) out += " subnet " + s.address.toString() + "/" + std::to_string(s.prefix);
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) out += " " + ip.toString();
       out += "\n";

@@ -51,6 +51,9 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
   for (const policy::Profile& p : profiles) {
     if (p.monitors.empty()) continue;
     for (const policy::Endpoint& e : p.endpoints) {
+      // Nested profiles take their health from their own endpoints; always
+      // serve means no probes at all.
+      if (e.child >= 0 || e.always_serve) continue;
       endpoints_.push_back({p.name + "/" + e.name, e.health_slot, {}, policy::Health::checking});
       for (size_t m : p.monitors) {
         for (const IpAddress& a : e.probe_addresses) {

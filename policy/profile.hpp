@@ -1,5 +1,6 @@
-// A traffic profile compiled for the decision path: endpoints in priority
-// order with their answer addresses. Immutable once built.
+// A traffic profile compiled for the decision path: endpoints with their
+// answer addresses, weights, subnets and health slots, or a nested child
+// profile. Immutable once built.
 #pragma once
 
 #include <cstdint>
@@ -11,31 +12,48 @@
 
 namespace gtm::policy {
 
+struct Subnet {
+  IpAddress address;  // host bits cleared
+  uint8_t prefix = 0;
+};
+
 struct Endpoint {
   std::string name;
   uint32_t priority = 0;
+  uint32_t weight = 1;
   bool enabled = true;
+  bool always_serve = false;
   std::vector<IpAddress> v4;  // A answers
   std::vector<IpAddress> v6;  // AAAA answers
   std::vector<IpAddress> probe_addresses;  // where its monitors probe it
+  std::vector<Subnet> subnets;             // routing = subnet; empty: the fallback
+  int child = -1;                          // index of a nested profile, or -1
+  unsigned min_child_endpoints = 1;
   size_t health_slot = 0;                  // its entry in the HealthTable
 };
 
-enum class Routing { priority };
+enum class Routing { priority, weighted, multivalue, subnet };
 
 struct Profile {
   std::string name;
   std::string fqdn;  // presentation form, for logs and `gtm check`
   Routing routing = Routing::priority;
+  bool affinity_subnet = false;
+  unsigned max_answers = 2;
+  bool fail_closed = false;
   uint32_t ttl = 30;
   std::vector<size_t> monitors;     // indices into the snapshot's monitors
   std::vector<Endpoint> endpoints;  // sorted by priority, lowest first
 };
 
-// The endpoint a query for this profile is answered with: the first enabled
-// endpoint that is not Degraded; when every enabled endpoint is Degraded,
-// the first enabled one (fail-open, as Traffic Manager); nullptr when every
-// endpoint is disabled.
-[[nodiscard]] const Endpoint* chooseEndpoint(const Profile& profile, const HealthTable& health);
+[[nodiscard]] constexpr const char* routingName(Routing r) {
+  switch (r) {
+    case Routing::priority: return "priority";
+    case Routing::weighted: return "weighted";
+    case Routing::multivalue: return "multivalue";
+    case Routing::subnet: return "subnet";
+  }
+  return "?";
+}
 
 }  // namespace gtm::policy

@@ -1,0 +1,141 @@
+#include "policy/router.hpp"
+
+namespace gtm::policy {
+namespace {
+
+bool subnetContains(const Subnet& s, const ClientView& c) {
+  if (s.address.family != c.address.family || s.prefix > c.prefix) return false;
+  for (uint8_t bit = 0; bit < s.prefix; bit += 8) {
+    uint8_t bits = static_cast<uint8_t>(s.prefix - bit >= 8 ? 8 : s.prefix - bit);
+    auto mask = static_cast<uint8_t>(0xFF << (8 - bits));
+    if ((c.address.bytes[bit / 8] & mask) != s.address.bytes[bit / 8]) return false;
+  }
+  return true;
+}
+
+// FNV-1a over the client's known prefix: the same subnet, the same draw.
+uint64_t subnetHash(const ClientView& c) {
+  uint64_t h = 1469598103934665603ull;
+  auto bytes = c.address.span();
+  for (size_t i = 0; i < bytes.size() && i * 8 < c.prefix; ++i) {
+    uint8_t keep = c.prefix - i * 8 >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - (c.prefix - i * 8)));
+    h = (h ^ (bytes[i] & keep)) * 1099511628211ull;
+  }
+  return h ^ c.prefix;
+}
+
+class Decider {
+ public:
+  Decider(std::span<const Profile> profiles, const HealthTable& health, const ClientView& client, Decision& out)
+      : profiles_(profiles), health_(health), client_(client), out_(out) {}
+
+  void run(size_t index, int depth) {
+    const Profile& p = profiles_[index];
+    // Eligible endpoints: enabled and available; when none is, every enabled
+    // one (fail-open) unless the profile fails closed.
+    bool any_available = false;
+    for (const Endpoint& e : p.endpoints)
+      if (e.enabled && available(profiles_, e, health_, depth)) any_available = true;
+    if (!any_available && p.fail_closed) return;
+    auto eligible = [&](const Endpoint& e) {
+      return e.enabled && (!any_available || available(profiles_, e, health_, depth));
+    };
+    switch (p.routing) {
+      case Routing::priority:
+        for (const Endpoint& e : p.endpoints)
+          if (eligible(e)) return emit(e, depth);
+        return;
+      case Routing::weighted: return weighted(p, eligible, depth);
+      case Routing::multivalue: return multivalue(p, eligible, depth);
+      case Routing::subnet: return subnet(p, eligible, depth);
+    }
+  }
+
+ private:
+  void emit(const Endpoint& e, int depth) {
+    if (e.child >= 0) {
+      if (depth + 1 < kMaxNesting) run(static_cast<size_t>(e.child), depth + 1);
+      return;
+    }
+    if (out_.count < out_.endpoints.size()) out_.endpoints[out_.count++] = &e;
+  }
+
+  template <typename Eligible>
+  void weighted(const Profile& p, Eligible eligible, int depth) {
+    uint64_t total = 0;
+    for (const Endpoint& e : p.endpoints)
+      if (eligible(e)) total += e.weight;
+    if (total == 0) return;
+    uint64_t draw = (p.affinity_subnet ? subnetHash(client_) : client_.random) % total;
+    for (const Endpoint& e : p.endpoints) {
+      if (!eligible(e)) continue;
+      if (draw < e.weight) return emit(e, depth);
+      draw -= e.weight;
+    }
+  }
+
+  template <typename Eligible>
+  void multivalue(const Profile& p, Eligible eligible, int depth) {
+    size_t n = 0;
+    for (const Endpoint& e : p.endpoints) n += eligible(e) ? 1 : 0;
+    if (n == 0) return;
+    // Up to max_answers eligible endpoints, starting at a random one so that
+    // load spreads over all of them.
+    size_t start = static_cast<size_t>(client_.random % n);
+    for (size_t k = 0; k < n && k < p.max_answers; ++k) {
+      size_t want = (start + k) % n, seen = 0;
+      for (const Endpoint& e : p.endpoints) {
+        if (!eligible(e)) continue;
+        if (seen++ == want) {
+          emit(e, depth);
+          break;
+        }
+      }
+    }
+  }
+
+  template <typename Eligible>
+  void subnet(const Profile& p, Eligible eligible, int depth) {
+    const Endpoint* best = nullptr;
+    uint8_t best_prefix = 0;
+    for (const Endpoint& e : p.endpoints) {
+      if (!eligible(e)) continue;
+      for (const Subnet& s : e.subnets)
+        if (subnetContains(s, client_) && (!best || s.prefix > best_prefix)) best = &e, best_prefix = s.prefix;
+    }
+    if (best) {
+      out_.scope_prefix = best_prefix;
+      return emit(*best, depth);
+    }
+    // No subnet of an eligible endpoint holds the client: the fallback (an
+    // endpoint without subnets), valid for this client's subnet only.
+    out_.scope_prefix = client_.prefix;
+    for (const Endpoint& e : p.endpoints)
+      if (e.subnets.empty() && eligible(e)) return emit(e, depth);
+  }
+
+  std::span<const Profile> profiles_;
+  const HealthTable& health_;
+  const ClientView& client_;
+  Decision& out_;
+};
+
+}  // namespace
+
+bool available(std::span<const Profile> profiles, const Endpoint& e, const HealthTable& health, int depth) {
+  if (e.child < 0) return health.get(e.health_slot) != Health::degraded;
+  if (depth + 1 >= kMaxNesting) return false;
+  unsigned up = 0;
+  for (const Endpoint& c : profiles[static_cast<size_t>(e.child)].endpoints)
+    if (c.enabled && available(profiles, c, health, depth + 1)) ++up;
+  return up >= e.min_child_endpoints;
+}
+
+void decide(std::span<const Profile> profiles, size_t profile, const HealthTable& health, const ClientView& client,
+            Decision& out) {
+  out.count = 0;
+  out.scope_prefix = 0;
+  Decider(profiles, health, client, out).run(profile, 0);
+}
+
+}  // namespace gtm::policy

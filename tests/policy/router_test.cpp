@@ -1,0 +1,191 @@
+// Every routing method with healthy, partly healthy and all-down endpoints,
+// through the same decide() the packet path calls.
+#include "policy/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace gtm::test {
+namespace {
+
+using policy::Health;
+using policy::Routing;
+
+policy::Endpoint ep(const std::string& name, const std::string& v4, size_t slot, uint32_t weight = 1) {
+  policy::Endpoint e;
+  e.name = name;
+  e.v4.push_back(*IpAddress::parse(v4));
+  e.health_slot = slot;
+  e.weight = weight;
+  e.priority = static_cast<uint32_t>(slot + 1);
+  return e;
+}
+
+policy::Subnet subnet(const std::string& text) {
+  auto slash = text.find('/');
+  return {*IpAddress::parse(text.substr(0, slash)), static_cast<uint8_t>(std::stoi(text.substr(slash + 1)))};
+}
+
+policy::ClientView client(const std::string& address, uint8_t prefix, uint64_t random = 0) {
+  return {*IpAddress::parse(address), prefix, true, random};
+}
+
+std::vector<std::string> names(const policy::Decision& d) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < d.count; ++i) out.push_back(d.endpoints[i]->name);
+  return out;
+}
+
+std::vector<std::string> decide(const std::vector<policy::Profile>& profiles, const policy::HealthTable& h,
+                                const policy::ClientView& c = client("198.51.100.1", 32), size_t profile = 0,
+                                uint8_t* scope = nullptr) {
+  policy::Decision d;
+  policy::decide(profiles, profile, h, c, d);
+  if (scope) *scope = d.scope_prefix;
+  return names(d);
+}
+
+TEST(Router, PriorityHealthyPartialAllDown) {
+  policy::Profile p;
+  p.endpoints = {ep("east", "192.0.2.1", 0), ep("west", "192.0.2.2", 1), ep("dr", "192.0.2.3", 2)};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(3, Health::online);
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"east"}));
+  h.set(0, Health::degraded);
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"west"}));
+  h.set(1, Health::checking);  // no result yet: answered as if Online
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"west"}));
+  ps[0].endpoints[1].enabled = false;  // disabled: never answered
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"dr"}));
+  h.set(2, Health::degraded);
+  // Every enabled endpoint Degraded: fail-open, the first enabled one.
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"east"}));
+  ps[0].fail_closed = true;
+  EXPECT_TRUE(decide(ps, h).empty());
+}
+
+TEST(Router, WeightedThreeToOne) {
+  policy::Profile p;
+  p.routing = Routing::weighted;
+  p.endpoints = {ep("a", "192.0.2.1", 0, 3), ep("b", "192.0.2.2", 1, 1), ep("c", "192.0.2.3", 2, 5)};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(3, Health::online);
+  h.set(2, Health::degraded);  // c drops out of the draw
+  std::mt19937_64 rng(42);
+  std::map<std::string, int> count;
+  for (int i = 0; i < 4000; ++i) ++count[decide(ps, h, client("198.51.100.1", 32, rng()))[0]];
+  EXPECT_EQ(count["c"], 0);
+  EXPECT_NEAR(count["a"] / 4000.0, 0.75, 0.05);
+  // All Degraded: the draw is over every enabled endpoint.
+  h.set(0, Health::degraded);
+  h.set(1, Health::degraded);
+  for (int i = 0; i < 200; ++i) ++count["all-" + decide(ps, h, client("198.51.100.1", 32, rng()))[0]];
+  EXPECT_GT(count["all-c"], 0);
+}
+
+TEST(Router, WeightedSubnetAffinity) {
+  policy::Profile p;
+  p.routing = Routing::weighted;
+  p.affinity_subnet = true;
+  for (size_t i = 0; i < 4; ++i) p.endpoints.push_back(ep("e" + std::to_string(i), "192.0.2." + std::to_string(i + 1), i));
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(4, Health::online);
+  std::mt19937_64 rng(7);
+  std::map<std::string, int> seen;
+  for (int net = 0; net < 64; ++net) {
+    std::string addr = "198.51." + std::to_string(net) + ".0";
+    auto first = decide(ps, h, client(addr, 24, rng()));
+    // The same subnet keeps its endpoint whatever the per-query random.
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(decide(ps, h, client(addr, 24, rng())), first);
+    ++seen[first[0]];
+  }
+  EXPECT_EQ(seen.size(), 4u) << "subnets spread over every endpoint";
+}
+
+TEST(Router, MultivalueHealthyOnlyUpToMax) {
+  policy::Profile p;
+  p.routing = Routing::multivalue;
+  p.max_answers = 2;
+  p.endpoints = {ep("a", "192.0.2.1", 0), ep("b", "192.0.2.2", 1), ep("c", "192.0.2.3", 2)};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(3, Health::online);
+  std::map<std::string, int> seen;
+  for (uint64_t r = 0; r < 30; ++r) {
+    auto got = decide(ps, h, client("198.51.100.1", 32, r));
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_NE(got[0], got[1]);
+    for (auto& n : got) ++seen[n];
+  }
+  EXPECT_EQ(seen.size(), 3u) << "every healthy endpoint gets its turn";
+  h.set(1, Health::degraded);
+  for (uint64_t r = 0; r < 30; ++r) {
+    auto got = decide(ps, h, client("198.51.100.1", 32, r));
+    EXPECT_EQ(got.size(), 2u);
+    for (auto& n : got) EXPECT_NE(n, "b");
+  }
+  h.set(0, Health::degraded);
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"c"}));
+  h.set(2, Health::degraded);
+  EXPECT_EQ(decide(ps, h).size(), 2u);  // fail-open
+}
+
+TEST(Router, SubnetMostSpecificFallbackAndScope) {
+  policy::Profile p;
+  p.routing = Routing::subnet;
+  auto wide = ep("wide", "192.0.2.1", 0);
+  wide.subnets = {subnet("203.0.0.0/16")};
+  auto narrow = ep("narrow", "192.0.2.2", 1);
+  narrow.subnets = {subnet("203.0.113.0/24"), subnet("2001:db8:1::/48")};
+  p.endpoints = {wide, narrow};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(3, Health::online);
+  uint8_t scope = 0;
+  EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24), 0, &scope), (std::vector<std::string>{"narrow"}));
+  EXPECT_EQ(scope, 24);
+  EXPECT_EQ(decide(ps, h, client("203.0.5.0", 24), 0, &scope), (std::vector<std::string>{"wide"}));
+  EXPECT_EQ(scope, 16);
+  EXPECT_EQ(decide(ps, h, client("2001:db8:1:2::", 56), 0, &scope), (std::vector<std::string>{"narrow"}));
+  EXPECT_EQ(scope, 48);
+  // An ECS /8 does not say enough to match a /16.
+  EXPECT_TRUE(decide(ps, h, client("203.0.0.0", 8), 0, &scope).empty());
+  // Unmatched, no fallback: NODATA. With a fallback: the fallback.
+  EXPECT_TRUE(decide(ps, h, client("198.51.100.7", 32)).empty());
+  ps[0].endpoints.push_back(ep("fallback", "192.0.2.9", 2));
+  EXPECT_EQ(decide(ps, h, client("198.51.100.7", 32), 0, &scope), (std::vector<std::string>{"fallback"}));
+  EXPECT_EQ(scope, 32);
+  // The matched endpoint Degraded: the next match, then the fallback.
+  h.set(1, Health::degraded);
+  EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24)), (std::vector<std::string>{"wide"}));
+  h.set(0, Health::degraded);
+  EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24)), (std::vector<std::string>{"fallback"}));
+}
+
+TEST(Router, NestedProfilesAndMinChildEndpoints) {
+  // parent: priority over two child profiles; each child: two servers.
+  policy::Profile parent, east, west;
+  policy::Endpoint to_east = ep("east", "0.0.0.0", 0), to_west = ep("west", "0.0.0.0", 1);
+  to_east.v4.clear();
+  to_west.v4.clear();
+  to_east.child = 1;
+  to_east.min_child_endpoints = 2;
+  to_west.child = 2;
+  parent.endpoints = {to_east, to_west};
+  east.endpoints = {ep("e1", "192.0.2.11", 2), ep("e2", "192.0.2.12", 3)};
+  west.endpoints = {ep("w1", "192.0.2.21", 4), ep("w2", "192.0.2.22", 5)};
+  std::vector<policy::Profile> ps{parent, east, west};
+  policy::HealthTable h(6, Health::online);
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"e1"}));
+  // One east server down: east has 1 < 2 Online, so the parent moves to west.
+  h.set(2, Health::degraded);
+  EXPECT_FALSE(policy::available(ps, ps[0].endpoints[0], h));
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"w1"}));
+  // Asked directly, the east profile still answers with its healthy server.
+  EXPECT_EQ(decide(ps, h, client("198.51.100.1", 32), 1), (std::vector<std::string>{"e2"}));
+  ps[0].endpoints[0].min_child_endpoints = 1;
+  EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"e2"}));
+}
+
+}  // namespace
+}  // namespace gtm::test
