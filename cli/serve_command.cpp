@@ -1,11 +1,14 @@
 // gtm serve --config FILE: the authoritative DNS server, in the foreground.
-// SIGHUP reloads the zones and profiles (all or nothing); SIGINT and SIGTERM
-// stop it.
+// SIGHUP, or a change to the file, reloads zones, profiles and monitors (all
+// or nothing); SIGINT and SIGTERM stop it.
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
+#include "common/file_watcher.hpp"
 #include "common/log.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
@@ -88,6 +91,10 @@ int serveCommand(const Args& args) {
   }
   server.start();
   log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
+  // A change to the file reloads it the way SIGHUP does.
+  FileWatcher watcher;
+  if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
+    log::warn("config changes will need SIGHUP", {{"error", r.error()}});
 
   for (;;) {
     int sig = 0;
@@ -99,6 +106,7 @@ int serveCommand(const Args& args) {
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
     break;
   }
+  watcher.stop();
   server.stop();
   monitors.reset();
   return 0;
