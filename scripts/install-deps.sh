@@ -7,7 +7,7 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
        libgtest-dev libgmock-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
-bench=(dnsperf gdnsd util-linux procps)
+bench=(dnsperf gdnsd util-linux procps bc iproute2)
 
 want=()
 for group in "${@:-build}"; do
