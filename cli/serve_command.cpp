@@ -22,21 +22,11 @@ std::string listenList(const config::DnsSettings& dns) {
   return out;
 }
 
-// Endpoints that keep their profile and name keep their published health
-// across a reload, so a reload does not send traffic to a Degraded site
-// while the new monitors take their first round.
-void carryHealth(const dns::Snapshot& from, dns::Snapshot& to) {
-  for (const policy::Profile& np : to.profiles)
-    for (const policy::Profile& op : from.profiles)
-      if (np.name == op.name && !np.monitors.empty() && !op.monitors.empty())
-        for (const policy::Endpoint& ne : np.endpoints)
-          for (const policy::Endpoint& oe : op.endpoints)
-            if (ne.name == oe.name && ne.probe_addresses == oe.probe_addresses)
-              to.health->set(ne.health_slot, from.health->get(oe.health_slot));
-}
-
-std::unique_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s) {
+// Starts the monitors of a snapshot; with `previous`, checks that did not
+// change keep their state.
+std::unique_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const monitor::Engine* previous = nullptr) {
   auto engine = std::make_unique<monitor::Engine>(s.monitors, s.profiles, s.health);
+  if (previous) engine->adopt(*previous);
   if (auto r = engine->start(); !r) {
     log::error("monitors did not start", {{"error", r.error()}});
     return nullptr;
@@ -53,9 +43,9 @@ void reload(const std::string& path, dns::SerialClock& serials, dns::SnapshotSto
   }
   if (c.config.dns.listen != running.listen || c.config.dns.threads != running.threads)
     log::warn("[dns] listen and threads change only on restart");
-  carryHealth(*store.current(), *c.snapshot);
-  monitors.reset();
-  monitors = startMonitors(*c.snapshot);
+  auto next = startMonitors(*c.snapshot, monitors.get());
+  if (!next) return;  // the old config keeps serving; the error was logged
+  monitors = std::move(next);
   store.publish(std::move(c.snapshot));
   log::info("reloaded", {{"config", path}});
 }

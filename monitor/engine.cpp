@@ -69,6 +69,40 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
 
 Engine::~Engine() { stop(); }
 
+namespace {
+
+// Whether two monitors probe the same way (everything but where they were written).
+bool sameProbe(const config::Monitor& a, const config::Monitor& b) {
+  auto ranges = [](const config::Monitor& m) {
+    std::vector<std::pair<int, int>> out;
+    for (const auto& r : m.expected_status) out.emplace_back(r.low, r.high);
+    return out;
+  };
+  return a.name == b.name && a.protocol == b.protocol && a.port == b.port && a.interval == b.interval &&
+         a.timeout == b.timeout && a.tolerated_failures == b.tolerated_failures && a.rise == b.rise &&
+         a.sstp_mode == b.sstp_mode && a.path == b.path && ranges(a) == ranges(b) && a.headers == b.headers &&
+         a.host == b.host && a.verify_tls == b.verify_tls && a.ca_file == b.ca_file &&
+         a.warn_cert_days == b.warn_cert_days && a.nat_t == b.nat_t && a.ike_dh_group == b.ike_dh_group;
+}
+
+}  // namespace
+
+void Engine::adopt(const Engine& previous) {
+  std::lock_guard lock(previous.status_mutex_);
+  for (auto& c : checks_) {
+    const std::string& endpoint = endpoints_[c->endpoint].name;
+    for (const auto& old : previous.checks_) {
+      if (previous.endpoints_[old->endpoint].name == endpoint && old->target.address == c->target.address &&
+          old->target.port == c->target.port && sameProbe(previous.monitors_[old->monitor], monitors_[c->monitor])) {
+        c->counter = old->counter;
+        c->last = old->last;
+        break;
+      }
+    }
+  }
+  for (EndpointEntry& ep : endpoints_) publish(ep, "kept over reload");
+}
+
 Result<Ok> Engine::start() {
   for (const config::Monitor& m : monitors_) {
     auto probe = makeProbe(m);
@@ -130,6 +164,10 @@ void Engine::record(Check& check, const ProbeResult& result) {
   }
   if (!result.warning.empty() && result.up && changed)
     log::warn("check warning", {{"endpoint", ep.name}, {"monitor", m.name}, {"warning", result.warning}});
+  publish(ep, result.reason);
+}
+
+void Engine::publish(EndpointEntry& ep, const std::string& reason) {
   // An endpoint is Online only while every one of its checks is.
   policy::Health state = policy::Health::online;
   for (const Check* c : ep.checks) {
@@ -143,7 +181,7 @@ void Engine::record(Check& check, const ProbeResult& result) {
     log::info("endpoint state changed", {{"endpoint", ep.name},
                                          {"from", policy::healthName(ep.state)},
                                          {"to", policy::healthName(state)},
-                                         {"reason", result.reason}});
+                                         {"reason", reason}});
     ep.state = state;
     health_->set(ep.slot, state);
   }

@@ -29,6 +29,11 @@ class Engine {
          std::shared_ptr<policy::HealthTable> health);
   ~Engine();
 
+  // Before start(): takes over the state and last result of every check of
+  // `previous` that probes the same address of the same endpoint with an
+  // identical monitor, and publishes the endpoints' states at once, so that
+  // a reload neither forgets a Degraded site nor restarts its counts.
+  void adopt(const Engine& previous);
   [[nodiscard]] Result<Ok> start();  // makes the probes, starts the thread
   void stop();
 
@@ -46,6 +51,7 @@ class Engine {
   struct Check;
   struct EndpointEntry;
   void record(Check& check, const ProbeResult& result);
+  void publish(EndpointEntry& ep, const std::string& reason);
 
   std::vector<config::Monitor> monitors_;
   std::vector<std::unique_ptr<Probe>> probes_;

@@ -67,6 +67,25 @@ max_answers = 3
   name = "d"
   target = "192.0.2.24"
 
+[[monitor]]
+name = "tcp"
+protocol = "tcp"
+port = 9
+
+[[profile]]
+name = "closed"
+fqdn = "c.vpn.example.com."
+all_degraded = "fail-closed"
+monitors = ["tcp"]
+  [[profile.endpoint]]
+  name = "only"
+  target = "192.0.2.30"
+  [[profile.endpoint]]
+  name = "pinned"
+  target = "192.0.2.31"
+  always_serve = true
+  enabled = false
+
 [[profile]]
 name = "parent"
 fqdn = "p.vpn.example.com."
@@ -146,6 +165,23 @@ TEST_F(RoutingAnswersTest, NestedProfileAnswersThroughItsChild) {
   auto p = ask(q("p.vpn.example.com.", {0, 1, 24, 0, 203, 0, 113}));
   EXPECT_EQ(first(p), "192.0.2.10");
   EXPECT_EQ(ednsOption(p.get(), 8)[3], 24);
+}
+
+TEST_F(RoutingAnswersTest, FailClosedAndAlwaysServe) {
+  const policy::Profile& closed = snapshot_->profiles[3];
+  ASSERT_EQ(closed.name, "closed");
+  const policy::Endpoint& only = closed.endpoints[0];
+  const policy::Endpoint& pinned = closed.endpoints[1];
+  EXPECT_EQ(snapshot_->health->get(only.health_slot), policy::Health::checking);
+  EXPECT_EQ(snapshot_->health->get(pinned.health_slot), policy::Health::unmonitored);
+  EXPECT_EQ(first(ask(q("c.vpn.example.com."))), "192.0.2.30");
+  snapshot_->health->set(only.health_slot, policy::Health::degraded);
+  auto p = ask(q("c.vpn.example.com."));
+  EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_ancount(p.get()), 0) << "fail-closed: NODATA";
+  // An always-serve endpoint has no monitors to fail: once enabled it answers.
+  const_cast<policy::Endpoint&>(pinned).enabled = true;
+  EXPECT_EQ(first(ask(q("c.vpn.example.com."))), "192.0.2.31");
 }
 
 std::string compileErrors(const std::string& text) {

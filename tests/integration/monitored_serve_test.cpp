@@ -3,6 +3,8 @@
 // back when it recovers, and fails open when both are down.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 
@@ -85,6 +87,14 @@ TEST(MonitoredServe, FailsOverAndBackWithTheSstpProbe) {
   double failover = waitFor(gtm->port(), "127.0.20.10", 5);
   EXPECT_GE(failover, 0) << gtm->log();
   EXPECT_LT(failover, bound + 1.0) << "failover took " << failover << " s";
+
+  // A reload keeps what the monitors know: east stays Degraded, no flap.
+  ::kill(gtm->pid(), SIGHUP);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(answer(gtm->port()), "127.0.20.10") << "after reload, at " << i * 50 << " ms";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(gtm->log().find("msg=reloaded"), std::string::npos);
 
   east = site("127.0.10.10", sstp_port);
   double back = waitFor(gtm->port(), "127.0.10.10", 5);
