@@ -12,5 +12,6 @@ using Args = std::vector<std::string>;
 int serveCommand(const Args& args);
 int checkCommand(const Args& args);
 int probeCommand(const Args& args);
+int lbCommand(const Args& args);
 
 }  // namespace gtm::cli

@@ -11,7 +11,8 @@ CompiledConfig compileConfig(const std::string& path, dns::SerialClock& serials)
     out.errors = loaded.diagnostics.format();
     return out;
   }
-  out.snapshot = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  if (loaded.config.zones.empty()) loaded.diagnostics.error({1, 1}, "gtm serve needs at least one [[zone]]");
+  if (loaded.ok()) out.snapshot = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
   if (!out.snapshot) {
     out.errors = loaded.diagnostics.format();
     return out;

@@ -14,9 +14,13 @@ constexpr const char* kUsage = R"(usage: gtm COMMAND [OPTIONS]
 
 commands:
   serve --config FILE   run the authoritative DNS server in the foreground
-                        (SIGHUP reloads zones and profiles; SIGTERM stops)
-  check --config FILE   validate FILE and print the zones, records and
-                        profiles it would serve; errors as file:line:column
+                        (SIGHUP or a file change reloads; SIGTERM stops)
+  check --config FILE   validate FILE (for serve or lb) and print what it
+                        would serve or balance; errors as file:line:column
+  lb --config FILE      run the site balancer: nftables DNAT with Maglev
+                        tables kept in step with the real servers' health
+                        (--dry-run prints the ruleset; --keep-rules leaves
+                        it installed on exit)
   probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
                         `gtm probe --help` lists its options
 
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
     if (cmd == "serve") return gtm::cli::serveCommand(args);
     if (cmd == "check") return gtm::cli::checkCommand(args);
     if (cmd == "probe") return gtm::cli::probeCommand(args);
+    if (cmd == "lb") return gtm::cli::lbCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
     return 1;

@@ -116,9 +116,40 @@ struct Profile {
   Location monitors_where;
 };
 
+// gtm lb: the nftables table it owns.
+struct LbSettings {
+  std::string table = "gtm_lb";
+  Location where;
+};
+
+struct RealServer {
+  std::string name;
+  IpAddress address;
+  uint32_t weight = 1;
+  bool drain = false;  // out of the table for new clients, flows left alone
+  Location where;
+};
+
+// One layer-4 service: a VIP and its ports, balanced over real servers by
+// Maglev on the client address, so that a client keeps its real server on
+// every port of the service (IKEv2's 500 and 4500).
+struct Service {
+  enum class Protocol { udp, tcp };
+  std::string name;
+  IpAddress vip;
+  Protocol protocol = Protocol::udp;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> monitors;
+  std::vector<RealServer> reals;
+  Location where;
+  Location monitors_where;
+};
+
 struct Config {
   std::string path;
   DnsSettings dns;
+  LbSettings lb;
+  std::vector<Service> services;
   std::vector<Zone> zones;
   std::vector<Monitor> monitors;
   std::vector<Profile> profiles;

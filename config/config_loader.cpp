@@ -305,6 +305,66 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.profiles.push_back(std::move(p));
 }
 
+void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
+  Service svc;
+  TableReader r(t, "[[service]]", diag);
+  svc.where = r.where();
+  assign(svc.name, r.string("name", true));
+  if (auto vip = r.string("vip", true)) {
+    auto ip = IpAddress::parse(*vip);
+    if (!ip)
+      r.error("vip", "\"" + *vip + "\" is not an IPv4 or IPv6 address");
+    else
+      svc.vip = *ip;
+  }
+  if (auto proto = r.string("protocol", true)) {
+    if (*proto == "udp")
+      svc.protocol = Service::Protocol::udp;
+    else if (*proto == "tcp")
+      svc.protocol = Service::Protocol::tcp;
+    else
+      r.error("protocol", "\"" + *proto + "\" is not one of udp, tcp");
+  }
+  if (const toml::array* ports = r.array("ports")) {
+    for (const toml::node& p : *ports) {
+      auto v = p.value<int64_t>();
+      if (!p.is_integer() || *v < 1 || *v > 65535)
+        diag.error(locationOf(p), "[[service]] ports: each port is a number from 1 to 65535");
+      else
+        svc.ports.push_back(static_cast<uint16_t>(*v));
+    }
+  }
+  if (svc.ports.empty()) r.error("ports", "a service needs at least one port");
+  svc.monitors = r.stringList("monitors");
+  svc.monitors_where = r.where("monitors");
+  if (const toml::array* reals = r.array("real")) {
+    for (const toml::node& item : *reals) {
+      const toml::table* rt = item.as_table();
+      if (!rt) continue;
+      TableReader rr(*rt, "[[service.real]]", diag);
+      RealServer real;
+      real.where = rr.where();
+      assign(real.name, rr.string("name", true));
+      if (auto addr = rr.string("address", true)) {
+        auto ip = IpAddress::parse(*addr);
+        if (!ip)
+          rr.error("address", "\"" + *addr + "\" is not an IPv4 or IPv6 address");
+        else if (ip->family != svc.vip.family)
+          rr.error("address", "must be of the VIP's address family");
+        else
+          real.address = *ip;
+      }
+      assign(real.weight, rr.integer("weight", 1, 1000));
+      assign(real.drain, rr.boolean("drain"));
+      rr.finish();
+      svc.reals.push_back(std::move(real));
+    }
+  }
+  if (svc.reals.empty()) r.error("real", "a service needs at least one [[service.real]]");
+  r.finish();
+  cfg.services.push_back(std::move(svc));
+}
+
 template <typename Fn>
 void forEachTable(TableReader& r, std::string_view key, Diagnostics& diag, Fn fn) {
   const toml::array* arr = r.array(key);
@@ -336,8 +396,24 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   readDns(r.table("dns"), out.config, diag);
   forEachTable(r, "zone", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
   forEachTable(r, "monitor", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
+  forEachTable(r, "service", diag, [&](const toml::table& t) { readService(t, out.config, diag); });
+  if (const toml::table* lb = r.table("lb")) {
+    TableReader lr(*lb, "[lb]", diag);
+    out.config.lb.where = lr.where();
+    if (auto name = lr.string("table")) {
+      bool ok = !name->empty() && name->size() <= 64 &&
+                name->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                    std::string::npos;
+      if (!ok)
+        lr.error("table", "letters, digits and '_' only, at most 64");
+      else
+        out.config.lb.table = *name;
+    }
+    lr.finish();
+  }
   forEachTable(r, "profile", diag, [&](const toml::table& t) { readProfile(t, out.config, diag); });
-  if (out.config.zones.empty() && !root.get("zone")) diag.error({1, 1}, "the config needs at least one [[zone]]");
+  if (!root.get("zone") && !root.get("service"))
+    diag.error({1, 1}, "the config needs at least one [[zone]] (gtm serve) or [[service]] (gtm lb)");
   r.finish();
   return out;
 }

@@ -46,8 +46,8 @@ Clock::duration jitter(Clock::duration d) {
 }  // namespace
 
 Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::Profile>& profiles,
-               std::shared_ptr<policy::HealthTable> health)
-    : monitors_(std::move(monitors)), health_(std::move(health)) {
+               std::shared_ptr<policy::HealthTable> health, std::function<void()> on_change)
+    : monitors_(std::move(monitors)), health_(std::move(health)), on_change_(std::move(on_change)) {
   for (const policy::Profile& p : profiles) {
     if (p.monitors.empty()) continue;
     for (const policy::Endpoint& e : p.endpoints) {
@@ -184,6 +184,7 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
                                          {"reason", reason}});
     ep.state = state;
     health_->set(ep.slot, state);
+    if (on_change_) on_change_();
   }
 }
 

@@ -4,6 +4,7 @@
 // the HealthTable the DNS answers read. It never touches a query.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,8 +26,10 @@ namespace gtm::monitor {
 
 class Engine {
  public:
+  // on_change, when given, runs on the engine's thread after an endpoint's
+  // published state changed.
   Engine(std::vector<config::Monitor> monitors, const std::vector<policy::Profile>& profiles,
-         std::shared_ptr<policy::HealthTable> health);
+         std::shared_ptr<policy::HealthTable> health, std::function<void()> on_change = {});
   ~Engine();
 
   // Before start(): takes over the state and last result of every check of
@@ -58,6 +61,7 @@ class Engine {
   std::vector<EndpointEntry> endpoints_;
   std::vector<std::unique_ptr<Check>> checks_;
   std::shared_ptr<policy::HealthTable> health_;
+  std::function<void()> on_change_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
   mutable std::mutex status_mutex_;  // guards the copies status() reads, never the packet path

@@ -1,0 +1,125 @@
+#include "lb/balancer.hpp"
+
+#include <netinet/in.h>
+
+#include "common/log.hpp"
+#include "lb/conntrack_flush.hpp"
+#include "lb/maglev_table.hpp"
+#include "monitor/engine.hpp"
+
+namespace gtm::lb {
+
+Balancer::Balancer(LbPlan plan) : plan_(std::move(plan)), state_(plan_.services.size()) {}
+
+Balancer::~Balancer() { stop(true); }
+
+std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
+  std::vector<ServiceRules> rules;
+  for (size_t i = 0; i < plan_.services.size(); ++i) {
+    const config::Service& svc = plan_.services[i];
+    ServiceState& st = state_[i];
+    uint32_t total_weight = 0;
+    std::vector<MaglevBackend> backends;
+    std::vector<IpAddress> addresses;
+    std::vector<bool> healthy(svc.reals.size());
+    for (size_t j = 0; j < svc.reals.size(); ++j) {
+      const config::RealServer& r = svc.reals[j];
+      total_weight += r.weight;
+      healthy[j] = plan_.health->get(plan_.slots[i][j]) != policy::Health::degraded;
+      if (healthy[j] && !r.drain) {
+        backends.push_back({r.address.toString(), r.weight});
+        addresses.push_back(r.address);
+      }
+    }
+    // The size follows the configured weights, not the healthy ones, so a
+    // failure moves only the failed server's slots.
+    auto table = buildMaglevTable(backends, maglevTableSize(total_weight));
+    if (log_changes && !st.table.empty()) {
+      size_t moved = changedSlots(st.table, st.backends, table, backends);
+      if (moved)
+        log::info("service table changed", {{"service", svc.name},
+                                            {"moved_slots", std::to_string(moved)},
+                                            {"table_size", std::to_string(table.size())},
+                                            {"healthy_reals", std::to_string(backends.size())}});
+      // Flows to a server that just failed would be black-holed until their
+      // conntrack entries time out: delete them so they hash anew.
+      for (size_t j = 0; j < svc.reals.size() && j < st.healthy.size(); ++j) {
+        if (!st.healthy[j] || healthy[j]) continue;
+        uint8_t proto = svc.protocol == config::Service::Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP;
+        auto deleted = deleteFlows(svc.vip, svc.reals[j].address, proto);
+        if (deleted)
+          log::info("flows to a failed real server deleted",
+                    {{"service", svc.name}, {"real", svc.reals[j].name}, {"entries", std::to_string(*deleted)}});
+        else
+          log::error("cannot delete flows of a failed real server",
+                     {{"service", svc.name}, {"real", svc.reals[j].name}, {"error", deleted.error()}});
+      }
+    }
+    st.backends = backends;
+    st.table = table;
+    st.healthy = healthy;
+    ServiceRules r;
+    r.name = svc.name;
+    r.vip = svc.vip;
+    r.udp = svc.protocol == config::Service::Protocol::udp;
+    r.ports = svc.ports;
+    if (!backends.empty())
+      for (int slot : table) r.slots.push_back(addresses[static_cast<size_t>(slot)]);
+    else if (log_changes)
+      log::warn("service has no healthy real server: new packets are rejected", {{"service", svc.name}});
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+std::string Balancer::ruleset() { return renderRuleset(plan_.table, computeRules(false)); }
+
+Result<Ok> Balancer::start() {
+  // Taking over a table left by an earlier run replaces it in the same
+  // transaction that installs ours; conntrack keeps established flows.
+  if (auto r = nft_.run(renderRuleset(plan_.table, computeRules(false))); !r) return r;
+  installed_ = true;
+  log::info("nftables table installed", {{"table", plan_.table}, {"services", std::to_string(plan_.services.size())}});
+  engine_ = std::make_unique<monitor::Engine>(plan_.monitors, plan_.profiles, plan_.health, [this] {
+    std::lock_guard lock(mutex_);
+    dirty_ = true;
+    wake_.notify_one();
+  });
+  if (auto r = engine_->start(); !r) return r;
+  thread_ = std::thread([this] { worker(); });
+  return Ok{};
+}
+
+void Balancer::worker() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return dirty_ || stopping_; });
+    if (stopping_) return;
+    dirty_ = false;
+    lock.unlock();
+    auto rules = computeRules(true);
+    if (auto r = nft_.run(renderRuleset(plan_.table, rules)); !r)
+      log::error("cannot apply the new ruleset; the previous one stays", {{"error", r.error()}});
+    lock.lock();
+  }
+}
+
+void Balancer::stop(bool keep_rules) {
+  if (engine_) engine_->stop();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  engine_.reset();
+  if (installed_ && !keep_rules) {
+    if (auto r = nft_.run(renderDelete(plan_.table)); !r)
+      log::error("cannot remove the nftables table", {{"error", r.error()}});
+    else
+      log::info("nftables table removed", {{"table", plan_.table}});
+  }
+  installed_ = false;
+}
+
+}  // namespace gtm::lb

@@ -1,0 +1,61 @@
+// The control plane of gtm lb: turns the plan and the real servers' health
+// into kernel state. On every health change it rebuilds each service's
+// Maglev table from its healthy, undrained real servers, logs how many slots
+// moved, replaces the nftables table in one transaction, and deletes the
+// conntrack entries of real servers that went Degraded. Packets never pass
+// through it.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "lb/lb_plan.hpp"
+#include "lb/maglev_table.hpp"
+#include "lb/nft_client.hpp"
+#include "lb/nft_ruleset.hpp"
+
+namespace gtm::monitor {
+class Engine;
+}
+
+namespace gtm::lb {
+
+class Balancer {
+ public:
+  explicit Balancer(LbPlan plan);
+  ~Balancer();
+
+  // The ruleset for the current health (all real servers count as healthy
+  // until their first probe says otherwise).
+  [[nodiscard]] std::string ruleset();
+
+  [[nodiscard]] Result<Ok> start();  // installs the table, starts the monitors
+  // Stops; removes the table unless keep_rules.
+  void stop(bool keep_rules);
+
+ private:
+  struct ServiceState {
+    std::vector<MaglevBackend> backends;  // of the current table
+    std::vector<int> table;
+    std::vector<bool> healthy;            // per real server, as last applied
+  };
+  std::vector<ServiceRules> computeRules(bool log_changes);
+  void worker();
+
+  LbPlan plan_;
+  std::vector<ServiceState> state_;
+  NftClient nft_;
+  std::unique_ptr<monitor::Engine> engine_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool dirty_ = false;
+  bool stopping_ = false;
+  bool installed_ = false;
+};
+
+}  // namespace gtm::lb

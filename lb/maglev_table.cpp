@@ -1,0 +1,76 @@
+#include "lb/maglev_table.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace gtm::lb {
+namespace {
+
+bool isPrime(uint32_t n) {
+  if (n < 2) return false;
+  for (uint32_t d = 2; d * d <= n; ++d)
+    if (n % d == 0) return false;
+  return true;
+}
+
+// FNV-1a with a seed: stable across builds and runs, which std::hash is not.
+uint64_t hash(const std::string& s, uint64_t seed) {
+  uint64_t h = 1469598103934665603ull ^ seed;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
+
+uint32_t maglevTableSize(uint32_t total_weight) {
+  uint32_t n = std::max<uint32_t>(251, 100 * total_weight + 1);
+  while (!isPrime(n)) ++n;
+  return n;
+}
+
+std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint32_t size) {
+  std::vector<int> table(size, -1);
+  if (backends.empty()) return table;
+  const size_t n = backends.size();
+  std::vector<uint64_t> offset(n), skip(n), next(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    offset[i] = hash(backends[i].key, 0x9e3779b97f4a7c15ull) % size;
+    skip[i] = hash(backends[i].key, 0xc2b2ae3d27d4eb4full) % (size - 1) + 1;
+  }
+  // Weighted turns: in each round a backend places as many entries as its
+  // weight, taking its next preferred slot that is still free.
+  uint32_t max_weight = 0;
+  for (const auto& b : backends) max_weight = std::max(max_weight, b.weight);
+  size_t filled = 0;
+  while (filled < size) {
+    for (uint32_t turn = 0; turn < max_weight && filled < size; ++turn) {
+      for (size_t i = 0; i < n && filled < size; ++i) {
+        if (turn >= backends[i].weight) continue;
+        uint64_t slot;
+        do {
+          slot = (offset[i] + next[i] * skip[i]) % size;
+          ++next[i];
+        } while (table[slot] >= 0);
+        table[slot] = static_cast<int>(i);
+        ++filled;
+      }
+    }
+  }
+  return table;
+}
+
+size_t changedSlots(const std::vector<int>& before, std::span<const MaglevBackend> before_backends,
+                    const std::vector<int>& after, std::span<const MaglevBackend> after_backends) {
+  size_t changed = 0;
+  for (size_t s = 0; s < before.size() && s < after.size(); ++s) {
+    const std::string* a = before[s] >= 0 ? &before_backends[static_cast<size_t>(before[s])].key : nullptr;
+    const std::string* b = after[s] >= 0 ? &after_backends[static_cast<size_t>(after[s])].key : nullptr;
+    if ((a == nullptr) != (b == nullptr) || (a && *a != *b)) ++changed;
+  }
+  return changed + (before.size() > after.size() ? before.size() - after.size() : after.size() - before.size());
+}
+
+}  // namespace gtm::lb

@@ -1,0 +1,31 @@
+// Maglev consistent hashing (Eisenbud et al., NSDI 2016) with weights: a
+// lookup table of prime size M in which each backend owns about M x its
+// share of the total weight, and which changes little when a backend comes
+// or goes. The table size depends on the configured weights only, so that a
+// backend's failure moves its own slots and (nearly) nothing else.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gtm::lb {
+
+struct MaglevBackend {
+  std::string key;  // stable identity (the real server's address)
+  uint32_t weight = 1;
+};
+
+// The smallest prime above 100 x total_weight (at least 251): the table is
+// then within 1 % of the weights (NSDI 2016 section 3.4).
+[[nodiscard]] uint32_t maglevTableSize(uint32_t total_weight);
+
+// slot -> index into `backends`; every slot -1 when `backends` is empty.
+[[nodiscard]] std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint32_t size);
+
+// How many slots map to a different backend key in `after` than in `before`.
+[[nodiscard]] size_t changedSlots(const std::vector<int>& before, std::span<const MaglevBackend> before_backends,
+                                  const std::vector<int>& after, std::span<const MaglevBackend> after_backends);
+
+}  // namespace gtm::lb
