@@ -20,27 +20,24 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
     ServiceState& st = state_[i];
     uint32_t total_weight = 0;
     std::vector<MaglevBackend> backends;
-    std::vector<IpAddress> addresses;
-    std::vector<bool> healthy(svc.reals.size());
+    std::vector<bool> healthy(svc.reals.size()), eligible(svc.reals.size());
+    size_t eligible_count = 0;
     for (size_t j = 0; j < svc.reals.size(); ++j) {
       const config::RealServer& r = svc.reals[j];
       total_weight += r.weight;
+      backends.push_back({r.address.toString(), r.weight});
       healthy[j] = plan_.health->get(plan_.slots[i][j]) != policy::Health::degraded;
-      if (healthy[j] && !r.drain) {
-        backends.push_back({r.address.toString(), r.weight});
-        addresses.push_back(r.address);
-      }
+      eligible[j] = healthy[j] && !r.drain;
+      eligible_count += eligible[j];
     }
-    // The size follows the configured weights, not the healthy ones, so a
-    // failure moves only the failed server's slots.
-    auto table = buildMaglevTable(backends, maglevTableSize(total_weight));
+    auto table = buildStableTable(backends, eligible, maglevTableSize(total_weight));
     if (log_changes && !st.table.empty()) {
-      size_t moved = changedSlots(st.table, st.backends, table, backends);
+      size_t moved = changedSlots(st.table, backends, table, backends);
       if (moved)
         log::info("service table changed", {{"service", svc.name},
                                             {"moved_slots", std::to_string(moved)},
                                             {"table_size", std::to_string(table.size())},
-                                            {"healthy_reals", std::to_string(backends.size())}});
+                                            {"eligible_reals", std::to_string(eligible_count)}});
       // Flows to a server that just failed would be black-holed until their
       // conntrack entries time out: delete them so they hash anew.
       for (size_t j = 0; j < svc.reals.size() && j < st.healthy.size(); ++j) {
@@ -63,8 +60,8 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
     r.vip = svc.vip;
     r.udp = svc.protocol == config::Service::Protocol::udp;
     r.ports = svc.ports;
-    if (!backends.empty())
-      for (int slot : table) r.slots.push_back(addresses[static_cast<size_t>(slot)]);
+    if (eligible_count)
+      for (int slot : table) r.slots.push_back(svc.reals[static_cast<size_t>(slot)].address);
     else if (log_changes)
       log::warn("service has no healthy real server: new packets are rejected", {{"service", svc.name}});
     rules.push_back(std::move(r));

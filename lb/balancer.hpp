@@ -39,8 +39,8 @@ class Balancer {
 
  private:
   struct ServiceState {
-    std::vector<MaglevBackend> backends;  // of the current table
-    std::vector<int> table;
+    std::vector<MaglevBackend> backends;  // every real server, keyed by address
+    std::vector<int> table;               // as last applied
     std::vector<bool> healthy;            // per real server, as last applied
   };
   std::vector<ServiceRules> computeRules(bool log_changes);

@@ -62,6 +62,23 @@ std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint3
   return table;
 }
 
+std::vector<int> buildStableTable(std::span<const MaglevBackend> all, const std::vector<bool>& eligible,
+                                  uint32_t size) {
+  std::vector<MaglevBackend> subset;
+  std::vector<int> index;  // subset position -> position in `all`
+  for (size_t i = 0; i < all.size(); ++i)
+    if (eligible[i]) {
+      subset.push_back(all[i]);
+      index.push_back(static_cast<int>(i));
+    }
+  if (subset.empty()) return std::vector<int>(size, -1);
+  std::vector<int> table = buildMaglevTable(all, size);
+  std::vector<int> fallback = buildMaglevTable(subset, size);
+  for (uint32_t s = 0; s < size; ++s)
+    if (!eligible[static_cast<size_t>(table[s])]) table[s] = index[static_cast<size_t>(fallback[s])];
+  return table;
+}
+
 size_t changedSlots(const std::vector<int>& before, std::span<const MaglevBackend> before_backends,
                     const std::vector<int>& after, std::span<const MaglevBackend> after_backends) {
   size_t changed = 0;

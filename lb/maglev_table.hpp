@@ -24,6 +24,15 @@ struct MaglevBackend {
 // slot -> index into `backends`; every slot -1 when `backends` is empty.
 [[nodiscard]] std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint32_t size);
 
+// The table the balancer installs: the Maglev table of every configured
+// backend, in which the slots of backends that are not eligible (Degraded
+// or drained) go to their owner in the Maglev table of the eligible ones.
+// So a failure moves exactly the failed backend's slots and its return
+// takes back exactly those; the result depends only on which backends are
+// eligible, so a restart rebuilds the same table. -1 everywhere when none is.
+[[nodiscard]] std::vector<int> buildStableTable(std::span<const MaglevBackend> all, const std::vector<bool>& eligible,
+                                                uint32_t size);
+
 // How many slots map to a different backend key in `after` than in `before`.
 [[nodiscard]] size_t changedSlots(const std::vector<int>& before, std::span<const MaglevBackend> before_backends,
                                   const std::vector<int>& after, std::span<const MaglevBackend> after_backends);
