@@ -29,6 +29,7 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --verify-tls        verify the certificate chain and name
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
+  --source ADDRESS    probe from this local address
   --json              print the result as JSON
 exit status: 0 alive, 1 not alive, 2 usage error
 )";
@@ -94,7 +95,7 @@ int probeCommand(const Args& args) {
       m.verify_tls = true;
     } else if (a == "--nat-t") {
       m.nat_t = true;
-    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file") {
+    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -104,6 +105,9 @@ int probeCommand(const Args& args) {
         } else if (a == "--timeout") {
           m.timeout = std::stod(*v);
           if (!(m.timeout > 0 && m.timeout <= 3600)) return usage("--timeout must be above 0 and at most 3600");
+        } else if (a == "--source") {
+          m.source = IpAddress::parse(*v);
+          if (!m.source) return usage("--source needs an IPv4 or IPv6 address");
         } else if (a == "--ca-file") {
           m.ca_file = *v;
         } else if (a == "--host") {

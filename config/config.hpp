@@ -78,6 +78,7 @@ struct Monitor {
   unsigned warn_cert_days = 21;
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
+  std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };
 

@@ -197,6 +197,10 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
     else
       m.ike_dh_group = static_cast<uint16_t>(*group);
   }
+  if (auto source = r.string("source")) {
+    m.source = IpAddress::parse(*source);
+    if (!m.source) r.error("source", "\"" + *source + "\" is not an IPv4 or IPv6 address");
+  }
   r.finish();
   cfg.monitors.push_back(std::move(m));
 }

@@ -61,6 +61,7 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
   boost::system::error_code ec;
   udp::endpoint remote = endpointOf(target);
   socket->open(remote.protocol(), ec);
+  if (!ec && monitor_.source) socket->bind(endpointOf({*monitor_.source, 0}), ec);
   // Connected, so that an ICMP port unreachable comes back as an error.
   if (!ec) socket->connect(remote, ec);
   if (ec) {

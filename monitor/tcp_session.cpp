@@ -65,8 +65,19 @@ void TcpSession::fail(ProbeResult& result, const boost::system::error_code& ec, 
   }
 }
 
-asio::awaitable<bool> TcpSession::connect(const ProbeTarget& target, ProbeResult& result) {
+asio::awaitable<bool> TcpSession::connect(const ProbeTarget& target, const std::optional<IpAddress>& source,
+                                          ProbeResult& result) {
   boost::system::error_code ec;
+  if (source) {
+    auto& socket = stream_->lowest_layer();
+    socket.open(source->family == IpAddress::Family::v4 ? tcp::v4() : tcp::v6(), ec);
+    if (!ec) socket.bind(tcp::endpoint(toAsio(*source), 0), ec);
+    if (ec) {
+      result.up = false;
+      result.reason = "cannot probe from " + source->toString() + ": " + ec.message();
+      co_return false;
+    }
+  }
   co_await stream_->lowest_layer().async_connect(tcp::endpoint(toAsio(target.address), target.port),
                                                  asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {

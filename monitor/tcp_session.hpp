@@ -29,7 +29,9 @@ class TcpSession {
   // `tls` may be null for plain TCP; `timeout` bounds the whole session.
   TcpSession(boost::asio::any_io_executor ex, boost::asio::ssl::context* tls, double timeout);
 
-  boost::asio::awaitable<bool> connect(const ProbeTarget& target, ProbeResult& result);
+  // From `source` when given (the socket is bound to it first).
+  boost::asio::awaitable<bool> connect(const ProbeTarget& target, const std::optional<IpAddress>& source,
+                                       ProbeResult& result);
   // TLS: SNI from `host` (when it is a name), verification when asked,
   // resumption of `resume` when given. Records version and certificate.
   boost::asio::awaitable<bool> handshake(const std::string& host, bool verify, unsigned warn_cert_days,

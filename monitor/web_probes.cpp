@@ -47,7 +47,7 @@ std::string randomGuid() {
 asio::awaitable<ProbeResult> TcpProbe::run(ProbeTarget target) {
   ProbeResult result;
   TcpSession session(co_await asio::this_coro::executor, nullptr, monitor_.timeout);
-  if (co_await session.connect(target, result)) {
+  if (co_await session.connect(target, monitor_.source, result)) {
     result.up = true;
     result.reason = "TCP connection accepted";
   }
@@ -85,7 +85,7 @@ std::string WebProbeBase::hostFor(const ProbeTarget& target) const {
 }
 
 asio::awaitable<bool> WebProbeBase::open(TcpSession& session, const ProbeTarget& target, ProbeResult& result) {
-  if (!co_await session.connect(target, result)) co_return false;
+  if (!co_await session.connect(target, monitor_.source, result)) co_return false;
   if (!tls_) co_return true;
   auto it = sessions_.find({target.address.toString(), target.port});
   SSL_SESSION* resume = it == sessions_.end() ? nullptr : it->second;

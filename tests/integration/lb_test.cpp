@@ -1,0 +1,218 @@
+// gtm lb end to end, in network namespaces the test builds (root only):
+//
+//   client 198.18.10.2 (+200 more addresses) -- lb (VIP 198.18.0.10) -- r1 198.18.21.11
+//                                                                     -- r2 198.18.22.11
+//                                                                     -- r3 198.18.23.11
+//
+// Each real server runs strongSwan's charon (UDP 500/4500) and the SSTP test
+// server (TCP 443) and routes its replies back through the balancer, as in
+// Loadbalancer.org's NAT mode. Which real server a client reached, and from
+// which address, is read from that server's charon log.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/charon.hpp"
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+const std::string kVip = "198.18.0.10";
+constexpr int kClients = 200;
+
+std::string clientAddress(int i) { return "198.18.10." + std::to_string(10 + i); }
+
+struct Lab {
+  NetNamespace client, lb, r1, r2, r3;
+  std::vector<NetNamespace*> reals{&r1, &r2, &r3};
+  std::vector<std::unique_ptr<Charon>> charons;
+  std::vector<std::unique_ptr<ChildProcess>> sstp;
+  std::unique_ptr<ChildProcess> balancer;
+  std::string dir = makeTempDir();
+
+  static std::string realAddress(size_t i) { return "198.18.2" + std::to_string(i + 1) + ".11"; }
+
+  void sh(const std::string& cmd) {
+    auto r = run(cmd);
+    ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
+  }
+  void link(NetNamespace& a, const std::string& a_addr, NetNamespace& b, const std::string& b_addr,
+            const std::string& tag) {
+    sh("ip link add gtm" + tag + "a netns " + a.name() + " type veth peer name gtm" + tag + "b netns " + b.name());
+    sh(a.exec() + "ip addr add " + a_addr + " dev gtm" + tag + "a");
+    sh(b.exec() + "ip addr add " + b_addr + " dev gtm" + tag + "b");
+    sh(a.exec() + "ip link set gtm" + tag + "a up");
+    sh(b.exec() + "ip link set gtm" + tag + "b up");
+  }
+  void build() {
+    link(client, "198.18.10.2/24", lb, "198.18.10.1/24", "c");
+    for (int i = 0; i < kClients; ++i) sh(client.exec() + "ip addr add " + clientAddress(i) + "/24 dev gtmca");
+    sh(client.exec() + "ip route add default via 198.18.10.1");
+    sh(lb.exec() + "ip addr add " + kVip + "/32 dev lo");
+    sh(lb.exec() + "sysctl -qw net.ipv4.ip_forward=1");
+    for (size_t i = 0; i < reals.size(); ++i) {
+      std::string net = "198.18.2" + std::to_string(i + 1);
+      link(*reals[i], realAddress(i) + "/24", lb, net + ".1/24", "r" + std::to_string(i + 1));
+      sh(reals[i]->exec() + "ip route add default via " + net + ".1");
+    }
+    for (size_t i = 0; i < reals.size(); ++i) {
+      charons.push_back(Charon::start(500, 4500, reals[i]->name()));
+      sstp.push_back(startSstp(i));
+    }
+  }
+  std::unique_ptr<ChildProcess> startSstp(size_t i) {
+    return ChildProcess::start({"ip", "netns", "exec", reals[i]->name(), SSTP_TEST_SERVER, "--listen",
+                                realAddress(i) + ":443"},
+                               "listening");
+  }
+  void startBalancer() {
+    std::string config = R"([lb]
+table = "gtm_lb_test"
+
+[[monitor]]
+name = "ikev2"
+protocol = "ikev2"
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[service]]
+name = "ikev2"
+vip = ")" + kVip + R"("
+protocol = "udp"
+ports = [500, 4500]
+monitors = ["ikev2"]
+)";
+    const int weights[] = {1, 2, 1};
+    for (size_t i = 0; i < reals.size(); ++i)
+      config += "  [[service.real]]\n  name = \"r" + std::to_string(i + 1) + "\"\n  address = \"" + realAddress(i) +
+                "\"\n  weight = " + std::to_string(weights[i]) + "\n";
+    config += "\n[[service]]\nname = \"sstp\"\nvip = \"" + kVip + "\"\nprotocol = \"tcp\"\nports = [443]\nmonitors = [\"sstp\"]\n";
+    for (size_t i = 0; i < reals.size(); ++i)
+      config += "  [[service.real]]\n  name = \"r" + std::to_string(i + 1) + "\"\n  address = \"" + realAddress(i) + "\"\n";
+    std::string path = writeFile(dir, "lb.toml", config);
+    balancer = ChildProcess::start({"ip", "netns", "exec", lb.name(), kGtm, "lb", "--config", path}, "balancing");
+  }
+  // Which real servers' charon exchanged packets with this client address on
+  // this port ("r2", or "r1r3" for more than one). charon logs every packet
+  // it receives and sends, with both ends, whether it answers with a full
+  // IKE_SA_INIT or, under load, with a COOKIE.
+  std::string servedBy(const std::string& client_addr, int port) {
+    std::string out;
+    for (size_t i = 0; i < charons.size(); ++i) {
+      if (!charons[i]) continue;
+      std::istringstream log(charons[i]->log());
+      std::string line, server = realAddress(i) + "[" + std::to_string(port) + "]";
+      bool seen = false;
+      while (!seen && std::getline(log, line))
+        seen = line.find(" " + client_addr + "[") != std::string::npos && line.find(server) != std::string::npos;
+      if (seen) out += "r" + std::to_string(i + 1);
+    }
+    return out;
+  }
+  CommandResult probeFrom(const std::string& source, const std::string& args) {
+    return run(client.exec() + kGtm + " probe " + args + " --source " + source + " --timeout 1");
+  }
+};
+
+class LbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;
+    if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+    if (!haveCommand("nft")) GTEST_SKIP() << "nft is not installed (scripts/install-deps.sh test)";
+  }
+};
+
+TEST_F(LbTest, MaglevAffinityWeightsFailoverAndRejection) {
+  Lab lab;
+  ASSERT_NO_FATAL_FAILURE(lab.build());
+  lab.startBalancer();
+  // Every real server Online under both monitors before we start.
+  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  // 1. One client, UDP 500 then 4500 (NAT-T): the same real server, and it
+  //    sees the client's own address.
+  auto a = lab.probeFrom(clientAddress(0), "ikev2 " + kVip);
+  EXPECT_EQ(a.exit_code, 0) << a.output << lab.balancer->log();
+  auto b = lab.probeFrom(clientAddress(0), "ikev2 " + kVip + " --nat-t");
+  EXPECT_EQ(b.exit_code, 0) << b.output;
+  std::string on500 = lab.servedBy(clientAddress(0), 500), on4500 = lab.servedBy(clientAddress(0), 4500);
+  EXPECT_EQ(on500.size(), 2u) << on500;
+  EXPECT_EQ(on500, on4500);
+
+  // 2. 200 clients spread by weight 1:2:1 (expected 50, 100, 50).
+  std::map<std::string, std::vector<int>> clients_of;
+  for (int i = 1; i <= kClients - 1; ++i) {
+    auto r = lab.probeFrom(clientAddress(i), "ikev2 " + kVip);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  for (int i = 1; i <= kClients - 1; ++i) clients_of[lab.servedBy(clientAddress(i), 500)].push_back(i);
+  EXPECT_EQ(clients_of.size(), 3u) << [&] {
+    std::string keys;
+    for (auto& [k, v] : clients_of) keys += "'" + k + "':" + std::to_string(v.size()) + " ";
+    return keys;
+  }();
+  EXPECT_NEAR(clients_of["r1"].size(), 50, 22);
+  EXPECT_NEAR(clients_of["r2"].size(), 100, 25);
+  EXPECT_NEAR(clients_of["r3"].size(), 50, 22);
+
+  // 3. SSTP passes through to a real server on TCP 443.
+  auto sstp = lab.probeFrom(clientAddress(0), "sstp " + kVip + " --mode handshake");
+  EXPECT_EQ(sstp.exit_code, 0) << sstp.output;
+
+  // 4. r1 stops: within interval x (tolerated + 1) + timeout = 0.8 s its
+  //    clients reach other servers, and nobody else moves.
+  lab.charons[0]->stop();
+  auto stopped = std::chrono::steady_clock::now();
+  int probe_client = clients_of["r1"].front();
+  while (lab.probeFrom(clientAddress(probe_client), "ikev2 " + kVip).exit_code != 0 &&
+         std::chrono::steady_clock::now() - stopped < std::chrono::seconds(5)) {
+  }
+  double failover = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  EXPECT_LT(failover, 0.8 + 1.0) << lab.balancer->log();
+  lab.charons[0].reset();  // its log goes with it: from now on logs are of r2 and r3
+  for (int i : clients_of["r2"]) lab.probeFrom(clientAddress(i), "ikev2 " + kVip);
+  for (int i : clients_of["r3"]) lab.probeFrom(clientAddress(i), "ikev2 " + kVip);
+  for (int i : clients_of["r1"]) {
+    auto r = lab.probeFrom(clientAddress(i), "ikev2 " + kVip);
+    EXPECT_EQ(r.exit_code, 0) << "r1's client " << i << " was not moved: " << r.output;
+  }
+  int stayed = 0;
+  for (const char* server : {"r2", "r3"})
+    for (int i : clients_of[server]) stayed += lab.servedBy(clientAddress(i), 500) == server;
+  EXPECT_EQ(stayed, static_cast<int>(clients_of["r2"].size() + clients_of["r3"].size())) << "only r1's clients move";
+  EXPECT_NE(lab.balancer->log().find("msg=\"service table changed\" service=ikev2"), std::string::npos);
+
+  // 5. Every real server of a service down: the VIP rejects at once.
+  for (auto& s : lab.sstp) s->stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto refused = lab.probeFrom(clientAddress(0), "sstp " + kVip);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("connection refused"), std::string::npos) << refused.output << lab.balancer->log();
+  EXPECT_NE(lab.balancer->log().find("service has no healthy real server"), std::string::npos);
+
+  // 6. gtm lb stops: its table goes.
+  lab.balancer->stop();
+  auto list = run(lab.lb.exec() + "nft list table inet gtm_lb_test");
+  EXPECT_NE(list.exit_code, 0) << list.output;
+}
+
+}  // namespace
+}  // namespace gtm::test
