@@ -2,6 +2,7 @@
 // balancer. Programs the kernel (nftables DNAT with Maglev tables), keeps
 // the tables in step with the real servers' health, and removes its table on
 // exit unless --keep-rules. --dry-run prints the ruleset and changes nothing.
+// SIGHUP reloads the file (weights, drain, real servers), all or nothing.
 #include <csignal>
 #include <iostream>
 
@@ -12,6 +13,20 @@
 #include "lb/lb_plan.hpp"
 
 namespace gtm::cli {
+
+namespace {
+
+// Loads and compiles an lb file; errors as file:line:column lines.
+bool loadPlan(const std::string& path, lb::LbPlan& plan, std::string& errors) {
+  auto loaded = config::loadFile(path);
+  if (loaded.ok()) plan = lb::compileLbPlan(loaded.config, loaded.diagnostics);
+  if (loaded.ok() && loaded.config.services.empty())
+    loaded.diagnostics.error({1, 1}, "gtm lb needs at least one [[service]]");
+  errors = loaded.diagnostics.format();
+  return loaded.ok();
+}
+
+}  // namespace
 
 int lbCommand(const Args& args) {
   std::string path;
@@ -33,34 +48,51 @@ int lbCommand(const Args& args) {
     std::cerr << "gtm lb: --config FILE is required\n";
     return 2;
   }
-  auto loaded = config::loadFile(path);
   lb::LbPlan plan;
-  if (loaded.ok()) plan = lb::compileLbPlan(loaded.config, loaded.diagnostics);
-  if (loaded.ok() && loaded.config.services.empty())
-    loaded.diagnostics.error({1, 1}, "gtm lb needs at least one [[service]]");
-  if (!loaded.ok()) {
-    std::cerr << loaded.diagnostics.format();
+  std::string errors;
+  if (!loadPlan(path, plan, errors)) {
+    std::cerr << errors;
     return 1;
   }
-  lb::Balancer balancer(std::move(plan));
+  auto balancer = std::make_unique<lb::Balancer>(std::move(plan));
   if (dry_run) {
-    std::cout << balancer.ruleset();
+    std::cout << balancer->ruleset();
     return 0;
   }
   sigset_t signals;
   sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM}) sigaddset(&signals, s);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  if (auto r = balancer.start(); !r) {
+  if (auto r = balancer->start(); !r) {
     log::error("gtm lb cannot start", {{"error", r.error()}});
-    balancer.stop(keep_rules);
+    balancer->stop(keep_rules);
     return 1;
   }
   log::info("balancing", {{"config", path}});
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}, {"keep_rules", keep_rules ? "yes" : "no"}});
-  balancer.stop(keep_rules);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}, {"keep_rules", keep_rules ? "yes" : "no"}});
+      break;
+    }
+    lb::LbPlan next_plan;
+    if (!loadPlan(path, next_plan, errors)) {
+      log::error("reload failed, the current table stays", {{"errors", errors}});
+      continue;
+    }
+    // The new table replaces the old in one transaction; flows stay.
+    auto next = std::make_unique<lb::Balancer>(std::move(next_plan));
+    if (auto r = next->start(balancer.get()); !r) {
+      log::error("reload failed, the current table stays", {{"error", r.error()}});
+      next->stop(true);
+      continue;
+    }
+    balancer->stop(true);
+    balancer = std::move(next);
+    log::info("reloaded", {{"config", path}});
+  }
+  balancer->stop(keep_rules);
   return 0;
 }
 

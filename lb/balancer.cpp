@@ -71,17 +71,19 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
 
 std::string Balancer::ruleset() { return renderRuleset(plan_.table, computeRules(false)); }
 
-Result<Ok> Balancer::start() {
-  // Taking over a table left by an earlier run replaces it in the same
-  // transaction that installs ours; conntrack keeps established flows.
-  if (auto r = nft_.run(renderRuleset(plan_.table, computeRules(false))); !r) return r;
-  installed_ = true;
-  log::info("nftables table installed", {{"table", plan_.table}, {"services", std::to_string(plan_.services.size())}});
+Result<Ok> Balancer::start(const Balancer* previous) {
   engine_ = std::make_unique<monitor::Engine>(plan_.monitors, plan_.profiles, plan_.health, [this] {
     std::lock_guard lock(mutex_);
     dirty_ = true;
     wake_.notify_one();
   });
+  // Before the first table: a real server known to be Degraded stays out.
+  if (previous && previous->engine_) engine_->adopt(*previous->engine_);
+  // Taking over a table left by an earlier run replaces it in the same
+  // transaction that installs ours; conntrack keeps established flows.
+  if (auto r = nft_.run(renderRuleset(plan_.table, computeRules(false))); !r) return r;
+  installed_ = true;
+  log::info("nftables table installed", {{"table", plan_.table}, {"services", std::to_string(plan_.services.size())}});
   if (auto r = engine_->start(); !r) return r;
   thread_ = std::thread([this] { worker(); });
   return Ok{};

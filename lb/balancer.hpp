@@ -33,7 +33,10 @@ class Balancer {
   // until their first probe says otherwise).
   [[nodiscard]] std::string ruleset();
 
-  [[nodiscard]] Result<Ok> start();  // installs the table, starts the monitors
+  // Installs the table (replacing what an earlier run or `previous` left:
+  // conntrack keeps established flows) and starts the monitors; with
+  // `previous`, unchanged checks keep their state.
+  [[nodiscard]] Result<Ok> start(const Balancer* previous = nullptr);
   // Stops; removes the table unless keep_rules.
   void stop(bool keep_rules);
 

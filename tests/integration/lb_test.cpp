@@ -10,6 +10,8 @@
 // which address, is read from that server's charon log.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -72,7 +74,8 @@ struct Lab {
                                 realAddress(i) + ":443"},
                                "listening");
   }
-  void startBalancer() {
+  std::string config_path;
+  void startBalancer(const std::string& extra_flag = "", const std::string& drained = "") {
     std::string config = R"([lb]
 table = "gtm_lb_test"
 
@@ -102,10 +105,16 @@ monitors = ["ikev2"]
       config += "  [[service.real]]\n  name = \"r" + std::to_string(i + 1) + "\"\n  address = \"" + realAddress(i) +
                 "\"\n  weight = " + std::to_string(weights[i]) + "\n";
     config += "\n[[service]]\nname = \"sstp\"\nvip = \"" + kVip + "\"\nprotocol = \"tcp\"\nports = [443]\nmonitors = [\"sstp\"]\n";
-    for (size_t i = 0; i < reals.size(); ++i)
-      config += "  [[service.real]]\n  name = \"r" + std::to_string(i + 1) + "\"\n  address = \"" + realAddress(i) + "\"\n";
-    std::string path = writeFile(dir, "lb.toml", config);
-    balancer = ChildProcess::start({"ip", "netns", "exec", lb.name(), kGtm, "lb", "--config", path}, "balancing");
+    for (size_t i = 0; i < reals.size(); ++i) {
+      std::string name = "r" + std::to_string(i + 1);
+      config += "  [[service.real]]\n  name = \"" + name + "\"\n  address = \"" + realAddress(i) + "\"\n";
+      if (name == drained) config += "  drain = true\n";
+    }
+    config_path = writeFile(dir, "lb.toml", config);
+    if (balancer) return;  // a reload: the caller sends SIGHUP
+    std::vector<std::string> argv{"ip", "netns", "exec", lb.name(), kGtm, "lb", "--config", config_path};
+    if (!extra_flag.empty()) argv.push_back(extra_flag);
+    balancer = ChildProcess::start(argv, "balancing");
   }
   // Which real servers' charon exchanged packets with this client address on
   // this port ("r2", or "r1r3" for more than one). charon logs every packet
@@ -212,6 +221,57 @@ TEST_F(LbTest, MaglevAffinityWeightsFailoverAndRejection) {
   lab.balancer->stop();
   auto list = run(lab.lb.exec() + "nft list table inet gtm_lb_test");
   EXPECT_NE(list.exit_code, 0) << list.output;
+}
+
+// The real server behind an established TCP flow to VIP:443, from the
+// balancer's conntrack table ("" when there is none).
+std::string establishedReal(Lab& lab) {
+  auto r = run(lab.lb.exec() + "conntrack -L -p tcp --dport 443 --state ESTABLISHED");
+  for (size_t i = 0; i < lab.reals.size(); ++i)
+    if (r.output.find("src=" + Lab::realAddress(i) + " dst=198.18.10.2") != std::string::npos)
+      return "r" + std::to_string(i + 1);
+  return "";
+}
+
+TEST_F(LbTest, DrainAndRestartKeepEstablishedFlows) {
+  if (!haveCommand("conntrack") || !haveCommand("openssl"))
+    GTEST_SKIP() << "conntrack and openssl are needed (scripts/install-deps.sh test)";
+  Lab lab;
+  ASSERT_NO_FATAL_FAILURE(lab.build());
+  lab.startBalancer("--keep-rules");
+  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // A long-lived TLS connection through the VIP, as an SSTP tunnel is.
+  auto tunnel = ChildProcess::start(
+      {"sh", "-c", lab.client.exec() + "sh -c 'sleep 60 | openssl s_client -connect " + kVip + ":443 -servername vpn.example.com'"},
+      "CONNECTED");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string real = establishedReal(lab);
+  ASSERT_FALSE(real.empty()) << run(lab.lb.exec() + "conntrack -L").output;
+
+  // Drain that real server: new clients go elsewhere, the flow stays.
+  lab.startBalancer("", real);
+  ::kill(lab.balancer->pid(), SIGHUP);
+  for (int i = 0; i < 60 && lab.balancer->log().find("msg=reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_NE(lab.balancer->log().find("msg=reloaded"), std::string::npos) << lab.balancer->log();
+  auto rules = run(lab.lb.exec() + "nft list table inet gtm_lb_test");
+  size_t sstp_rule = rules.output.find("tcp dport 443");
+  ASSERT_NE(sstp_rule, std::string::npos) << rules.output;
+  std::string sstp_line = rules.output.substr(sstp_rule, rules.output.find('\n', sstp_rule) - sstp_rule);
+  EXPECT_EQ(sstp_line.find(": " + Lab::realAddress(static_cast<size_t>(real[1] - '1'))), std::string::npos)
+      << "the drained server is still in the table: " << sstp_line;
+  EXPECT_EQ(establishedReal(lab), real);
+
+  // Restart gtm lb (--keep-rules): the table stays while it is away, the
+  // new run takes it over, and the flow never notices.
+  lab.balancer->stop();
+  EXPECT_EQ(run(lab.lb.exec() + "nft list table inet gtm_lb_test").exit_code, 0) << "--keep-rules kept the table";
+  lab.balancer.reset();
+  lab.startBalancer("", real);
+  EXPECT_EQ(establishedReal(lab), real);
+  EXPECT_EQ(::kill(tunnel->pid(), 0), 0) << "the tunnel's client is still connected";
+  EXPECT_EQ(tunnel->log().find("closed"), std::string::npos) << tunnel->log();
 }
 
 }  // namespace
