@@ -58,6 +58,20 @@ TEST(Cli, ServeRefusesAnAddressItCannotBind) {
 namespace gtm::test {
 namespace {
 
+TEST(Cli, LbSampleChecksAndDryRuns) {
+  auto r = run(kGtm + " check --config " + GTM_SOURCE_DIR + "/conf/sample-lb.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("service ikev2: 198.51.100.10 udp ports 500 4500, Maglev table 251 slots"), std::string::npos)
+      << r.output;
+  auto dry = run(kGtm + " lb --config " + GTM_SOURCE_DIR + "/conf/sample-lb.toml --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("ip daddr 198.51.100.10 udp dport { 500, 4500 } counter dnat ip to jhash ip saddr mod 251"),
+            std::string::npos)
+      << dry.output;
+  EXPECT_EQ(run(kGtm + " lb --config " + GTM_SOURCE_DIR + "/conf/example.toml --dry-run").exit_code, 1)
+      << "a DNS-only file has no service to balance";
+}
+
 TEST(Cli, DeploymentSampleChecks) {
   auto r = run(kGtm + " check --config " + GTM_SOURCE_DIR + "/conf/sample-site.toml");
   EXPECT_EQ(r.exit_code, 0) << r.output;
