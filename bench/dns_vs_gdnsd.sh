@@ -14,16 +14,9 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 rounds=${2:-2}
 
-scripts/install-deps.sh bench
-gtm=$(scripts/build.sh release)/gtm
-work=$(mktemp -d /tmp/gtm-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/common.sh
+bench_setup bench
+gtm=$dir/gtm
 
 gtm_port=25353
 gdnsd_port=25354

@@ -18,22 +18,13 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}
 [ "$(id -u)" -eq 0 ] || { echo "failover.sh needs root for network namespaces" >&2; exit 1; }
 
-scripts/install-deps.sh test bench
-dir=$(scripts/build.sh release)
+. bench/common.sh
+bench_setup test bench
 gtm=$dir/gtm
 interval=1.0 timeout=0.5 tolerated=1 rise=1
 dns_port=25453
-work=$(mktemp -d /tmp/gtm-failover.XXXXXX)
 ns_a=gtmfo-a-$$ ns_b=gtmfo-b-$$
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ip netns delete "$ns_a" 2>/dev/null || true
-  ip netns delete "$ns_b" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+namespaces=("$ns_a" "$ns_b")
 
 # make_site NS INDEX: namespace with veth to the host, 198.18.INDEX.10 inside.
 make_site() {

@@ -11,17 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 
-scripts/install-deps.sh bench
-dir=$(scripts/build.sh release)
+. bench/common.sh
+bench_setup bench
 gtm=$dir/gtm
-work=$(mktemp -d /tmp/gtm-monbench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 sink_port=25410
 sstp_port=25443

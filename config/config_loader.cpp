@@ -108,14 +108,8 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   TableReader r(t, "[[monitor]]", diag);
   m.where = r.where();
   assign(m.name, r.string("name", true));
-  if (auto proto = r.string("protocol", true)) {
-    static const std::pair<const char*, P> kProtocols[] = {
-        {"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https}, {"http", P::http}, {"tcp", P::tcp}};
-    bool found = false;
-    for (const auto& [text, value] : kProtocols)
-      if (*proto == text) m.protocol = value, found = true;
-    if (!found) r.error("protocol", "\"" + *proto + "\" is not one of sstp, ikev2, https, http, tcp");
-  }
+  assign(m.protocol, r.choice<P>("protocol", {{"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https},
+                                              {"http", P::http}, {"tcp", P::tcp}}, true));
   const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;
   const bool tls = m.protocol == P::sstp || m.protocol == P::https;
   // Keys that mean nothing for this protocol are errors, not silently ignored.
@@ -145,14 +139,8 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   if (m.timeout >= m.interval) r.error("timeout", "must be less than interval");
   assign(m.tolerated_failures, r.integer("tolerated_failures", 0, 9));
   assign(m.rise, r.integer("rise", 1, 100));
-  if (auto mode = r.string("sstp_mode")) {
-    if (*mode == "status")
-      m.sstp_mode = Monitor::SstpMode::status;
-    else if (*mode == "handshake")
-      m.sstp_mode = Monitor::SstpMode::handshake;
-    else
-      r.error("sstp_mode", "\"" + *mode + "\" is not one of status, handshake");
-  }
+  assign(m.sstp_mode, r.choice<Monitor::SstpMode>(
+                         "sstp_mode", {{"status", Monitor::SstpMode::status}, {"handshake", Monitor::SstpMode::handshake}}));
   m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
   if (auto path = r.string("path")) {
     if (path->empty() || path->front() != '/' || path->find_first_of(" \r\n") != std::string::npos)
@@ -267,32 +255,15 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(p.name, r.string("name", true));
   assign(p.fqdn, r.string("fqdn", true));
   p.fqdn_where = r.where("fqdn");
-  if (auto routing = r.string("routing")) {
-    using R = Profile::Routing;
-    static const std::pair<const char*, R> kRoutings[] = {
-        {"priority", R::priority}, {"weighted", R::weighted}, {"multivalue", R::multivalue}, {"subnet", R::subnet}};
-    bool found = false;
-    for (const auto& [text, value] : kRoutings)
-      if (*routing == text) p.routing = value, found = true;
-    if (!found)
-      r.error("routing", "\"" + *routing + "\" is not supported; supported: priority, weighted, multivalue, subnet");
-  }
-  if (auto affinity = r.string("affinity")) {
-    if (*affinity == "subnet")
-      p.affinity_subnet = true;
-    else if (*affinity != "none")
-      r.error("affinity", "\"" + *affinity + "\" is not one of none, subnet");
-    if (p.routing != Profile::Routing::weighted) r.error("affinity", "applies only to routing = \"weighted\"");
-  }
+  using R = Profile::Routing;
+  assign(p.routing, r.choice<R>("routing", {{"priority", R::priority}, {"weighted", R::weighted},
+                                            {"multivalue", R::multivalue}, {"subnet", R::subnet}}));
+  assign(p.affinity_subnet, r.choice<bool>("affinity", {{"none", false}, {"subnet", true}}));
+  if (t.get("affinity") && p.routing != R::weighted) r.error("affinity", "applies only to routing = \"weighted\"");
   assign(p.max_answers, r.integer("max_answers", 1, 10));
   if (t.get("max_answers") && p.routing != Profile::Routing::multivalue)
     r.error("max_answers", "applies only to routing = \"multivalue\"");
-  if (auto mode = r.string("all_degraded")) {
-    if (*mode == "fail-closed")
-      p.fail_closed = true;
-    else if (*mode != "fail-open")
-      r.error("all_degraded", "\"" + *mode + "\" is not one of fail-open, fail-closed");
-  }
+  assign(p.fail_closed, r.choice<bool>("all_degraded", {{"fail-open", false}, {"fail-closed", true}}));
   assign(p.ttl, r.integer("ttl", 0, kMaxTtl));
   p.monitors = r.stringList("monitors");
   p.monitors_where = r.where("monitors");
@@ -321,14 +292,8 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
     else
       svc.vip = *ip;
   }
-  if (auto proto = r.string("protocol", true)) {
-    if (*proto == "udp")
-      svc.protocol = Service::Protocol::udp;
-    else if (*proto == "tcp")
-      svc.protocol = Service::Protocol::tcp;
-    else
-      r.error("protocol", "\"" + *proto + "\" is not one of udp, tcp");
-  }
+  using SP = Service::Protocol;
+  assign(svc.protocol, r.choice<SP>("protocol", {{"udp", SP::udp}, {"tcp", SP::tcp}}, true));
   if (const toml::array* ports = r.array("ports")) {
     for (const toml::node& p : *ports) {
       auto v = p.value<int64_t>();

@@ -6,6 +6,8 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +31,20 @@ class TableReader {
   std::optional<bool> boolean(std::string_view key);
   // A string, or an array of strings; absent gives an empty list.
   std::vector<std::string> stringList(std::string_view key, bool required = false);
+  // One of a fixed set of words, e.g. {{"udp", Protocol::udp}, {"tcp", Protocol::tcp}}.
+  template <typename T>
+  std::optional<T> choice(std::string_view key, std::initializer_list<std::pair<const char*, T>> words,
+                          bool required = false) {
+    auto text = string(key, required);
+    if (!text) return std::nullopt;
+    std::string known;
+    for (const auto& [word, value] : words) {
+      if (*text == word) return value;
+      known += (known.empty() ? "" : ", ") + std::string(word);
+    }
+    error(key, "\"" + *text + "\" is not one of " + known);
+    return std::nullopt;
+  }
   const toml::table* table(std::string_view key);
   const toml::array* array(std::string_view key);
 

@@ -8,7 +8,7 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
        libgtest-dev libgmock-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
-bench=(dnsperf gdnsd util-linux procps bc iproute2)
+bench=(dnsperf gdnsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3)
 
 want=()
 for group in "${@:-build}"; do

@@ -1,13 +1,9 @@
 #include "tests/support/charon.hpp"
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -34,23 +30,17 @@ std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const 
             "charon {\n  port = " + std::to_string(port) + "\n  port_nat_t = " + std::to_string(nat_t_port) +
                 "\n  load = random nonce openssl pem pkcs1 x509 pubkey socket-default kernel-netlink vici\n"
                 "  install_routes = no\n  plugins {\n    vici { socket = unix://" + vici +
-                " }\n  }\n  filelog {\n    stderr { default = 1 }\n  }\n}\n");
+                " }\n  }\n  filelog {\n    stderr {\n      default = 1\n      flush_line = yes\n    }\n  }\n}\n");
   writeFile(c->dir_, "swanctl.conf",
             "connections {\n  probe {\n    proposals = aes256-sha256-ecp256, aes128-sha1-modp2048, "
             "aes128gcm16-prfsha256-ecp256\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
             "    children { c { } }\n  }\n}\nsecrets {\n  ike-probe { secret = \"test-only\" }\n}\n");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("STRONGSWAN_CONF", (c->dir_ + "/strongswan.conf").c_str(), 1);
-    std::string log = c->dir_ + "/charon.log";
-    std::string script = "mount -t tmpfs tmpfs /run && exec " + std::string(kCharon) + " >" + log + " 2>&1";
-    if (netns.empty())
-      ::execlp("unshare", "unshare", "-m", "sh", "-c", script.c_str(), nullptr);
-    else
-      ::execlp("ip", "ip", "netns", "exec", netns.c_str(), "unshare", "-m", "sh", "-c", script.c_str(), nullptr);
-    _exit(127);
-  }
-  c->pid_ = pid;
+  // Its own /run (for its pid file) in a private mount namespace.
+  std::string script = "mount -t tmpfs tmpfs /run && exec " + std::string(kCharon);
+  std::vector<std::string> argv{"env", "STRONGSWAN_CONF=" + c->dir_ + "/strongswan.conf", "unshare", "-m", "sh", "-c",
+                                script};
+  if (!netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", netns});
+  c->process_ = ChildProcess::start(argv, "");
   for (int i = 0; i < 100 && !std::filesystem::exists(vici); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // The socket file appears a moment before charon accepts on it.
@@ -65,18 +55,7 @@ std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const 
 }
 
 void Charon::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (process_) process_->stop();
 }
 
 Charon::~Charon() {
@@ -85,12 +64,7 @@ Charon::~Charon() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string Charon::log() const {
-  std::ifstream in(dir_ + "/charon.log");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Charon::log() const { return process_ ? process_->log() : ""; }
 
 std::string NetNamespace::cannotCreate() {
   if (::geteuid() != 0) return "network namespaces need root (CI runs as root)";

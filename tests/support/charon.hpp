@@ -4,11 +4,11 @@
 // namespace. Needs root; tests check canRun() and skip otherwise.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "tests/support/gtm_process.hpp"
 
 namespace gtm::test {
 
@@ -25,7 +25,7 @@ class Charon {
   [[nodiscard]] std::string log() const;
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
   std::string dir_;
 };
 

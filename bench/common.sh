@@ -1,0 +1,20 @@
+# Sourced by every benchmark: installs what the groups need, builds gtm
+# (release), makes a scratch folder, and on exit stops every process listed
+# in `pids`, deletes every network namespace listed in `namespaces` and the
+# scratch folder, whatever happened.
+#   bench_setup GROUP...   sets $dir (the build), $work, and the arrays
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for ns in "${namespaces[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+
+bench_setup() {
+  scripts/install-deps.sh "$@"
+  dir=$(scripts/build.sh release)
+  work=$(mktemp -d /tmp/gtm-bench.XXXXXX)
+  pids=()
+  namespaces=()
+  trap bench_cleanup EXIT
+}
