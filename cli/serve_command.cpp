@@ -1,10 +1,14 @@
 // gtm serve --config FILE: the authoritative DNS server, in the foreground.
 // SIGHUP, or a change to the file, reloads zones, profiles and monitors (all
-// or nothing); SIGINT and SIGTERM stop it.
+// or nothing); SIGINT and SIGTERM stop it. With [status], the status page,
+// JSON API, metrics and admin control run beside it.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <mutex>
 
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
@@ -12,6 +16,8 @@
 #include "common/log.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
+#include "status/admin_store.hpp"
+#include "status/status_server.hpp"
 
 namespace gtm::cli {
 namespace {
@@ -22,10 +28,23 @@ std::string listenList(const config::DnsSettings& dns) {
   return out;
 }
 
+// The running state that a reload replaces and the status server reads.
+struct Running {
+  dns::SnapshotStore store;
+  std::mutex engine_mutex;
+  std::shared_ptr<monitor::Engine> engine;
+  std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
+
+  std::shared_ptr<monitor::Engine> currentEngine() {
+    std::lock_guard lock(engine_mutex);
+    return engine;
+  }
+};
+
 // Starts the monitors of a snapshot; with `previous`, checks that did not
 // change keep their state.
-std::unique_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const monitor::Engine* previous = nullptr) {
-  auto engine = std::make_unique<monitor::Engine>(s.monitors, s.profiles, s.health);
+std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const monitor::Engine* previous = nullptr) {
+  auto engine = std::make_shared<monitor::Engine>(s.monitors, s.profiles, s.health);
   if (previous) engine->adopt(*previous);
   if (auto r = engine->start(); !r) {
     log::error("monitors did not start", {{"error", r.error()}});
@@ -34,20 +53,40 @@ std::unique_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const mon
   return engine;
 }
 
-void reload(const std::string& path, dns::SerialClock& serials, dns::SnapshotStore& store,
-            const config::DnsSettings& running, std::unique_ptr<monitor::Engine>& monitors) {
+void reload(const std::string& path, dns::SerialClock& serials, Running& run, const config::DnsSettings& dns,
+            const status::AdminStore& admin) {
   CompiledConfig c = compileConfig(path, serials);
   if (!c.snapshot) {
+    ++run.reloads_failed;
     log::error("reload failed, still serving the previous config", {{"errors", c.errors}});
     return;
   }
-  if (c.config.dns.listen != running.listen || c.config.dns.threads != running.threads)
+  if (c.config.dns.listen != dns.listen || c.config.dns.threads != dns.threads)
     log::warn("[dns] listen and threads change only on restart");
-  auto next = startMonitors(*c.snapshot, monitors.get());
-  if (!next) return;  // the old config keeps serving; the error was logged
-  monitors = std::move(next);
-  store.publish(std::move(c.snapshot));
+  auto previous = run.currentEngine();
+  auto next = startMonitors(*c.snapshot, previous.get());
+  if (!next) {  // the old config keeps serving; the error was logged
+    ++run.reloads_failed;
+    return;
+  }
+  admin.applyTo(*c.snapshot);
+  {
+    std::lock_guard lock(run.engine_mutex);
+    run.engine = next;
+  }
+  if (previous) previous->stop();
+  run.store.publish(std::move(c.snapshot));
+  ++run.reloads_ok;
   log::info("reloaded", {{"config", path}});
+}
+
+std::string readToken(const std::string& file) {
+  if (file.empty()) return "";
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
 }
 
 }  // namespace
@@ -64,23 +103,46 @@ int serveCommand(const Args& args) {
     std::cerr << c.errors;
     return 1;
   }
+  log::setJson(c.config.log.json);
+  if (c.config.log.debug) log::setMinimumLevel(log::Level::debug);
   // Signals are taken by sigwait below, never by the query threads.
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  dns::SnapshotStore store;
-  auto monitors = startMonitors(*c.snapshot);
-  if (!monitors) return 1;
-  store.publish(std::move(c.snapshot));
-  dns::server::Server server(c.config.dns, store);
+  Running run;
+  status::AdminStore admin(c.config.status.state_file);
+  if (auto r = admin.load(); !r) log::warn("admin state not loaded", {{"error", r.error()}});
+  admin.applyTo(*c.snapshot);
+  run.engine = startMonitors(*c.snapshot);
+  if (!run.engine) return 1;
+  run.store.publish(std::move(c.snapshot));
+  dns::server::Server server(c.config.dns, run.store);
   if (auto r = server.open(); !r) {
     log::error(r.error());
     return 1;
   }
   server.start();
   log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
+
+  std::unique_ptr<status::StatusServer> status_server;
+  if (c.config.status.listen) {
+    status::Sources sources;
+    sources.snapshot = [&run] { return run.store.current(); };
+    sources.engine = [&run]() -> std::shared_ptr<const monitor::Engine> { return run.currentEngine(); };
+    sources.queries = [&server] { return server.totals(); };
+    sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
+    sources.admin = &admin;
+    status_server = std::make_unique<status::StatusServer>(*c.config.status.listen,
+                                                           readToken(c.config.status.token_file), sources, admin);
+    if (auto r = status_server->start(); !r) {
+      log::error(r.error());
+      server.stop();
+      return 1;
+    }
+    log::info("status server listening", {{"listen", c.config.status.listen->toString()}});
+  }
   // A change to the file reloads it the way SIGHUP does.
   FileWatcher watcher;
   if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
@@ -90,15 +152,16 @@ int serveCommand(const Args& args) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      reload(path, serials, store, c.config.dns, monitors);
+      reload(path, serials, run, c.config.dns, admin);
       continue;
     }
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
     break;
   }
   watcher.stop();
+  if (status_server) status_server->stop();
   server.stop();
-  monitors.reset();
+  if (auto engine = run.currentEngine()) engine->stop();
   return 0;
 }
 

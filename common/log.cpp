@@ -11,6 +11,7 @@ namespace gtm::log {
 namespace {
 
 std::atomic<Level> g_min_level{Level::info};
+std::atomic<bool> g_json{false};
 std::mutex g_mutex;
 
 const char* name(Level level) {
@@ -42,9 +43,27 @@ void appendValue(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
+void appendJsonString(std::string& out, std::string_view v) {
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out.append(buf);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
 }  // namespace
 
 void setMinimumLevel(Level level) { g_min_level = level; }
+void setJson(bool json) { g_json = json; }
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (level < g_min_level.load(std::memory_order_relaxed)) return;
@@ -56,15 +75,29 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   char ts[64];
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  std::string line = "ts=";
-  line.append(ts).append(" level=").append(name(level)).append(" msg=");
-  appendValue(line, msg);
-  for (const auto& [k, v] : fields) {
-    line.push_back(' ');
-    line.append(k).push_back('=');
-    appendValue(line, v);
+  std::string line;
+  if (g_json.load(std::memory_order_relaxed)) {
+    line = "{\"ts\":\"";
+    line.append(ts).append("\",\"level\":\"").append(name(level)).append("\",\"msg\":");
+    appendJsonString(line, msg);
+    for (const auto& [k, v] : fields) {
+      line.push_back(',');
+      appendJsonString(line, k);
+      line.push_back(':');
+      appendJsonString(line, v);
+    }
+    line.append("}\n");
+  } else {
+    line = "ts=";
+    line.append(ts).append(" level=").append(name(level)).append(" msg=");
+    appendValue(line, msg);
+    for (const auto& [k, v] : fields) {
+      line.push_back(' ');
+      line.append(k).push_back('=');
+      appendValue(line, v);
+    }
+    line.push_back('\n');
   }
-  line.push_back('\n');
   std::lock_guard lock(g_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

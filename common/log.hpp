@@ -1,5 +1,5 @@
-// One line per event on stderr, logfmt: ts=... level=... msg="..." key=value.
-// Never called per query.
+// One line per event on stderr, logfmt (ts=... level=... msg="..." key=value)
+// or JSON objects. Never called per query.
 #pragma once
 
 #include <initializer_list>
@@ -14,6 +14,7 @@ using Field = std::pair<std::string_view, std::string_view>;
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 void setMinimumLevel(Level level);
+void setJson(bool json);
 
 inline void info(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::info, msg, f); }
 inline void warn(std::string_view msg, std::initializer_list<Field> f = {}) { write(Level::warn, msg, f); }

@@ -146,9 +146,24 @@ struct Service {
   Location monitors_where;
 };
 
+// The status server (read at start).
+struct StatusSettings {
+  std::optional<SocketAddress> listen;  // none: no status server
+  std::string token_file;               // none: control calls are off
+  std::string state_file;               // where admin overrides are kept
+  Location where;
+};
+
+struct LogSettings {
+  bool json = false;  // format = "json"; default "logfmt"
+  bool debug = false;  // level = "debug"
+};
+
 struct Config {
   std::string path;
   DnsSettings dns;
+  StatusSettings status;
+  LogSettings log;
   LbSettings lb;
   std::vector<Service> services;
   std::vector<Zone> zones;

@@ -366,6 +366,29 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   forEachTable(r, "zone", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
   forEachTable(r, "monitor", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
   forEachTable(r, "service", diag, [&](const toml::table& t) { readService(t, out.config, diag); });
+  if (const toml::table* st = r.table("status")) {
+    TableReader sr(*st, "[status]", diag);
+    StatusSettings& status = out.config.status;
+    status.where = sr.where();
+    if (auto listen = sr.string("listen", true)) {
+      auto sa = SocketAddress::parse(*listen, 8053);
+      if (!sa)
+        sr.error("listen", sa.error());
+      else
+        status.listen = *sa;
+    }
+    assign(status.token_file, sr.string("token_file"));
+    if (!status.token_file.empty() && !std::ifstream(status.token_file))
+      sr.error("token_file", "cannot read \"" + status.token_file + "\"");
+    assign(status.state_file, sr.string("state_file"));
+    sr.finish();
+  }
+  if (const toml::table* lg = r.table("log")) {
+    TableReader lr(*lg, "[log]", diag);
+    assign(out.config.log.json, lr.choice<bool>("format", {{"logfmt", false}, {"json", true}}));
+    assign(out.config.log.debug, lr.choice<bool>("level", {{"info", false}, {"debug", true}}));
+    lr.finish();
+  }
   if (const toml::table* lb = r.table("lb")) {
     TableReader lr(*lb, "[lb]", diag);
     out.config.lb.where = lr.where();

@@ -63,7 +63,10 @@ size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out, size_
 size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
                             std::span<uint8_t> out) {
   ParseStatus status = parseQuery(query, q_);
-  if (status == ParseStatus::drop) return 0;
+  if (status == ParseStatus::drop) {
+    QueryStats::bump(stats_.dropped);
+    return 0;
+  }
 
   size_t limit = 65535;
   if (!client.tcp) {
@@ -91,6 +94,7 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
     }
   }
   if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
+  stats_.count(q_.qtype, extended_rcode ? QueryStats::kBadvers : (out[3] & 0x0F), (out[2] & 0x02) != 0);
   return w.size();
 }
 

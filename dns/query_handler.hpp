@@ -8,6 +8,7 @@
 #include "common/ip_address.hpp"
 #include "dns/cookie.hpp"
 #include "dns/query.hpp"
+#include "dns/query_stats.hpp"
 #include "dns/snapshot.hpp"
 #include "policy/router.hpp"
 
@@ -28,6 +29,8 @@ class QueryHandler {
   [[nodiscard]] size_t handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
                               std::span<uint8_t> out);
 
+  [[nodiscard]] const QueryStats& stats() const { return stats_; }
+
  private:
   size_t encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at);
   policy::ClientView clientView(const ClientInfo& client);
@@ -35,6 +38,7 @@ class QueryHandler {
   Query q_;
   uint64_t random_state_;  // xorshift64*, seeded per thread
   CookieSigner cookies_;
+  QueryStats stats_;
   uint16_t max_udp_payload_;
 };
 

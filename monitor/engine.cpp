@@ -28,6 +28,7 @@ struct Engine::Check {
   ProbeTarget target;
   HealthCounter counter;
   ProbeResult last;
+  std::chrono::system_clock::time_point last_change{};
 };
 
 namespace {
@@ -65,6 +66,7 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
     }
   }
   for (auto& c : checks_) endpoints_[c->endpoint].checks.push_back(c.get());
+  for (const config::Monitor& m : monitors_) latency_.push_back({m.name, {}, 0, 0, 0});
 }
 
 Engine::~Engine() { stop(); }
@@ -96,11 +98,24 @@ void Engine::adopt(const Engine& previous) {
           old->target.port == c->target.port && sameProbe(previous.monitors_[old->monitor], monitors_[c->monitor])) {
         c->counter = old->counter;
         c->last = old->last;
+        c->last_change = old->last_change;
         break;
       }
     }
   }
+  events_ = previous.events_;
+  transitions_ = previous.transitions_;
+  for (Latency& l : latency_)
+    for (const Latency& o : previous.latency_)
+      if (o.monitor == l.monitor) l = o;
   for (EndpointEntry& ep : endpoints_) publish(ep, "kept over reload");
+}
+
+void Engine::remember(Event e) {
+  // Called with status_mutex_ held.
+  ++transitions_;
+  if (events_.size() == kMaxEvents) events_.erase(events_.begin());
+  events_.push_back(std::move(e));
 }
 
 Result<Ok> Engine::start() {
@@ -147,13 +162,25 @@ void Engine::stop() {
 void Engine::record(Check& check, const ProbeResult& result) {
   policy::Health before = check.counter.state();
   bool changed;
+  EndpointEntry& ep = endpoints_[check.endpoint];
+  const config::Monitor& m = monitors_[check.monitor];
   {
     std::lock_guard lock(status_mutex_);
     changed = check.counter.record(result.up);
     check.last = result;
+    Latency& l = latency_[check.monitor];
+    double secs = std::chrono::duration<double>(result.latency).count();
+    size_t b = 0;
+    while (b < kLatencyBuckets.size() && secs > kLatencyBuckets[b]) ++b;
+    ++l.buckets[b];
+    l.sum += secs;
+    ++l.count;
+    if (!result.up) ++l.failures;
+    if (changed) {
+      check.last_change = std::chrono::system_clock::now();
+      remember({check.last_change, ep.name, m.name, before, check.counter.state(), result.reason});
+    }
   }
-  EndpointEntry& ep = endpoints_[check.endpoint];
-  const config::Monitor& m = monitors_[check.monitor];
   if (changed) {
     log::info("check state changed", {{"endpoint", ep.name},
                                       {"monitor", m.name},
@@ -182,6 +209,10 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
                                          {"from", policy::healthName(ep.state)},
                                          {"to", policy::healthName(state)},
                                          {"reason", reason}});
+    {
+      std::lock_guard lock(status_mutex_);
+      remember({std::chrono::system_clock::now(), ep.name, "", ep.state, state, reason});
+    }
     ep.state = state;
     health_->set(ep.slot, state);
     if (on_change_) on_change_();
@@ -193,8 +224,23 @@ std::vector<Engine::CheckStatus> Engine::status() const {
   std::lock_guard lock(status_mutex_);
   for (const auto& c : checks_)
     out.push_back({endpoints_[c->endpoint].name, monitors_[c->monitor].name, c->target.address.toString(),
-                   c->counter.state(), c->last});
+                   c->counter.state(), c->last, c->last_change});
   return out;
+}
+
+std::vector<Engine::Event> Engine::recentEvents() const {
+  std::lock_guard lock(status_mutex_);
+  return events_;
+}
+
+std::vector<Engine::Latency> Engine::latencies() const {
+  std::lock_guard lock(status_mutex_);
+  return latency_;
+}
+
+uint64_t Engine::transitions() const {
+  std::lock_guard lock(status_mutex_);
+  return transitions_;
 }
 
 }  // namespace gtm::monitor

@@ -4,6 +4,8 @@
 // the HealthTable the DNS answers read. It never touches a query.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,14 +49,38 @@ class Engine {
     std::string address;
     policy::Health state = policy::Health::checking;
     ProbeResult last;
+    std::chrono::system_clock::time_point last_change{};
   };
   [[nodiscard]] std::vector<CheckStatus> status() const;
+
+  // A state change of a check or an endpoint, for the "recent changes" list.
+  struct Event {
+    std::chrono::system_clock::time_point when;
+    std::string endpoint, monitor;  // monitor empty: the endpoint as a whole
+    policy::Health from, to;
+    std::string reason;
+  };
+  [[nodiscard]] std::vector<Event> recentEvents() const;  // newest last, at most kMaxEvents
+  static constexpr size_t kMaxEvents = 100;
+
+  // Probe latency per monitor, as Prometheus histogram buckets (seconds).
+  static constexpr std::array<double, 10> kLatencyBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  struct Latency {
+    std::string monitor;
+    std::array<uint64_t, kLatencyBuckets.size() + 1> buckets{};  // cumulative in the output, not here
+    double sum = 0;
+    uint64_t count = 0;
+    uint64_t failures = 0;
+  };
+  [[nodiscard]] std::vector<Latency> latencies() const;
+  [[nodiscard]] uint64_t transitions() const;
 
  private:
   struct Check;
   struct EndpointEntry;
   void record(Check& check, const ProbeResult& result);
   void publish(EndpointEntry& ep, const std::string& reason);
+  void remember(Event e);
 
   std::vector<config::Monitor> monitors_;
   std::vector<std::unique_ptr<Probe>> probes_;
@@ -64,7 +90,10 @@ class Engine {
   std::function<void()> on_change_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
-  mutable std::mutex status_mutex_;  // guards the copies status() reads, never the packet path
+  mutable std::mutex status_mutex_;  // guards what the status readers copy; never on the packet path
+  std::vector<Event> events_;
+  std::vector<Latency> latency_;
+  uint64_t transitions_ = 0;
 };
 
 }  // namespace gtm::monitor

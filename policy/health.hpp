@@ -28,19 +28,32 @@ enum class Health : uint8_t {
   return "?";
 }
 
+// Per endpoint: the monitored health (single writer: the monitor engine)
+// and the admin's override (single writer: the control API), each read by
+// every query thread without a lock.
 class HealthTable {
  public:
   explicit HealthTable(size_t size, Health initial = Health::checking)
-      : size_(size), slots_(std::make_unique<std::atomic<Health>[]>(size)) {
-    for (size_t i = 0; i < size; ++i) slots_[i].store(initial, std::memory_order_relaxed);
+      : size_(size),
+        slots_(std::make_unique<std::atomic<Health>[]>(size)),
+        disabled_(std::make_unique<std::atomic<bool>[]>(size)) {
+    for (size_t i = 0; i < size; ++i) {
+      slots_[i].store(initial, std::memory_order_relaxed);
+      disabled_[i].store(false, std::memory_order_relaxed);
+    }
   }
   [[nodiscard]] size_t size() const { return size_; }
   [[nodiscard]] Health get(size_t slot) const { return slots_[slot].load(std::memory_order_relaxed); }
   void set(size_t slot, Health h) { slots_[slot].store(h, std::memory_order_relaxed); }
 
+  // Disabled by an admin: never answered, whatever its health.
+  [[nodiscard]] bool adminDisabled(size_t slot) const { return disabled_[slot].load(std::memory_order_relaxed); }
+  void setAdminDisabled(size_t slot, bool disabled) { disabled_[slot].store(disabled, std::memory_order_relaxed); }
+
  private:
   size_t size_;
   std::unique_ptr<std::atomic<Health>[]> slots_;
+  std::unique_ptr<std::atomic<bool>[]> disabled_;
 };
 
 }  // namespace gtm::policy

@@ -33,12 +33,13 @@ class Decider {
     const Profile& p = profiles_[index];
     // Eligible endpoints: enabled and available; when none is, every enabled
     // one (fail-open) unless the profile fails closed.
+    auto enabled = [&](const Endpoint& e) { return e.enabled && !health_.adminDisabled(e.health_slot); };
     bool any_available = false;
     for (const Endpoint& e : p.endpoints)
-      if (e.enabled && available(profiles_, e, health_, depth)) any_available = true;
+      if (enabled(e) && available(profiles_, e, health_, depth)) any_available = true;
     if (!any_available && p.fail_closed) return;
     auto eligible = [&](const Endpoint& e) {
-      return e.enabled && (!any_available || available(profiles_, e, health_, depth));
+      return enabled(e) && (!any_available || available(profiles_, e, health_, depth));
     };
     switch (p.routing) {
       case Routing::priority:
@@ -127,7 +128,7 @@ bool available(std::span<const Profile> profiles, const Endpoint& e, const Healt
   if (depth + 1 >= kMaxNesting) return false;
   unsigned up = 0;
   for (const Endpoint& c : profiles[static_cast<size_t>(e.child)].endpoints)
-    if (c.enabled && available(profiles, c, health, depth + 1)) ++up;
+    if (c.enabled && !health.adminDisabled(c.health_slot) && available(profiles, c, health, depth + 1)) ++up;
   return up >= e.min_child_endpoints;
 }
 

@@ -43,6 +43,13 @@ void Server::start() {
   }
 }
 
+QueryTotals Server::totals() const {
+  QueryTotals t;
+  for (const auto& l : udp_) t.add(l->stats());
+  for (const auto& w : tcp_workers_) t.add(w->handler.stats());
+  return t;
+}
+
 void Server::stop() {
   for (auto& l : udp_) l->stop();
   for (auto& w : tcp_workers_) w->io.stop();

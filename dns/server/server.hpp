@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "dns/query_stats.hpp"
 #include "dns/snapshot_store.hpp"
 
 namespace gtm::dns::server {
@@ -27,6 +28,8 @@ class Server {
   [[nodiscard]] Result<Ok> open();
   void start();  // starts the threads
   void stop();   // stops them and waits
+  // Every thread's query counters, summed.
+  [[nodiscard]] QueryTotals totals() const;
 
  private:
   config::DnsSettings settings_;

@@ -31,6 +31,7 @@ class UdpListener {
   [[nodiscard]] Result<Ok> open();
   void run();   // serves until stop()
   void stop();  // from any thread: wakes run() and makes it return
+  [[nodiscard]] const QueryStats& stats() const { return handler_.stats(); }
 
  private:
   unsigned receive();

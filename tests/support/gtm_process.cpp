@@ -130,6 +130,9 @@ std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text) {
   std::string text = config_text;
   for (size_t pos; (pos = text.find("{PORT}")) != std::string::npos;)
     text.replace(pos, 6, std::to_string(p->port_));
+  if (text.find("{PORT2}") != std::string::npos) p->port2_ = freePort();
+  for (size_t pos; (pos = text.find("{PORT2}")) != std::string::npos;)
+    text.replace(pos, 7, std::to_string(p->port2_));
   p->dir_ = makeTempDir();
   p->config_path_ = writeFile(p->dir_, "gtm.toml", text);
   std::string log_path = p->dir_ + "/stderr.log";

@@ -47,11 +47,13 @@ class ChildProcess {
 
 class GtmProcess {
  public:
-  // "{PORT}" in the config text is replaced by a free port.
+  // "{PORT}" in the config text is replaced by a free port, "{PORT2}" by
+  // another (for the status server).
   static std::unique_ptr<GtmProcess> serve(const std::string& config_text);
   ~GtmProcess();
 
   [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] uint16_t port2() const { return port2_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] const std::string& configPath() const { return config_path_; }
   [[nodiscard]] std::string log() const;  // what gtm wrote to stderr so far
@@ -60,6 +62,7 @@ class GtmProcess {
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t port2_ = 0;
   std::string dir_;
   std::string config_path_;
 };

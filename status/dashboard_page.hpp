@@ -1,0 +1,91 @@
+// The status page served at GET /: one self-contained HTML document (no
+// external scripts, fonts or CDNs) that polls /api/v1/status every two
+// seconds and redraws, so it updates without a reload.
+#pragma once
+
+#include <string_view>
+
+namespace gtm::status {
+
+inline constexpr std::string_view kDashboardPage = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gtm status</title>
+<style>
+body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
+table { border-collapse: collapse; margin: .5em 0; }
+th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+.Online { background: #d6f5d6; } .Degraded { background: #f8d0d0; }
+.CheckingEndpoint { background: #fff3c4; } .Disabled, .Unmonitored { background: #e4e4e4; }
+.warn { color: #a35a00; } .muted { color: #777; }
+</style></head>
+<body>
+<h1>gtm status <span id="time" class="muted"></span></h1>
+<div id="profiles">Loading&hellip;</div>
+<h2>Recent state changes</h2>
+<table id="events"><thead><tr><th>time</th><th>endpoint</th><th>monitor</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody></tbody></table>
+<script>
+function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+function ago(iso) {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 120 ? s + ' s ago' : Math.round(s / 60) + ' min ago';
+}
+function render(st) {
+  document.getElementById('time').textContent = st.time;
+  const root = document.getElementById('profiles');
+  root.replaceChildren();
+  for (const p of st.profiles) {
+    root.appendChild(el('h2', p.name + ' (' + p.fqdn + ', ' + p.routing + ', TTL ' + p.ttl + ') answers ' + (p.answer.join(', ') || 'nothing (NODATA)')));
+    const t = el('table');
+    const head = el('tr');
+    for (const h of ['endpoint', 'state', 'targets', 'monitor', 'address', 'check', 'latency', 'since', 'reason']) head.appendChild(el('th', h));
+    t.appendChild(head);
+    for (const e of p.endpoints) {
+      const checks = e.checks.length ? e.checks : [null];
+      checks.forEach((c, i) => {
+        const tr = el('tr');
+        tr.dataset.endpoint = p.name + '/' + e.name;
+        if (i === 0) {
+          const name = el('td', e.name + (e.profile ? ' \u2192 ' + e.profile : '')); name.rowSpan = checks.length; tr.appendChild(name);
+          const state = el('td', e.state, e.state); state.rowSpan = checks.length; state.dataset.state = e.state; tr.appendChild(state);
+          const targets = el('td', e.targets.join(', ')); targets.rowSpan = checks.length; tr.appendChild(targets);
+        }
+        if (c) {
+          tr.appendChild(el('td', c.monitor));
+          tr.appendChild(el('td', c.address));
+          tr.appendChild(el('td', c.state, c.state));
+          tr.appendChild(el('td', c.latency_ms.toFixed(1) + ' ms'));
+          tr.appendChild(el('td', ago(c.since)));
+          const reason = el('td', c.reason);
+          if (c.warning) reason.appendChild(el('div', '\u26a0 ' + c.warning, 'warn'));
+          tr.appendChild(reason);
+        } else {
+          tr.appendChild(el('td', 'no monitors', 'muted')); for (let k = 0; k < 5; k++) tr.appendChild(el('td', ''));
+        }
+        t.appendChild(tr);
+      });
+    }
+    root.appendChild(t);
+  }
+  const body = document.querySelector('#events tbody');
+  body.replaceChildren();
+  for (const ev of st.events.slice().reverse()) {
+    const tr = el('tr');
+    for (const v of [ev.time, ev.endpoint, ev.monitor || '(endpoint)', ev.from]) tr.appendChild(el('td', v));
+    tr.appendChild(el('td', ev.to, ev.to));
+    tr.appendChild(el('td', ev.reason));
+    body.appendChild(tr);
+  }
+}
+async function refresh() {
+  try { const r = await fetch('/api/v1/status', { cache: 'no-store' }); render(await r.json()); }
+  catch (e) { document.getElementById('time').textContent = 'cannot reach gtm: ' + e; }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body></html>
+)HTML";
+
+}  // namespace gtm::status

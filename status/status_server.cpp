@@ -1,0 +1,141 @@
+#include "status/status_server.hpp"
+
+#include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "status/dashboard_page.hpp"
+
+namespace gtm::status {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kMaxRequestBytes = 8 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
+
+StatusServer::Reply json(int status, const std::string& message) {
+  return {status, "application/json", nlohmann::json{{"error", message}}.dump()};
+}
+
+// Compares without leaking through timing how much of the token matched.
+bool sameToken(const std::string& given, const std::string& token) {
+  if (given.size() != token.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < token.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+StatusServer::StatusServer(SocketAddress listen, std::string token, Sources sources, AdminStore& admin)
+    : listen_(listen), token_(std::move(token)), sources_(std::move(sources)), admin_(admin) {}
+
+StatusServer::~StatusServer() { stop(); }
+
+StatusServer::Reply StatusServer::handle(const std::string& method, const std::string& target,
+                                         const std::string& authorization) {
+  std::string path = target.substr(0, target.find('?'));
+  if (method == "GET" || method == "HEAD") {
+    if (path == "/") return {200, "text/html; charset=utf-8", std::string(kDashboardPage)};
+    if (path == "/healthz") return {200, "text/plain", "ok\n"};
+    if (path == "/api/v1/status") return {200, "application/json", statusJson(sources_)};
+    if (path == "/metrics") return {200, "text/plain; version=0.0.4", metricsText(sources_)};
+    return json(404, "no such page");
+  }
+  const std::string prefix = "/api/v1/endpoints/";
+  if (method != "POST" || path.rfind(prefix, 0) != 0) return json(405, "not allowed");
+  if (token_.empty()) return json(403, "control is off: set [status] token_file");
+  if (authorization.rfind("Bearer ", 0) != 0 || !sameToken(authorization.substr(7), token_))
+    return json(401, "a valid bearer token is required");
+  // /api/v1/endpoints/{profile}/{endpoint}/{disable|enable|drain}
+  std::string rest = path.substr(prefix.size());
+  size_t a = rest.find('/'), b = a == std::string::npos ? a : rest.find('/', a + 1);
+  if (b == std::string::npos || rest.find('/', b + 1) != std::string::npos) return json(404, "no such endpoint");
+  std::string profile = rest.substr(0, a), endpoint = rest.substr(a + 1, b - a - 1), action = rest.substr(b + 1);
+  if (action != "disable" && action != "enable" && action != "drain") return json(404, "no such action");
+  auto snap = sources_.snapshot();
+  bool found = false;
+  for (const policy::Profile& p : snap->profiles)
+    for (const policy::Endpoint& e : p.endpoints) found = found || (p.name == profile && e.name == endpoint);
+  if (!found) return json(404, "no endpoint " + profile + "/" + endpoint);
+  // For DNS answers, drain is disable: no new client is sent there.
+  bool disabled = action != "enable";
+  if (auto r = admin_.set(profile + "/" + endpoint, disabled); !r) return json(500, r.error());
+  admin_.applyTo(*snap);
+  log::info("admin action", {{"endpoint", profile + "/" + endpoint}, {"action", action}});
+  return {200, "application/json",
+          nlohmann::json{{"endpoint", profile + "/" + endpoint}, {"admin_disabled", disabled}}.dump()};
+}
+
+Result<Ok> StatusServer::start() {
+  io_ = std::make_unique<asio::io_context>(1);
+  auto acceptor = std::make_shared<tcp::acceptor>(*io_);
+  boost::system::error_code ec;
+  tcp::endpoint at(asio::ip::make_address(listen_.ip.toString()), listen_.port);
+  acceptor->open(at.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(at, ec);
+  if (!ec) acceptor->listen(64, ec);
+  if (ec) return Error{"cannot listen on " + listen_.toString() + " for the status server: " + ec.message()};
+  asio::co_spawn(
+      *io_,
+      [this, acceptor]() -> asio::awaitable<void> {
+        for (;;) {
+          boost::system::error_code aec;
+          tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, aec));
+          if (aec == asio::error::operation_aborted) co_return;
+          if (aec) continue;
+          asio::co_spawn(
+              acceptor->get_executor(),
+              [this, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+                beast::tcp_stream stream(std::move(s));
+                stream.expires_after(kRequestTimeout);  // a slow client cannot hold the server
+                beast::flat_buffer buffer(kMaxRequestBytes);
+                http::request_parser<http::string_body> parser;
+                parser.header_limit(kMaxRequestBytes);
+                parser.body_limit(kMaxRequestBytes);
+                boost::system::error_code rec;
+                co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, rec));
+                if (rec) co_return;
+                const auto& req = parser.get();
+                Reply r = handle(std::string(req.method_string()), std::string(req.target()),
+                                 std::string(req[http::field::authorization]));
+                http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+                res.set(http::field::content_type, r.content_type);
+                res.set(http::field::cache_control, "no-store");
+                res.keep_alive(false);
+                if (req.method() != http::verb::head) res.body() = std::move(r.body);
+                res.prepare_payload();
+                co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, rec));
+                stream.socket().shutdown(tcp::socket::shutdown_both, rec);
+              },
+              asio::detached);
+        }
+      },
+      asio::detached);
+  thread_ = std::thread([io = io_.get()] { io->run(); });
+  return Ok{};
+}
+
+void StatusServer::stop() {
+  if (io_) io_->stop();
+  if (thread_.joinable()) thread_.join();
+  io_.reset();
+}
+
+}  // namespace gtm::status

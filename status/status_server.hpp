@@ -1,0 +1,46 @@
+// The status server (Boost.Beast, HTTP/1.1, one thread): the dashboard, the
+// JSON API, Prometheus metrics, health, and the admin's control calls behind
+// a bearer token. Requests are bounded in size; one request per connection.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/ip_address.hpp"
+#include "common/result.hpp"
+#include "status/status_report.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace gtm::status {
+
+class StatusServer {
+ public:
+  // `token` empty: the control calls are off (403).
+  StatusServer(SocketAddress listen, std::string token, Sources sources, AdminStore& admin);
+  ~StatusServer();
+  [[nodiscard]] Result<Ok> start();
+  void stop();
+
+  struct Reply {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+  };
+  // The routing, without the network (also what the tests call).
+  [[nodiscard]] Reply handle(const std::string& method, const std::string& target, const std::string& authorization);
+
+ private:
+  SocketAddress listen_;
+  std::string token_;
+  Sources sources_;
+  AdminStore& admin_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::thread thread_;
+};
+
+}  // namespace gtm::status

@@ -1,0 +1,174 @@
+// The status server of a running gtm serve: health, the JSON API, metrics
+// (checked line by line against the text format), the dashboard page, and
+// admin control (token required, takes an endpoint out of DNS at once, kept
+// over a restart).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/query_builder.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kSstpServer = SSTP_TEST_SERVER;
+
+std::string config(const std::string& dir, uint16_t sstp_port) {
+  return R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+
+[status]
+listen = "127.0.0.1:{PORT2}"
+token_file = ")" + dir + R"(/token"
+state_file = ")" + dir + R"(/admin-state.json"
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "127.0.0.53" } ]
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = "127.0.10.10"
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+)";
+}
+
+struct Http {
+  int status = 0;
+  std::string body;
+};
+
+Http http(uint16_t port, const std::string& method, const std::string& path, const std::string& token = "") {
+  std::string cmd = "curl -s -o - -w \"\\n%{http_code}\" -X " + method + " ";
+  if (!token.empty()) cmd += "-H \"Authorization: Bearer " + token + "\" ";
+  cmd += "http://127.0.0.1:" + std::to_string(port) + path;
+  auto r = run(cmd);
+  Http h;
+  size_t nl = r.output.rfind('\n');
+  h.body = nl == std::string::npos ? "" : r.output.substr(0, nl);
+  h.status = std::atoi(r.output.substr(nl == std::string::npos ? 0 : nl + 1).c_str());
+  return h;
+}
+
+std::string answer(uint16_t port) {
+  auto p = decode(udpExchange("127.0.0.1", port, buildQuery(QuerySpec{})));
+  auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
+  return s.empty() ? "" : s[0].substr(s[0].rfind(' ') + 1);
+}
+
+class StatusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!haveCommand("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps.sh test)";
+    dir_ = makeTempDir();
+    writeFile(dir_, "token", "s3cret-token\n");
+    sstp_port_ = freePort();
+    east_ = ChildProcess::start({kSstpServer, "--listen", "127.0.10.10:" + std::to_string(sstp_port_)}, "listening");
+    west_ = ChildProcess::start({kSstpServer, "--listen", "127.0.20.10:" + std::to_string(sstp_port_)}, "listening");
+  }
+  std::string dir_;
+  uint16_t sstp_port_ = 0;
+  std::unique_ptr<ChildProcess> east_, west_;
+};
+
+TEST_F(StatusTest, HealthJsonMetricsAndPage) {
+  auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
+  for (int i = 0; i < 40 && answer(gtm->port()).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // a probe round
+  for (int i = 0; i < 5; ++i) answer(gtm->port());
+
+  auto health = http(gtm->port2(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+
+  auto st = http(gtm->port2(), "GET", "/api/v1/status");
+  ASSERT_EQ(st.status, 200);
+  auto j = nlohmann::json::parse(st.body);
+  ASSERT_EQ(j["profiles"].size(), 1u);
+  const auto& p = j["profiles"][0];
+  EXPECT_EQ(p["name"], "aovpn");
+  EXPECT_EQ(p["routing"], "priority");
+  EXPECT_EQ(p["answer"], nlohmann::json::array({"127.0.10.10"}));
+  EXPECT_EQ(p["endpoints"][0]["state"], "Online") << st.body;
+  EXPECT_EQ(p["endpoints"][0]["checks"][0]["reason"], "HTTP 401");
+  EXPECT_EQ(p["endpoints"][0]["checks"][0]["tls_version"], "TLSv1.3");
+  EXPECT_FALSE(j["events"].empty());
+
+  auto m = http(gtm->port2(), "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  // Every line: a comment, or name{labels} value.
+  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eEInf]+$)");
+  std::istringstream lines(m.body);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    ++samples;
+  }
+  EXPECT_GT(samples, 20);
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(m.body, found, std::regex(R"(gtm_dns_queries_total\{type="A"\} (\d+))"))) << m.body;
+  EXPECT_GE(std::stoi(found[1]), 5);
+  EXPECT_NE(m.body.find("gtm_endpoint_up{profile=\"aovpn\",endpoint=\"east\"} 1"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("gtm_probe_duration_seconds_bucket{monitor=\"sstp\",le=\"+Inf\"}"), std::string::npos);
+  EXPECT_NE(m.body.find("gtm_reloads_total{result=\"ok\"} 0"), std::string::npos);
+
+  auto page = http(gtm->port2(), "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<title>gtm status</title>"), std::string::npos);
+  EXPECT_EQ(page.body.find("http://"), std::string::npos) << "nothing loaded from elsewhere";
+  EXPECT_EQ(http(gtm->port2(), "GET", "/nope").status, 404);
+}
+
+TEST_F(StatusTest, ControlNeedsTheTokenAndSurvivesARestart) {
+  std::string cfg = config(dir_, sstp_port_);
+  {
+    auto gtm = GtmProcess::serve(cfg);
+    for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(answer(gtm->port()), "127.0.10.10");
+    uint16_t sp = gtm->port2();
+    EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable").status, 401);
+    EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable", "wrong-token").status, 401);
+    EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/nope/disable", "s3cret-token").status, 404);
+    EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/explode", "s3cret-token").status, 404);
+    EXPECT_EQ(answer(gtm->port()), "127.0.10.10") << "refused calls change nothing";
+    auto ok = http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable", "s3cret-token");
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(answer(gtm->port()), "127.0.20.10") << "disabled: out of the answers at once";
+    EXPECT_NE(gtm->log().find("msg=\"admin action\" endpoint=aovpn/east action=disable"), std::string::npos);
+  }
+  // A new process with the same state file: still disabled.
+  auto again = GtmProcess::serve(cfg);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(answer(again->port()), "127.0.20.10");
+  auto st = nlohmann::json::parse(http(again->port2(), "GET", "/api/v1/status").body);
+  EXPECT_EQ(st["profiles"][0]["endpoints"][0]["state"], "Disabled");
+  EXPECT_EQ(http(again->port2(), "POST", "/api/v1/endpoints/aovpn/east/enable", "s3cret-token").status, 200);
+  EXPECT_EQ(answer(again->port()), "127.0.10.10");
+}
+
+}  // namespace
+}  // namespace gtm::test
