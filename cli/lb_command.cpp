@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "common/log.hpp"
+#include "common/service_notify.hpp"
 #include "config/config_loader.hpp"
 #include "lb/balancer.hpp"
 #include "lb/lb_plan.hpp"
@@ -69,6 +70,8 @@ int lbCommand(const Args& args) {
     return 1;
   }
   log::info("balancing", {{"config", path}});
+  service::ready();
+  service::Watchdog watchdog;
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -76,6 +79,10 @@ int lbCommand(const Args& args) {
       log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}, {"keep_rules", keep_rules ? "yes" : "no"}});
       break;
     }
+    service::reloading();
+    struct Done {
+      ~Done() { service::ready(); }
+    } done;
     lb::LbPlan next_plan;
     if (!loadPlan(path, next_plan, errors)) {
       log::error("reload failed, the current table stays", {{"errors", errors}});
@@ -92,6 +99,7 @@ int lbCommand(const Args& args) {
     balancer = std::move(next);
     log::info("reloaded", {{"config", path}});
   }
+  service::stopping();
   balancer->stop(keep_rules);
   return 0;
 }

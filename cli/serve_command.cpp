@@ -14,6 +14,8 @@
 #include "cli/compiled_config.hpp"
 #include "common/file_watcher.hpp"
 #include "common/log.hpp"
+#include "common/privileges.hpp"
+#include "common/service_notify.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
@@ -55,6 +57,10 @@ std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const mon
 
 void reload(const std::string& path, dns::SerialClock& serials, Running& run, const config::DnsSettings& dns,
             const status::AdminStore& admin) {
+  service::reloading();
+  struct Done {
+    ~Done() { service::ready(); }
+  } done;
   CompiledConfig c = compileConfig(path, serials);
   if (!c.snapshot) {
     ++run.reloads_failed;
@@ -143,6 +149,18 @@ int serveCommand(const Args& args) {
     }
     log::info("status server listening", {{"listen", c.config.status.listen->toString()}});
   }
+  // Every socket is open: the query path need not run as root.
+  if (!c.config.dns.user.empty()) {
+    if (auto r = dropPrivileges(c.config.dns.user); !r) {
+      log::error(r.error());
+      if (status_server) status_server->stop();
+      server.stop();
+      return 1;
+    }
+    log::info("running as", {{"user", c.config.dns.user}});
+  }
+  service::ready();
+  service::Watchdog watchdog;
   // A change to the file reloads it the way SIGHUP does.
   FileWatcher watcher;
   if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
@@ -158,6 +176,7 @@ int serveCommand(const Args& args) {
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
     break;
   }
+  service::stopping();
   watcher.stop();
   if (status_server) status_server->stop();
   server.stop();

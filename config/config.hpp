@@ -20,6 +20,7 @@ struct DnsSettings {
   uint16_t max_udp_payload = 1232;    // cap on the EDNS payload size we answer with
   double tcp_idle_timeout = 10.0;     // seconds
   unsigned tcp_max_connections = 1024;  // all threads together
+  std::string user;                   // when started as root: run as this user once the sockets are open
   Location where;
 };
 

@@ -38,6 +38,7 @@ void readDns(const toml::table* t, Config& cfg, Diagnostics& diag) {
   assign(dns.max_udp_payload, r.integer("max_udp_payload", 512, 4096));
   assign(dns.tcp_idle_timeout, r.number("tcp_idle_timeout", 0.1, 300));
   assign(dns.tcp_max_connections, r.integer("tcp_max_connections", 1, 1000000));
+  assign(dns.user, r.string("user"));
   r.finish();
 }
 

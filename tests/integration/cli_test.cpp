@@ -72,6 +72,19 @@ TEST(Cli, LbSampleChecksAndDryRuns) {
       << "a DNS-only file has no service to balance";
 }
 
+TEST(Cli, SystemdUnitsVerify) {
+  if (!haveCommand("systemd-analyze")) GTEST_SKIP() << "systemd-analyze is not installed";
+  std::string dir = makeTempDir();
+  for (const char* unit : {"gtm-serve.service", "gtm-lb.service"}) {
+    // The units as installed, pointing at this build's binary.
+    auto text = run(std::string("sed -e 's|/usr/local/bin/gtm|") + kGtm + "|g' " + GTM_SOURCE_DIR + "/conf/systemd/" + unit);
+    ASSERT_EQ(text.exit_code, 0);
+    std::string path = writeFile(dir, unit, text.output);
+    auto r = run("systemd-analyze verify " + path);
+    EXPECT_EQ(r.output.find(unit), std::string::npos) << r.output;  // no complaint about the unit itself
+  }
+}
+
 TEST(Cli, DeploymentSampleChecks) {
   auto r = run(kGtm + " check --config " + GTM_SOURCE_DIR + "/conf/sample-site.toml");
   EXPECT_EQ(r.exit_code, 0) << r.output;
