@@ -13,5 +13,7 @@ int serveCommand(const Args& args);
 int checkCommand(const Args& args);
 int probeCommand(const Args& args);
 int lbCommand(const Args& args);
+int statusCommand(const Args& args);
+int endpointCommand(const Args& args);
 
 }  // namespace gtm::cli

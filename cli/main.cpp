@@ -21,6 +21,10 @@ commands:
                         tables kept in step with the real servers' health
                         (--dry-run prints the ruleset; --keep-rules leaves
                         it installed on exit)
+  status --config FILE  what the running gtm serve answers and why, from its
+                        status server ([status] listen); --json for the API's JSON
+  endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
+                        take an endpoint out of the answers, or back
   probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
                         `gtm probe --help` lists its options
 
@@ -52,6 +56,8 @@ int main(int argc, char** argv) {
     if (cmd == "check") return gtm::cli::checkCommand(args);
     if (cmd == "probe") return gtm::cli::probeCommand(args);
     if (cmd == "lb") return gtm::cli::lbCommand(args);
+    if (cmd == "status") return gtm::cli::statusCommand(args);
+    if (cmd == "endpoint") return gtm::cli::endpointCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
     return 1;

@@ -170,5 +170,23 @@ TEST_F(StatusTest, ControlNeedsTheTokenAndSurvivesARestart) {
   EXPECT_EQ(answer(again->port()), "127.0.10.10");
 }
 
+TEST_F(StatusTest, CliMirrorsTheApi) {
+  auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
+  for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const std::string gtm_bin = GTM_BINARY, cfg = " --config " + gtm->configPath();
+  auto off = run(gtm_bin + " endpoint drain aovpn/east" + cfg);
+  EXPECT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(answer(gtm->port()), "127.0.20.10");
+  auto st = run(gtm_bin + " status" + cfg);
+  EXPECT_EQ(st.exit_code, 0) << st.output;
+  EXPECT_NE(st.output.find("aovpn (aovpn.vpn.example.com., priority) answers 127.0.20.10"), std::string::npos)
+      << st.output;
+  EXPECT_NE(st.output.find("  east  Disabled"), std::string::npos) << st.output;
+  EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/nope" + cfg).exit_code, 1);
+  EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/east" + cfg).exit_code, 0);
+  EXPECT_EQ(answer(gtm->port()), "127.0.10.10");
+}
+
 }  // namespace
 }  // namespace gtm::test

@@ -1,0 +1,142 @@
+// gtm status --config FILE and gtm endpoint ACTION PROFILE/ENDPOINT --config
+// FILE: the admin's view and control from a shell, through the status server
+// the config names ([status] listen, with the token from token_file).
+#include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/compiled_config.hpp"
+#include "config/config_loader.hpp"
+
+namespace gtm::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+struct Response {
+  int status = 0;
+  std::string body;
+  std::string error;
+};
+
+Response request(const SocketAddress& at, http::verb method, const std::string& target, const std::string& token) {
+  Response out;
+  try {
+    asio::io_context io;
+    boost::beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(10));
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address(at.ip.toString()), at.port));
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, at.toString());
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    req.prepare_payload();
+    http::write(stream, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    out.status = static_cast<int>(res.result_int());
+    out.body = res.body();
+  } catch (const std::exception& e) {
+    out.error = std::string("cannot reach the status server at ") + at.toString() + ": " + e.what();
+  }
+  return out;
+}
+
+// The [status] table of the config: where to ask, and the token.
+bool statusOf(const std::string& path, SocketAddress& at, std::string& token) {
+  auto loaded = config::loadFile(path);
+  if (!loaded.ok()) {
+    std::cerr << loaded.diagnostics.format();
+    return false;
+  }
+  if (!loaded.config.status.listen) {
+    std::cerr << path << ": no [status] listen: there is no status server to ask\n";
+    return false;
+  }
+  at = *loaded.config.status.listen;
+  if (!loaded.config.status.token_file.empty()) {
+    std::ifstream in(loaded.config.status.token_file);
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  }
+  return true;
+}
+
+}  // namespace
+
+int statusCommand(const Args& args) {
+  std::string path, error;
+  bool json = false;
+  Args rest;
+  for (const auto& a : args) (a == "--json" ? json = true : (rest.push_back(a), false));
+  if (!configPathFrom(rest, path, error)) {
+    std::cerr << "gtm status: " << error << "\n";
+    return 2;
+  }
+  SocketAddress at;
+  std::string token;
+  if (!statusOf(path, at, token)) return 1;
+  Response r = request(at, http::verb::get, "/api/v1/status", "");
+  if (!r.error.empty() || r.status != 200) {
+    std::cerr << "gtm status: " << (r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error) << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << r.body << "\n";
+    return 0;
+  }
+  auto j = nlohmann::json::parse(r.body);
+  for (const auto& p : j["profiles"]) {
+    std::string answer;
+    for (const auto& a : p["answer"]) answer += (answer.empty() ? "" : ", ") + a.get<std::string>();
+    std::cout << p["name"].get<std::string>() << " (" << p["fqdn"].get<std::string>() << ", "
+              << p["routing"].get<std::string>() << ") answers " << (answer.empty() ? "nothing" : answer) << "\n";
+    for (const auto& e : p["endpoints"]) {
+      std::cout << "  " << e["name"].get<std::string>() << "  " << e["state"].get<std::string>() << "\n";
+      for (const auto& c : e["checks"])
+        std::cout << "    " << c["monitor"].get<std::string>() << " " << c["address"].get<std::string>() << "  "
+                  << c["state"].get<std::string>() << "  " << c["reason"].get<std::string>() << "\n";
+    }
+  }
+  return 0;
+}
+
+int endpointCommand(const Args& args) {
+  if (args.size() < 2 || (args[0] != "disable" && args[0] != "enable" && args[0] != "drain")) {
+    std::cerr << "usage: gtm endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE\n";
+    return 2;
+  }
+  std::string path, error;
+  if (!configPathFrom(Args(args.begin() + 2, args.end()), path, error)) {
+    std::cerr << "gtm endpoint: " << error << "\n";
+    return 2;
+  }
+  if (args[1].find('/') == std::string::npos) {
+    std::cerr << "gtm endpoint: name the endpoint as PROFILE/ENDPOINT\n";
+    return 2;
+  }
+  SocketAddress at;
+  std::string token;
+  if (!statusOf(path, at, token)) return 1;
+  Response r = request(at, http::verb::post, "/api/v1/endpoints/" + args[1] + "/" + args[0], token);
+  if (!r.error.empty()) {
+    std::cerr << "gtm endpoint: " << r.error << "\n";
+    return 1;
+  }
+  if (r.status != 200) {
+    std::cerr << "gtm endpoint: HTTP " << r.status << ": " << r.body << "\n";
+    return 1;
+  }
+  std::cout << args[1] << ": " << args[0] << "d\n";
+  return 0;
+}
+
+}  // namespace gtm::cli
