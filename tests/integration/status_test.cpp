@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
 #include <regex>
 #include <sstream>
 
+#include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/query_builder.hpp"
@@ -186,6 +191,32 @@ TEST_F(StatusTest, CliMirrorsTheApi) {
   EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/nope" + cfg).exit_code, 1);
   EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/east" + cfg).exit_code, 0);
   EXPECT_EQ(answer(gtm->port()), "127.0.10.10");
+}
+
+// Headless Chromium on the dashboard while the first site goes down: the
+// page, loaded once, shows east Degraded a moment later (it polls the API);
+// a screenshot is kept as a test artifact.
+TEST_F(StatusTest, BrowserSeesTheEndpointGoDownWithoutReload) {
+  if (!haveCommand("chromium")) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh test)";
+  auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
+  for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  auto page = DevTools::open("http://127.0.0.1:" + std::to_string(gtm->port2()) + "/", dir_ + "/chromium");
+  const std::string state_of_east =
+      "(document.querySelector('tr[data-endpoint=\"aovpn/east\"] td[data-state]') || {dataset: {}}).dataset.state || ''";
+  std::string state;
+  for (int i = 0; i < 50 && (state = page->evaluate(state_of_east)) != "\"Online\""; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(state, "\"Online\"");
+  east_->stop();
+  for (int i = 0; i < 80 && (state = page->evaluate(state_of_east)) != "\"Degraded\""; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(state, "\"Degraded\"") << "the page never showed east Degraded";
+  EXPECT_EQ(page->evaluate("performance.getEntriesByType('navigation').length"), "1") << "loaded once, never reloaded";
+  std::string artifacts = GTM_ARTIFACT_DIR;
+  std::filesystem::create_directories(artifacts);
+  EXPECT_TRUE(page->screenshot(artifacts + "/dashboard-east-degraded.png"));
 }
 
 }  // namespace
