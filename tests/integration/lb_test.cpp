@@ -209,7 +209,26 @@ TEST_F(LbTest, MaglevAffinityWeightsFailoverAndRejection) {
   EXPECT_EQ(stayed, static_cast<int>(clients_of["r2"].size() + clients_of["r3"].size())) << "only r1's clients move";
   EXPECT_NE(lab.balancer->log().find("msg=\"service table changed\" service=ikev2"), std::string::npos);
 
-  // 5. Every real server of a service down: the VIP rejects at once.
+  // 5. r1 returns: exactly its own clients go back to it, nobody else moves.
+  lab.charons[0] = Charon::start(500, 4500, lab.r1.name());
+  auto returned = std::chrono::steady_clock::now();
+  while (lab.servedBy(clientAddress(probe_client), 500).find("r1") == std::string::npos &&
+         std::chrono::steady_clock::now() - returned < std::chrono::seconds(5))
+    lab.probeFrom(clientAddress(probe_client), "ikev2 " + kVip);
+  int back_on_r1 = 0, elsewhere = 0;
+  for (const char* server : {"r1", "r2", "r3"})
+    for (int i : clients_of[server]) {
+      lab.probeFrom(clientAddress(i), "ikev2 " + kVip);
+      bool on_r1 = lab.servedBy(clientAddress(i), 500).find("r1") != std::string::npos;
+      if (std::string(server) == "r1")
+        back_on_r1 += on_r1;
+      else
+        elsewhere += on_r1;
+    }
+  EXPECT_EQ(back_on_r1, static_cast<int>(clients_of["r1"].size())) << "r1's clients return to it";
+  EXPECT_EQ(elsewhere, 0) << "no client of r2 or r3 moves to r1";
+
+  // 6. Every real server of a service down: the VIP rejects at once.
   for (auto& s : lab.sstp) s->stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto refused = lab.probeFrom(clientAddress(0), "sstp " + kVip);
@@ -217,7 +236,7 @@ TEST_F(LbTest, MaglevAffinityWeightsFailoverAndRejection) {
   EXPECT_NE(refused.output.find("connection refused"), std::string::npos) << refused.output << lab.balancer->log();
   EXPECT_NE(lab.balancer->log().find("service has no healthy real server"), std::string::npos);
 
-  // 6. gtm lb stops: its table goes.
+  // 7. gtm lb stops: its table goes.
   lab.balancer->stop();
   auto list = run(lab.lb.exec() + "nft list table inet gtm_lb_test");
   EXPECT_NE(list.exit_code, 0) << list.output;
