@@ -4,6 +4,8 @@
 // exit unless --keep-rules. --dry-run prints the ruleset and changes nothing.
 // SIGHUP reloads the file (weights, drain, real servers), all or nothing.
 #include <csignal>
+#include <fstream>
+#include <mutex>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -12,6 +14,8 @@
 #include "config/config_loader.hpp"
 #include "lb/balancer.hpp"
 #include "lb/lb_plan.hpp"
+#include "lb/lb_status.hpp"
+#include "status/status_server.hpp"
 
 namespace gtm::cli {
 
@@ -55,7 +59,11 @@ int lbCommand(const Args& args) {
     std::cerr << errors;
     return 1;
   }
-  auto balancer = std::make_unique<lb::Balancer>(std::move(plan));
+  auto settings = config::loadFile(path).config;
+  status::AdminStore admin(settings.status.state_file);
+  if (auto r = admin.load(); !r) log::warn("admin state not loaded", {{"error", r.error()}});
+  std::mutex current_mutex;
+  auto balancer = std::make_shared<lb::Balancer>(std::move(plan), &admin);
   if (dry_run) {
     std::cout << balancer->ruleset();
     return 0;
@@ -70,6 +78,27 @@ int lbCommand(const Args& args) {
     return 1;
   }
   log::info("balancing", {{"config", path}});
+  std::unique_ptr<lb::LbStatus> status_provider;
+  std::unique_ptr<status::StatusServer> status_server;
+  if (settings.status.listen) {
+    status_provider = std::make_unique<lb::LbStatus>(
+        [&]() {
+          std::lock_guard lock(current_mutex);
+          return balancer;
+        },
+        admin);
+    std::string token;
+    if (!settings.status.token_file.empty()) {
+      std::ifstream in(settings.status.token_file);
+      std::getline(in, token);
+    }
+    status_server = std::make_unique<status::StatusServer>(*settings.status.listen, token, *status_provider);
+    if (auto r = status_server->start(); !r) {
+      log::error(r.error());
+      balancer->stop(keep_rules);
+      return 1;
+    }
+  }
   service::ready();
   service::Watchdog watchdog;
   for (;;) {
@@ -89,17 +118,21 @@ int lbCommand(const Args& args) {
       continue;
     }
     // The new table replaces the old in one transaction; flows stay.
-    auto next = std::make_unique<lb::Balancer>(std::move(next_plan));
+    auto next = std::make_shared<lb::Balancer>(std::move(next_plan), &admin);
     if (auto r = next->start(balancer.get()); !r) {
       log::error("reload failed, the current table stays", {{"error", r.error()}});
       next->stop(true);
       continue;
     }
     balancer->stop(true);
-    balancer = std::move(next);
+    {
+      std::lock_guard lock(current_mutex);
+      balancer = std::move(next);
+    }
     log::info("reloaded", {{"config", path}});
   }
   service::stopping();
+  if (status_server) status_server->stop();
   balancer->stop(keep_rules);
   return 0;
 }

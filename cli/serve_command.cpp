@@ -19,6 +19,7 @@
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
+#include "status/serve_status.hpp"
 #include "status/status_server.hpp"
 
 namespace gtm::cli {
@@ -132,16 +133,17 @@ int serveCommand(const Args& args) {
   server.start();
   log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
 
+  std::unique_ptr<status::ServeStatus> status_provider;
   std::unique_ptr<status::StatusServer> status_server;
   if (c.config.status.listen) {
-    status::Sources sources;
+    status::ServeSources sources;
     sources.snapshot = [&run] { return run.store.current(); };
     sources.engine = [&run]() -> std::shared_ptr<const monitor::Engine> { return run.currentEngine(); };
     sources.queries = [&server] { return server.totals(); };
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
-    sources.admin = &admin;
+    status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status_server = std::make_unique<status::StatusServer>(*c.config.status.listen,
-                                                           readToken(c.config.status.token_file), sources, admin);
+                                                           readToken(c.config.status.token_file), *status_provider);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       server.stop();

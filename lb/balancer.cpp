@@ -6,14 +6,53 @@
 #include "lb/conntrack_flush.hpp"
 #include "lb/maglev_table.hpp"
 #include "monitor/engine.hpp"
+#include "status/admin_store.hpp"
 
 namespace gtm::lb {
 
-Balancer::Balancer(LbPlan plan) : plan_(std::move(plan)), state_(plan_.services.size()) {}
+Balancer::Balancer(LbPlan plan, const status::AdminStore* admin)
+    : plan_(std::move(plan)), admin_(admin), state_(plan_.services.size()) {}
+
+void Balancer::poke() {
+  std::lock_guard lock(mutex_);
+  dirty_ = true;
+  wake_.notify_one();
+}
+
+bool Balancer::hasReal(const std::string& service, const std::string& real) const {
+  for (const config::Service& s : plan_.services)
+    for (const config::RealServer& r : s.reals)
+      if (s.name == service && r.name == real) return true;
+  return false;
+}
+
+std::vector<Balancer::ServiceReport> Balancer::report() const {
+  std::lock_guard lock(state_mutex_);
+  std::vector<ServiceReport> out;
+  for (size_t i = 0; i < plan_.services.size(); ++i) {
+    const config::Service& svc = plan_.services[i];
+    const ServiceState& st = state_[i];
+    ServiceReport r{svc.name, svc.vip.toString(), svc.protocol == config::Service::Protocol::udp ? "udp" : "tcp",
+                    svc.ports, st.table.size(), st.changes, st.moved, {}};
+    for (size_t j = 0; j < svc.reals.size(); ++j) {
+      const config::RealServer& real = svc.reals[j];
+      auto admin = admin_ ? admin_->state(svc.name + "/" + real.name) : status::AdminStore::State::enabled;
+      std::string state = admin == status::AdminStore::State::disabled                     ? "Disabled"
+                          : (admin == status::AdminStore::State::drained || real.drain) ? "Drained"
+                              : std::string(policy::healthName(plan_.health->get(plan_.slots[i][j])));
+      size_t slots = 0;
+      for (int s : st.table) slots += s == static_cast<int>(j);
+      r.reals.push_back({real.name, real.address.toString(), real.weight, state, slots});
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 Balancer::~Balancer() { stop(true); }
 
 std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
+  std::lock_guard state_lock(state_mutex_);
   std::vector<ServiceRules> rules;
   for (size_t i = 0; i < plan_.services.size(); ++i) {
     const config::Service& svc = plan_.services[i];
@@ -26,13 +65,21 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
       const config::RealServer& r = svc.reals[j];
       total_weight += r.weight;
       backends.push_back({r.address.toString(), r.weight});
-      healthy[j] = plan_.health->get(plan_.slots[i][j]) != policy::Health::degraded;
-      eligible[j] = healthy[j] && !r.drain;
+      auto admin = admin_ ? admin_->state(svc.name + "/" + r.name) : status::AdminStore::State::enabled;
+      // Disabled by the admin counts as failed (its flows go too); drained
+      // only stops new clients.
+      healthy[j] = plan_.health->get(plan_.slots[i][j]) != policy::Health::degraded &&
+                   admin != status::AdminStore::State::disabled;
+      eligible[j] = healthy[j] && !r.drain && admin != status::AdminStore::State::drained;
       eligible_count += eligible[j];
     }
     auto table = buildStableTable(backends, eligible, maglevTableSize(total_weight));
     if (log_changes && !st.table.empty()) {
       size_t moved = changedSlots(st.table, backends, table, backends);
+      if (moved) {
+        ++st.changes;
+        st.moved += moved;
+      }
       if (moved)
         log::info("service table changed", {{"service", svc.name},
                                             {"moved_slots", std::to_string(moved)},

@@ -21,13 +21,38 @@
 namespace gtm::monitor {
 class Engine;
 }
+namespace gtm::status {
+class AdminStore;
+}
 
 namespace gtm::lb {
 
 class Balancer {
  public:
-  explicit Balancer(LbPlan plan);
+  // `admin` (may be null) holds the admin's drained and disabled real servers.
+  explicit Balancer(LbPlan plan, const status::AdminStore* admin = nullptr);
   ~Balancer();
+
+  // Recomputes and applies the tables now (after an admin action).
+  void poke();
+
+  // What the status page shows of each service.
+  struct RealReport {
+    std::string name, address;
+    uint32_t weight = 1;
+    std::string state;  // Online, Degraded, CheckingEndpoint, Unmonitored, Drained, Disabled
+    size_t slots = 0;   // of the installed table
+  };
+  struct ServiceReport {
+    std::string name, vip, protocol;
+    std::vector<uint16_t> ports;
+    size_t table_size = 0;
+    uint64_t table_changes = 0, moved_slots = 0;
+    std::vector<RealReport> reals;
+  };
+  [[nodiscard]] std::vector<ServiceReport> report() const;
+  [[nodiscard]] const monitor::Engine* engine() const { return engine_.get(); }
+  [[nodiscard]] bool hasReal(const std::string& service, const std::string& real) const;
 
   // The ruleset for the current health (all real servers count as healthy
   // until their first probe says otherwise).
@@ -45,11 +70,14 @@ class Balancer {
     std::vector<MaglevBackend> backends;  // every real server, keyed by address
     std::vector<int> table;               // as last applied
     std::vector<bool> healthy;            // per real server, as last applied
+    uint64_t changes = 0, moved = 0;
   };
   std::vector<ServiceRules> computeRules(bool log_changes);
   void worker();
 
   LbPlan plan_;
+  const status::AdminStore* admin_;
+  mutable std::mutex state_mutex_;  // state_, between the worker and report()
   std::vector<ServiceState> state_;
   NftClient nft_;
   std::unique_ptr<monitor::Engine> engine_;

@@ -5,6 +5,17 @@
 #include <nlohmann/json.hpp>
 
 namespace gtm::status {
+namespace {
+
+const char* nameOf(AdminStore::State s) {
+  switch (s) {
+    case AdminStore::State::disabled: return "disabled";
+    case AdminStore::State::drained: return "drained";
+    default: return "enabled";
+  }
+}
+
+}  // namespace
 
 Result<Ok> AdminStore::load() {
   if (path_.empty()) return Ok{};
@@ -13,20 +24,23 @@ Result<Ok> AdminStore::load() {
   try {
     nlohmann::json j = nlohmann::json::parse(in);
     std::lock_guard lock(mutex_);
-    for (const auto& [name, state] : j.at("endpoints").items()) disabled_[name] = state.get<std::string>() == "disabled";
+    for (const auto& [name, state] : j.at("endpoints").items()) {
+      std::string s = state.get<std::string>();
+      states_[name] = s == "disabled" ? State::disabled : s == "drained" ? State::drained : State::enabled;
+    }
   } catch (const std::exception& e) {
     return Error{"cannot read " + path_ + ": " + e.what()};
   }
   return Ok{};
 }
 
-Result<Ok> AdminStore::set(const std::string& endpoint, bool disabled) {
+Result<Ok> AdminStore::set(const std::string& name, State state) {
   std::lock_guard lock(mutex_);
-  disabled_[endpoint] = disabled;
+  states_[name] = state;
   if (path_.empty()) return Ok{};
   nlohmann::json j;
   j["endpoints"] = nlohmann::json::object();
-  for (const auto& [name, off] : disabled_) j["endpoints"][name] = off ? "disabled" : "enabled";
+  for (const auto& [n, s] : states_) j["endpoints"][n] = nameOf(s);
   std::string tmp = path_ + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -37,19 +51,16 @@ Result<Ok> AdminStore::set(const std::string& endpoint, bool disabled) {
   return Ok{};
 }
 
-void AdminStore::applyTo(const dns::Snapshot& snapshot) const {
+AdminStore::State AdminStore::state(const std::string& name) const {
   std::lock_guard lock(mutex_);
-  for (const policy::Profile& p : snapshot.profiles)
-    for (const policy::Endpoint& e : p.endpoints) {
-      auto it = disabled_.find(p.name + "/" + e.name);
-      snapshot.health->setAdminDisabled(e.health_slot, it != disabled_.end() && it->second);
-    }
+  auto it = states_.find(name);
+  return it == states_.end() ? State::enabled : it->second;
 }
 
-bool AdminStore::disabled(const std::string& endpoint) const {
-  std::lock_guard lock(mutex_);
-  auto it = disabled_.find(endpoint);
-  return it != disabled_.end() && it->second;
+void AdminStore::applyTo(const dns::Snapshot& snapshot) const {
+  for (const policy::Profile& p : snapshot.profiles)
+    for (const policy::Endpoint& e : p.endpoints)
+      snapshot.health->setAdminDisabled(e.health_slot, state(p.name + "/" + e.name) != State::enabled);
 }
 
 }  // namespace gtm::status

@@ -1,6 +1,6 @@
-// The admin's overrides ("aovpn/east" disabled), kept in a JSON file so that
-// they survive a restart (written atomically: a temporary file, then a
-// rename), and applied to every snapshot's health table by endpoint name.
+// The admin's overrides ("aovpn/east" disabled, "ikev2/rras1" drained), kept
+// in a JSON file so that they survive a restart (written atomically: a
+// temporary file, then a rename).
 #pragma once
 
 #include <map>
@@ -17,16 +17,19 @@ class AdminStore {
   // An empty path keeps the overrides in memory only.
   explicit AdminStore(std::string path) : path_(std::move(path)) {}
 
+  enum class State { enabled, disabled, drained };
+
   [[nodiscard]] Result<Ok> load();
-  // "disabled" or "enabled" for "profile/endpoint"; saves the file.
-  [[nodiscard]] Result<Ok> set(const std::string& endpoint, bool disabled);
+  // Records the state of "group/member" and saves the file.
+  [[nodiscard]] Result<Ok> set(const std::string& name, State state);
+  [[nodiscard]] State state(const std::string& name) const;
+  // gtm serve: disabled and drained endpoints leave the answers.
   void applyTo(const dns::Snapshot& snapshot) const;
-  [[nodiscard]] bool disabled(const std::string& endpoint) const;
 
  private:
   std::string path_;
   mutable std::mutex mutex_;
-  std::map<std::string, bool> disabled_;
+  std::map<std::string, State> states_;
 };
 
 }  // namespace gtm::status

@@ -1,6 +1,7 @@
 // The status page served at GET /: one self-contained HTML document (no
 // external scripts, fonts or CDNs) that polls /api/v1/status every two
-// seconds and redraws, so it updates without a reload.
+// seconds and redraws, so it updates without a reload. It shows gtm serve's
+// profiles or gtm lb's services, whichever the status holds.
 #pragma once
 
 #include <string_view>
@@ -31,11 +32,47 @@ function ago(iso) {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
   return s < 120 ? s + ' s ago' : Math.round(s / 60) + ' min ago';
 }
+function checkCells(tr, c) {
+  if (!c) { tr.appendChild(el('td', 'no monitors', 'muted')); for (let k = 0; k < 5; k++) tr.appendChild(el('td', '')); return; }
+  tr.appendChild(el('td', c.monitor));
+  tr.appendChild(el('td', c.address));
+  tr.appendChild(el('td', c.state, c.state));
+  tr.appendChild(el('td', c.latency_ms.toFixed(1) + ' ms'));
+  tr.appendChild(el('td', ago(c.since)));
+  const reason = el('td', c.reason);
+  if (c.warning) reason.appendChild(el('div', '\u26a0 ' + c.warning, 'warn'));
+  tr.appendChild(reason);
+}
+function renderServices(root, services) {
+  for (const s of services) {
+    root.appendChild(el('h2', s.name + ' (' + s.vip + ' ' + s.protocol + ' ' + s.ports.join(', ') + ', Maglev table ' + s.table_size + ')'));
+    const t = el('table');
+    const head = el('tr');
+    for (const h of ['real server', 'state', 'weight', 'table slots', 'monitor', 'address', 'check', 'latency', 'since', 'reason']) head.appendChild(el('th', h));
+    t.appendChild(head);
+    for (const r of s.reals) {
+      const checks = r.checks.length ? r.checks : [null];
+      checks.forEach((c, i) => {
+        const tr = el('tr');
+        tr.dataset.endpoint = s.name + '/' + r.name;
+        if (i === 0) {
+          for (const [v, cls] of [[r.name + ' ' + r.address], [r.state, r.state], [String(r.weight)], [String(r.slots)]]) {
+            const td = el('td', v, cls); td.rowSpan = checks.length; if (cls) td.dataset.state = v; tr.appendChild(td);
+          }
+        }
+        checkCells(tr, c);
+        t.appendChild(tr);
+      });
+    }
+    root.appendChild(t);
+  }
+}
 function render(st) {
   document.getElementById('time').textContent = st.time;
   const root = document.getElementById('profiles');
   root.replaceChildren();
-  for (const p of st.profiles) {
+  if (st.services) renderServices(root, st.services);
+  for (const p of st.profiles || []) {
     root.appendChild(el('h2', p.name + ' (' + p.fqdn + ', ' + p.routing + ', TTL ' + p.ttl + ') answers ' + (p.answer.join(', ') || 'nothing (NODATA)')));
     const t = el('table');
     const head = el('tr');
@@ -51,18 +88,7 @@ function render(st) {
           const state = el('td', e.state, e.state); state.rowSpan = checks.length; state.dataset.state = e.state; tr.appendChild(state);
           const targets = el('td', e.targets.join(', ')); targets.rowSpan = checks.length; tr.appendChild(targets);
         }
-        if (c) {
-          tr.appendChild(el('td', c.monitor));
-          tr.appendChild(el('td', c.address));
-          tr.appendChild(el('td', c.state, c.state));
-          tr.appendChild(el('td', c.latency_ms.toFixed(1) + ' ms'));
-          tr.appendChild(el('td', ago(c.since)));
-          const reason = el('td', c.reason);
-          if (c.warning) reason.appendChild(el('div', '\u26a0 ' + c.warning, 'warn'));
-          tr.appendChild(reason);
-        } else {
-          tr.appendChild(el('td', 'no monitors', 'muted')); for (let k = 0; k < 5; k++) tr.appendChild(el('td', ''));
-        }
+        checkCells(tr, c);
         t.appendChild(tr);
       });
     }

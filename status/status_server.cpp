@@ -42,8 +42,8 @@ bool sameToken(const std::string& given, const std::string& token) {
 
 }  // namespace
 
-StatusServer::StatusServer(SocketAddress listen, std::string token, Sources sources, AdminStore& admin)
-    : listen_(listen), token_(std::move(token)), sources_(std::move(sources)), admin_(admin) {}
+StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider)
+    : listen_(listen), token_(std::move(token)), provider_(provider) {}
 
 StatusServer::~StatusServer() { stop(); }
 
@@ -53,8 +53,8 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (method == "GET" || method == "HEAD") {
     if (path == "/") return {200, "text/html; charset=utf-8", std::string(kDashboardPage)};
     if (path == "/healthz") return {200, "text/plain", "ok\n"};
-    if (path == "/api/v1/status") return {200, "application/json", statusJson(sources_)};
-    if (path == "/metrics") return {200, "text/plain; version=0.0.4", metricsText(sources_)};
+    if (path == "/api/v1/status") return {200, "application/json", provider_.statusJson()};
+    if (path == "/metrics") return {200, "text/plain; version=0.0.4", provider_.metricsText()};
     return json(404, "no such page");
   }
   const std::string prefix = "/api/v1/endpoints/";
@@ -62,24 +62,18 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (token_.empty()) return json(403, "control is off: set [status] token_file");
   if (authorization.rfind("Bearer ", 0) != 0 || !sameToken(authorization.substr(7), token_))
     return json(401, "a valid bearer token is required");
-  // /api/v1/endpoints/{profile}/{endpoint}/{disable|enable|drain}
+  // /api/v1/endpoints/{group}/{member}/{disable|enable|drain}: a profile's
+  // endpoint for gtm serve, a service's real server for gtm lb.
   std::string rest = path.substr(prefix.size());
   size_t a = rest.find('/'), b = a == std::string::npos ? a : rest.find('/', a + 1);
   if (b == std::string::npos || rest.find('/', b + 1) != std::string::npos) return json(404, "no such endpoint");
-  std::string profile = rest.substr(0, a), endpoint = rest.substr(a + 1, b - a - 1), action = rest.substr(b + 1);
+  std::string group = rest.substr(0, a), member = rest.substr(a + 1, b - a - 1), action = rest.substr(b + 1);
   if (action != "disable" && action != "enable" && action != "drain") return json(404, "no such action");
-  auto snap = sources_.snapshot();
-  bool found = false;
-  for (const policy::Profile& p : snap->profiles)
-    for (const policy::Endpoint& e : p.endpoints) found = found || (p.name == profile && e.name == endpoint);
-  if (!found) return json(404, "no endpoint " + profile + "/" + endpoint);
-  // For DNS answers, drain is disable: no new client is sent there.
-  bool disabled = action != "enable";
-  if (auto r = admin_.set(profile + "/" + endpoint, disabled); !r) return json(500, r.error());
-  admin_.applyTo(*snap);
-  log::info("admin action", {{"endpoint", profile + "/" + endpoint}, {"action", action}});
-  return {200, "application/json",
-          nlohmann::json{{"endpoint", profile + "/" + endpoint}, {"admin_disabled", disabled}}.dump()};
+  auto done = provider_.control(group, member, action);
+  if (!done) return json(500, done.error());
+  if (!*done) return json(404, "no endpoint " + group + "/" + member);
+  log::info("admin action", {{"endpoint", group + "/" + member}, {"action", action}});
+  return {200, "application/json", nlohmann::json{{"endpoint", group + "/" + member}, {"action", action}}.dump()};
 }
 
 Result<Ok> StatusServer::start() {

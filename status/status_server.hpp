@@ -10,7 +10,7 @@
 
 #include "common/ip_address.hpp"
 #include "common/result.hpp"
-#include "status/status_report.hpp"
+#include "status/status_provider.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -21,7 +21,7 @@ namespace gtm::status {
 class StatusServer {
  public:
   // `token` empty: the control calls are off (403).
-  StatusServer(SocketAddress listen, std::string token, Sources sources, AdminStore& admin);
+  StatusServer(SocketAddress listen, std::string token, StatusProvider& provider);
   ~StatusServer();
   [[nodiscard]] Result<Ok> start();
   void stop();
@@ -37,8 +37,7 @@ class StatusServer {
  private:
   SocketAddress listen_;
   std::string token_;
-  Sources sources_;
-  AdminStore& admin_;
+  StatusProvider& provider_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
 };

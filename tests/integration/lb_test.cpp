@@ -15,6 +15,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -76,8 +77,14 @@ struct Lab {
   }
   std::string config_path;
   void startBalancer(const std::string& extra_flag = "", const std::string& drained = "") {
+    writeFile(dir, "token", "lb-token\n");
     std::string config = R"([lb]
 table = "gtm_lb_test"
+
+[status]
+listen = "198.18.10.1:8053"
+token_file = ")" + dir + R"(/token"
+state_file = ")" + dir + R"(/admin.json"
 
 [[monitor]]
 name = "ikev2"
@@ -291,6 +298,61 @@ TEST_F(LbTest, DrainAndRestartKeepEstablishedFlows) {
   EXPECT_EQ(establishedReal(lab), real);
   EXPECT_EQ(::kill(tunnel->pid(), 0), 0) << "the tunnel's client is still connected";
   EXPECT_EQ(tunnel->log().find("closed"), std::string::npos) << tunnel->log();
+}
+
+TEST_F(LbTest, StatusApiMetricsAndDrainByTheAdmin) {
+  if (!haveCommand("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps.sh test)";
+  Lab lab;
+  ASSERT_NO_FATAL_FAILURE(lab.build());
+  lab.startBalancer();
+  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const std::string curl = lab.client.exec() + "curl -s -m 5 ";
+  const std::string base = "http://198.18.10.1:8053";
+  nlohmann::json status;
+  auto allOnline = [&] {
+    for (const auto& svc : status["services"])
+      for (const auto& r : svc["reals"])
+        if (r["state"] != "Online") return false;
+    return !status["services"].empty();
+  };
+  for (int i = 0; i < 50; ++i) {
+    status = nlohmann::json::parse(run(curl + base + "/api/v1/status").output, nullptr, false);
+    if (status.is_object() && allOnline()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(status["services"].size(), 2u);
+  const auto& ike = status["services"][0];
+  EXPECT_EQ(ike["name"], "ikev2");
+  EXPECT_EQ(ike["table_size"], 401);  // the smallest prime above 100 x (1 + 2 + 1)
+  EXPECT_EQ(ike["reals"][1]["state"], "Online");
+  size_t r2_slots = ike["reals"][1]["slots"];
+  EXPECT_NEAR(static_cast<double>(r2_slots) / 401, 0.5, 0.05);
+  // Drain r2 through the API: it leaves the table, the others take its slots.
+  EXPECT_NE(run(curl + "-X POST " + base + "/api/v1/endpoints/ikev2/r2/drain").output.find("bearer token"),
+            std::string::npos);
+  auto drained = run(curl + "-X POST -H 'Authorization: Bearer lb-token' " + base + "/api/v1/endpoints/ikev2/r2/drain");
+  EXPECT_NE(drained.output.find("\"action\":\"drain\""), std::string::npos) << drained.output;
+  nlohmann::json after;
+  for (int i = 0; i < 40; ++i) {
+    after = nlohmann::json::parse(run(curl + base + "/api/v1/status").output);
+    if (after["services"][0]["reals"][1]["slots"] == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(after["services"][0]["reals"][1]["state"], "Drained");
+  EXPECT_EQ(after["services"][0]["reals"][1]["slots"], 0);
+  auto metrics = run(curl + base + "/metrics").output;
+  EXPECT_NE(metrics.find("gtm_lb_real_up{service=\"ikev2\",real=\"r2\"} 0"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("gtm_lb_moved_slots_total{service=\"ikev2\"} " + std::to_string(r2_slots)), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("gtm_probe_duration_seconds_count{monitor=\"ikev2\"}"), std::string::npos);
+  // Kept in the state file: a restarted gtm lb keeps r2 drained.
+  lab.balancer->stop();
+  lab.balancer.reset();
+  lab.startBalancer();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto again = nlohmann::json::parse(run(curl + base + "/api/v1/status").output);
+  EXPECT_EQ(again["services"][0]["reals"][1]["state"], "Drained");
 }
 
 }  // namespace

@@ -1,23 +1,13 @@
-#include "status/status_report.hpp"
+#include "status/serve_status.hpp"
 
-#include <ctime>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/log.hpp"
 #include "policy/router.hpp"
+#include "status/engine_report.hpp"
 
 namespace gtm::status {
 namespace {
-
-std::string iso(std::chrono::system_clock::time_point t) {
-  if (t.time_since_epoch().count() == 0) return "";
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // What the profile answers right now for a client that no subnet singles out.
 nlohmann::json currentAnswer(const dns::Snapshot& snap, size_t profile) {
@@ -31,28 +21,16 @@ nlohmann::json currentAnswer(const dns::Snapshot& snap, size_t profile) {
   return out;
 }
 
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
-std::string statusJson(const Sources& s) {
+std::string ServeStatus::statusJson() {
+  const ServeSources& s = sources_;
   auto snap = s.snapshot();
   auto engine = s.engine();
   std::vector<monitor::Engine::CheckStatus> checks;
   if (engine) checks = engine->status();
   nlohmann::json j;
-  j["time"] = iso(std::chrono::system_clock::now());
+  j["time"] = isoTime(std::chrono::system_clock::now());
   j["profiles"] = nlohmann::json::array();
   for (size_t pi = 0; pi < snap->profiles.size(); ++pi) {
     const policy::Profile& p = snap->profiles[pi];
@@ -72,36 +50,18 @@ std::string statusJson(const Sources& s) {
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       for (const auto& c : checks) {
         if (c.endpoint != name) continue;
-        nlohmann::json cj{{"monitor", c.monitor},
-                          {"address", c.address},
-                          {"state", policy::healthName(c.state)},
-                          {"latency_ms", static_cast<double>(c.last.latency.count()) / 1000.0},
-                          {"reason", c.last.reason},
-                          {"since", iso(c.last_change)}};
-        if (c.last.http_status) cj["http_status"] = c.last.http_status;
-        if (!c.last.tls_version.empty()) cj["tls_version"] = c.last.tls_version;
-        if (!c.last.cert_subject.empty()) cj["cert_subject"] = c.last.cert_subject;
-        if (c.last.cert_days_left) cj["cert_days_left"] = *c.last.cert_days_left;
-        if (!c.last.warning.empty()) cj["warning"] = c.last.warning;
-        ej["checks"].push_back(cj);
+        ej["checks"].push_back(checkJson(c));
       }
       pj["endpoints"].push_back(ej);
     }
     j["profiles"].push_back(pj);
   }
-  j["events"] = nlohmann::json::array();
-  if (engine)
-    for (const auto& ev : engine->recentEvents())
-      j["events"].push_back({{"time", iso(ev.when)},
-                             {"endpoint", ev.endpoint},
-                             {"monitor", ev.monitor},
-                             {"from", policy::healthName(ev.from)},
-                             {"to", policy::healthName(ev.to)},
-                             {"reason", ev.reason}});
+  j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return j.dump();
 }
 
-std::string metricsText(const Sources& s) {
+std::string ServeStatus::metricsText() {
+  const ServeSources& s = sources_;
   std::ostringstream m;
   auto snap = s.snapshot();
   auto engine = s.engine();
@@ -131,7 +91,7 @@ std::string metricsText(const Sources& s) {
             "# TYPE gtm_endpoint_state gauge\n";
   for (const policy::Profile& p : snap->profiles)
     for (const policy::Endpoint& e : p.endpoints) {
-      std::string labels = "profile=\"" + label(p.name) + "\",endpoint=\"" + label(e.name) + "\"";
+      std::string labels = "profile=\"" + labelValue(p.name) + "\",endpoint=\"" + labelValue(e.name) + "\"";
       policy::Health h = snap->health->get(e.health_slot);
       bool disabled = !e.enabled || snap->health->adminDisabled(e.health_slot);
       m << "gtm_endpoint_up{" << labels << "} " << (!disabled && h != policy::Health::degraded ? 1 : 0) << "\n";
@@ -142,30 +102,24 @@ std::string metricsText(const Sources& s) {
       states << "gtm_endpoint_state{" << labels << ",state=\"Disabled\"} " << (disabled ? 1 : 0) << "\n";
     }
   m << states.str();
-  if (engine) {
-    m << "# HELP gtm_probe_duration_seconds Probe latency by monitor.\n# TYPE gtm_probe_duration_seconds histogram\n";
-    for (const auto& l : engine->latencies()) {
-      uint64_t cumulative = 0;
-      for (size_t b = 0; b < monitor::Engine::kLatencyBuckets.size(); ++b) {
-        cumulative += l.buckets[b];
-        m << "gtm_probe_duration_seconds_bucket{monitor=\"" << label(l.monitor) << "\",le=\""
-          << monitor::Engine::kLatencyBuckets[b] << "\"} " << cumulative << "\n";
-      }
-      m << "gtm_probe_duration_seconds_bucket{monitor=\"" << label(l.monitor) << "\",le=\"+Inf\"} " << l.count << "\n";
-      m << "gtm_probe_duration_seconds_sum{monitor=\"" << label(l.monitor) << "\"} " << l.sum << "\n";
-      m << "gtm_probe_duration_seconds_count{monitor=\"" << label(l.monitor) << "\"} " << l.count << "\n";
-    }
-    m << "# HELP gtm_probe_failures_total Probes that failed, by monitor.\n# TYPE gtm_probe_failures_total counter\n";
-    for (const auto& l : engine->latencies())
-      m << "gtm_probe_failures_total{monitor=\"" << label(l.monitor) << "\"} " << l.failures << "\n";
-    m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
-         "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
-      << engine->transitions() << "\n";
-  }
+  if (engine) appendProbeMetrics(m, *engine);
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"
     << "gtm_reloads_total{result=\"ok\"} " << ok << "\ngtm_reloads_total{result=\"failed\"} " << failed << "\n";
   return m.str();
+}
+
+Result<bool> ServeStatus::control(const std::string& profile, const std::string& endpoint, const std::string& action) {
+  auto snap = sources_.snapshot();
+  bool found = false;
+  for (const policy::Profile& p : snap->profiles)
+    for (const policy::Endpoint& e : p.endpoints) found = found || (p.name == profile && e.name == endpoint);
+  if (!found) return false;
+  // For DNS answers, drain is disable: no new client is sent there.
+  auto state = action == "enable" ? AdminStore::State::enabled : AdminStore::State::disabled;
+  if (auto r = admin_.set(profile + "/" + endpoint, state); !r) return Error{r.error()};
+  admin_.applyTo(*snap);
+  return true;
 }
 
 }  // namespace gtm::status

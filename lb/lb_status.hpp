@@ -1,0 +1,29 @@
+// gtm lb's status: services with their real servers (state, weight, share of
+// the Maglev table), the checks, table changes, and the admin's drain,
+// disable and enable of real servers.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "lb/balancer.hpp"
+#include "status/admin_store.hpp"
+#include "status/status_provider.hpp"
+
+namespace gtm::lb {
+
+class LbStatus : public status::StatusProvider {
+ public:
+  // `current` returns the running balancer (a reload replaces it).
+  LbStatus(std::function<std::shared_ptr<Balancer>()> current, status::AdminStore& admin)
+      : current_(std::move(current)), admin_(admin) {}
+  std::string statusJson() override;
+  std::string metricsText() override;
+  Result<bool> control(const std::string& service, const std::string& real, const std::string& action) override;
+
+ private:
+  std::function<std::shared_ptr<Balancer>()> current_;
+  status::AdminStore& admin_;
+};
+
+}  // namespace gtm::lb

@@ -1,0 +1,80 @@
+#include "status/engine_report.hpp"
+
+#include <ctime>
+
+namespace gtm::status {
+
+std::string isoTime(std::chrono::system_clock::time_point t) {
+  if (t.time_since_epoch().count() == 0) return "";
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string labelValue(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+nlohmann::json checkJson(const monitor::Engine::CheckStatus& c) {
+  nlohmann::json cj{{"monitor", c.monitor},
+                    {"address", c.address},
+                    {"state", policy::healthName(c.state)},
+                    {"latency_ms", static_cast<double>(c.last.latency.count()) / 1000.0},
+                    {"reason", c.last.reason},
+                    {"since", isoTime(c.last_change)}};
+  if (c.last.http_status) cj["http_status"] = c.last.http_status;
+  if (!c.last.tls_version.empty()) cj["tls_version"] = c.last.tls_version;
+  if (!c.last.cert_subject.empty()) cj["cert_subject"] = c.last.cert_subject;
+  if (c.last.cert_days_left) cj["cert_days_left"] = *c.last.cert_days_left;
+  if (!c.last.warning.empty()) cj["warning"] = c.last.warning;
+  return cj;
+}
+
+nlohmann::json eventsJson(const monitor::Engine& engine) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& ev : engine.recentEvents())
+    out.push_back({{"time", isoTime(ev.when)},
+                   {"endpoint", ev.endpoint},
+                   {"monitor", ev.monitor},
+                   {"from", policy::healthName(ev.from)},
+                   {"to", policy::healthName(ev.to)},
+                   {"reason", ev.reason}});
+  return out;
+}
+
+void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {
+  m << "# HELP gtm_probe_duration_seconds Probe latency by monitor.\n# TYPE gtm_probe_duration_seconds histogram\n";
+  auto latencies = engine.latencies();
+  for (const auto& l : latencies) {
+    uint64_t cumulative = 0;
+    std::string mon = labelValue(l.monitor);
+    for (size_t b = 0; b < monitor::Engine::kLatencyBuckets.size(); ++b) {
+      cumulative += l.buckets[b];
+      m << "gtm_probe_duration_seconds_bucket{monitor=\"" << mon << "\",le=\"" << monitor::Engine::kLatencyBuckets[b]
+        << "\"} " << cumulative << "\n";
+    }
+    m << "gtm_probe_duration_seconds_bucket{monitor=\"" << mon << "\",le=\"+Inf\"} " << l.count << "\n";
+    m << "gtm_probe_duration_seconds_sum{monitor=\"" << mon << "\"} " << l.sum << "\n";
+    m << "gtm_probe_duration_seconds_count{monitor=\"" << mon << "\"} " << l.count << "\n";
+  }
+  m << "# HELP gtm_probe_failures_total Probes that failed, by monitor.\n# TYPE gtm_probe_failures_total counter\n";
+  for (const auto& l : latencies)
+    m << "gtm_probe_failures_total{monitor=\"" << labelValue(l.monitor) << "\"} " << l.failures << "\n";
+  m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
+       "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
+    << engine.transitions() << "\n";
+}
+
+}  // namespace gtm::status

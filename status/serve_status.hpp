@@ -1,0 +1,35 @@
+// gtm serve's status: profiles (what each answers now), endpoints with their
+// checks, query counters, and the admin's disable/enable/drain of endpoints.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "dns/query_stats.hpp"
+#include "dns/snapshot.hpp"
+#include "monitor/engine.hpp"
+#include "status/admin_store.hpp"
+#include "status/status_provider.hpp"
+
+namespace gtm::status {
+
+struct ServeSources {
+  std::function<std::shared_ptr<const dns::Snapshot>()> snapshot;
+  std::function<std::shared_ptr<const monitor::Engine>()> engine;  // may return null
+  std::function<dns::QueryTotals()> queries;
+  std::function<std::pair<uint64_t, uint64_t>()> reloads;  // succeeded, failed
+};
+
+class ServeStatus : public StatusProvider {
+ public:
+  ServeStatus(ServeSources sources, AdminStore& admin) : sources_(std::move(sources)), admin_(admin) {}
+  std::string statusJson() override;
+  std::string metricsText() override;
+  Result<bool> control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
+
+ private:
+  ServeSources sources_;
+  AdminStore& admin_;
+};
+
+}  // namespace gtm::status
