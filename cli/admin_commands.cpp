@@ -94,7 +94,14 @@ int statusCommand(const Args& args) {
     return 0;
   }
   auto j = nlohmann::json::parse(r.body);
-  for (const auto& p : j["profiles"]) {
+  for (const auto& svc : j.value("services", nlohmann::json::array())) {
+    std::cout << svc["name"].get<std::string>() << " (" << svc["vip"].get<std::string>() << " "
+              << svc["protocol"].get<std::string>() << ", Maglev table " << svc["table_size"] << ")\n";
+    for (const auto& real : svc["reals"])
+      std::cout << "  " << real["name"].get<std::string>() << "  " << real["state"].get<std::string>() << "  "
+                << real["slots"] << " slots\n";
+  }
+  for (const auto& p : j.value("profiles", nlohmann::json::array())) {
     std::string answer;
     for (const auto& a : p["answer"]) answer += (answer.empty() ? "" : ", ") + a.get<std::string>();
     std::cout << p["name"].get<std::string>() << " (" << p["fqdn"].get<std::string>() << ", "

@@ -213,7 +213,7 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   Endpoint e;
   TableReader r(t, "[[profile.endpoint]]", diag);
   e.where = r.where();
-  assign(e.name, r.string("name", true));
+  assign(e.name, r.name("name"));
   assign(e.profile, r.string("profile"));
   if (t.get("profile") && t.get("target")) r.error("target", "give either target or profile, not both");
   for (const auto& text : r.stringList("target", e.profile.empty() && !t.get("profile"))) {
@@ -253,7 +253,7 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   Profile p;
   TableReader r(t, "[[profile]]", diag);
   p.where = r.where();
-  assign(p.name, r.string("name", true));
+  assign(p.name, r.name("name"));
   assign(p.fqdn, r.string("fqdn", true));
   p.fqdn_where = r.where("fqdn");
   using R = Profile::Routing;
@@ -285,7 +285,7 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
   Service svc;
   TableReader r(t, "[[service]]", diag);
   svc.where = r.where();
-  assign(svc.name, r.string("name", true));
+  assign(svc.name, r.name("name"));
   if (auto vip = r.string("vip", true)) {
     auto ip = IpAddress::parse(*vip);
     if (!ip)
@@ -314,7 +314,7 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
       TableReader rr(*rt, "[[service.real]]", diag);
       RealServer real;
       real.where = rr.where();
-      assign(real.name, rr.string("name", true));
+      assign(real.name, rr.name("name"));
       if (auto addr = rr.string("address", true)) {
         auto ip = IpAddress::parse(*addr);
         if (!ip)

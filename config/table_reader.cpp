@@ -62,6 +62,15 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
   return std::nullopt;
 }
 
+std::optional<std::string> TableReader::name(std::string_view key) {
+  auto v = string(key, true);
+  if (v && (v->empty() || v->find_first_of("/ \t\r\n") != std::string::npos)) {
+    error(key, "\"" + *v + "\" may not be empty or hold '/' or spaces");
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<int64_t> TableReader::integer(std::string_view key, int64_t min, int64_t max, bool required) {
   const toml::node* n = take(key, required);
   if (!n) return std::nullopt;

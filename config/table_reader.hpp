@@ -26,6 +26,8 @@ class TableReader {
   TableReader(const toml::table& table, std::string what, Diagnostics& diag);
 
   std::optional<std::string> string(std::string_view key, bool required = false);
+  // A name that the control API puts in a path: no '/', not empty.
+  std::optional<std::string> name(std::string_view key);
   std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max, bool required = false);
   std::optional<double> number(std::string_view key, double min, double max);
   std::optional<bool> boolean(std::string_view key);

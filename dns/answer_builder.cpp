@@ -10,6 +10,7 @@ enum class NodeResult { answered, nodata, cname, truncated };
 
 struct ProfileQuery {
   const policy::ClientView& client;
+  QueryStats& stats;
   uint8_t scope_prefix = 0;
 };
 
@@ -28,10 +29,12 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
   }
   size_t written = 0;
   for (size_t i = 0; i < d.count; ++i) {
+    size_t before = written;
     for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4) {
       if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
       ++written;
     }
+    if (written > before) QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
   }
   return written ? NodeResult::answered : NodeResult::nodata;
 }
@@ -77,7 +80,8 @@ void addNegative(const Query& q, const Zone& zone, ResponseWriter& w) {
 
 }  // namespace
 
-uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w) {
+uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w,
+                    QueryStats& stats) {
   if (q.qclass != kClassIn) {
     w.begin(q, rcode::REFUSED, false);
     return 0;
@@ -97,7 +101,8 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
     return 0;
   }
   w.begin(q, rcode::NOERROR, true);
-  ProfileQuery pq{client};
+  QueryStats::bump(stats.by_zone, zone->stat_id);
+  ProfileQuery pq{client, stats};
 
   Owner owner{kQuestionNameOffset, {}};
   const Node* node = zone->find(q.nameView());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "dns/query.hpp"
+#include "dns/query_stats.hpp"
 #include "dns/response_writer.hpp"
 #include "dns/snapshot.hpp"
 #include "policy/router.hpp"
@@ -12,6 +13,8 @@ namespace gtm::dns {
 
 // Calls w.begin() itself: the rcode and AA bit depend on the lookup.
 // Returns the ECS scope prefix the answer holds for (0: any client).
-uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w);
+// Counts the query's zone and the endpoints answered in `stats`.
+uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w,
+                    QueryStats& stats);
 
 }  // namespace gtm::dns

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dns/name.hpp"
+#include "dns/stat_ids.hpp"
 #include "dns/wire.hpp"
 #include "policy/router.hpp"
 
@@ -149,6 +150,7 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       if (!ec.subnets.empty() && pc.routing != config::Profile::Routing::subnet)
         diag.error(ec.where, "subnets apply only to routing = \"subnet\"");
       e.health_slot = slots++;
+      e.stat_id = statId(StatKind::endpoint, pc.name + "/" + ec.name);
       bool monitored = !pc.monitors.empty() && !ec.always_serve && e.child < 0;
       initial.push_back(monitored ? policy::Health::checking : policy::Health::unmonitored);
       profile.endpoints.push_back(std::move(e));

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+#include <vector>
+
+#include "dns/stat_ids.hpp"
 
 namespace gtm::dns {
 
@@ -29,8 +32,15 @@ struct QueryStats {
   std::array<std::atomic<uint64_t>, kTypes.size() + 1> by_type{};
   std::atomic<uint64_t> dropped{0};   // not a query: no answer sent
   std::atomic<uint64_t> truncated{0};
+  // By stat id (dns/stat_ids.hpp): queries per zone, answers per endpoint.
+  std::array<std::atomic<uint64_t>, kMaxStatZones> by_zone{};
+  std::array<std::atomic<uint64_t>, kMaxStatEndpoints> answers{};
 
   static void bump(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  template <size_t N>
+  static void bump(std::array<std::atomic<uint64_t>, N>& a, uint32_t id) {
+    if (id < N) bump(a[id]);
+  }
 
   void count(uint16_t qtype, unsigned rcode, bool tc) {
     size_t t = kOther;
@@ -48,8 +58,12 @@ struct QueryTotals {
   std::array<uint64_t, QueryStats::kTypes.size() + 1> by_type{};
   uint64_t dropped = 0;
   uint64_t truncated = 0;
+  std::vector<uint64_t> by_zone = std::vector<uint64_t>(kMaxStatZones);
+  std::vector<uint64_t> answers = std::vector<uint64_t>(kMaxStatEndpoints);
 
   void add(const QueryStats& s) {
+    for (size_t i = 0; i < by_zone.size(); ++i) by_zone[i] += s.by_zone[i].load(std::memory_order_relaxed);
+    for (size_t i = 0; i < answers.size(); ++i) answers[i] += s.answers[i].load(std::memory_order_relaxed);
     for (size_t i = 0; i < by_rcode.size(); ++i) by_rcode[i] += s.by_rcode[i].load(std::memory_order_relaxed);
     for (size_t i = 0; i < by_type.size(); ++i) by_type[i] += s.by_type[i].load(std::memory_order_relaxed);
     dropped += s.dropped.load(std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 
 #include "dns/name.hpp"
 #include "dns/profile_compiler.hpp"
+#include "dns/stat_ids.hpp"
 #include "dns/wire.hpp"
 
 namespace gtm::dns {
@@ -230,6 +231,7 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
       diag.error(zc.where, "zone " + z.origin + " is defined twice");
       continue;
     }
+    z.stat_id = statId(StatKind::zone, z.origin);
     snap->zones.push_back(std::move(z));
   }
   compileMonitors(cfg, *snap, diag);

@@ -52,6 +52,7 @@ struct Zone {
   // The SOA for negative answers: TTL min(SOA TTL, SOA minimum), RFC 2308.
   EncodedRecord negative_soa;
   uint32_t serial = 0;
+  uint32_t stat_id = 0;  // counters: queries for this zone
 
   [[nodiscard]] const Node* find(std::string_view wire_name) const {
     auto it = nodes.find(wire_name);

@@ -30,6 +30,7 @@ struct Endpoint {
   int child = -1;                          // index of a nested profile, or -1
   unsigned min_child_endpoints = 1;
   size_t health_slot = 0;                  // its entry in the HealthTable
+  uint32_t stat_id = UINT32_MAX;           // counters: answers with this endpoint
 };
 
 enum class Routing { priority, weighted, multivalue, subnet };

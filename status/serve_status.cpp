@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common/log.hpp"
+#include "dns/stat_ids.hpp"
 #include "policy/router.hpp"
 #include "status/engine_report.hpp"
 
@@ -77,6 +78,19 @@ std::string ServeStatus::metricsText() {
     if (i >= 6 && i != dns::QueryStats::kBadvers) continue;
     std::string rcode = i < 6 ? kRcodes[i] : "BADVERS";
     m << "gtm_dns_responses_total{rcode=\"" << rcode << "\"} " << q.by_rcode[i] << "\n";
+  }
+  m << "# HELP gtm_dns_zone_queries_total DNS queries answered authoritatively, by zone.\n"
+       "# TYPE gtm_dns_zone_queries_total counter\n";
+  auto zones = dns::statNames(dns::StatKind::zone);
+  for (size_t i = 0; i < zones.size(); ++i)
+    m << "gtm_dns_zone_queries_total{zone=\"" << labelValue(zones[i]) << "\"} " << q.by_zone[i] << "\n";
+  m << "# HELP gtm_answers_total Answers that carried the endpoint's addresses, by profile and endpoint.\n"
+       "# TYPE gtm_answers_total counter\n";
+  auto endpoints = dns::statNames(dns::StatKind::endpoint);
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    size_t slash = endpoints[i].find('/');
+    m << "gtm_answers_total{profile=\"" << labelValue(endpoints[i].substr(0, slash)) << "\",endpoint=\""
+      << labelValue(endpoints[i].substr(slash + 1)) << "\"} " << q.answers[i] << "\n";
   }
   m << "# HELP gtm_dns_dropped_total Packets that were not queries and got no answer.\n"
        "# TYPE gtm_dns_dropped_total counter\ngtm_dns_dropped_total "

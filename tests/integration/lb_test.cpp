@@ -346,6 +346,8 @@ TEST_F(LbTest, StatusApiMetricsAndDrainByTheAdmin) {
   EXPECT_NE(metrics.find("gtm_lb_moved_slots_total{service=\"ikev2\"} " + std::to_string(r2_slots)), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("gtm_probe_duration_seconds_count{monitor=\"ikev2\"}"), std::string::npos);
+  auto cli = run(lab.client.exec() + std::string(GTM_BINARY) + " status --config " + lab.config_path);
+  EXPECT_NE(cli.output.find("  r2  Drained  0 slots"), std::string::npos) << cli.output;
   // Kept in the state file: a restarted gtm lb keeps r2 drained.
   lab.balancer->stop();
   lab.balancer.reset();
