@@ -186,10 +186,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
     else
       m.ike_dh_group = static_cast<uint16_t>(*group);
   }
-  if (auto source = r.string("source")) {
-    m.source = IpAddress::parse(*source);
-    if (!m.source) r.error("source", "\"" + *source + "\" is not an IPv4 or IPv6 address");
-  }
+  m.source = r.address("source");
   r.finish();
   cfg.monitors.push_back(std::move(m));
 }
@@ -216,22 +213,9 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   assign(e.name, r.name("name"));
   assign(e.profile, r.string("profile"));
   if (t.get("profile") && t.get("target")) r.error("target", "give either target or profile, not both");
-  for (const auto& text : r.stringList("target", e.profile.empty() && !t.get("profile"))) {
-    auto ip = IpAddress::parse(text);
-    if (!ip) {
-      r.error("target", "\"" + text + "\" is not an IPv4 or IPv6 address");
-      continue;
-    }
-    e.targets.push_back(*ip);
-  }
+  e.targets = r.addressList("target", e.profile.empty() && !t.get("profile"));
   if (e.targets.empty() && t.get("target")) r.error("target", "needs at least one address");
-  for (const auto& text : r.stringList("monitor_target")) {
-    auto ip = IpAddress::parse(text);
-    if (!ip)
-      r.error("monitor_target", "\"" + text + "\" is not an IPv4 or IPv6 address");
-    else
-      e.monitor_targets.push_back(*ip);
-  }
+  e.monitor_targets = r.addressList("monitor_target");
   assign(e.priority, r.integer("priority", 1, 1000));
   assign(e.weight, r.integer("weight", 1, 1000));
   assign(e.enabled, r.boolean("enabled"));
@@ -286,13 +270,7 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
   TableReader r(t, "[[service]]", diag);
   svc.where = r.where();
   assign(svc.name, r.name("name"));
-  if (auto vip = r.string("vip", true)) {
-    auto ip = IpAddress::parse(*vip);
-    if (!ip)
-      r.error("vip", "\"" + *vip + "\" is not an IPv4 or IPv6 address");
-    else
-      svc.vip = *ip;
-  }
+  assign(svc.vip, r.address("vip", true));
   using SP = Service::Protocol;
   assign(svc.protocol, r.choice<SP>("protocol", {{"udp", SP::udp}, {"tcp", SP::tcp}}, true));
   if (const toml::array* ports = r.array("ports")) {
@@ -315,11 +293,8 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
       RealServer real;
       real.where = rr.where();
       assign(real.name, rr.name("name"));
-      if (auto addr = rr.string("address", true)) {
-        auto ip = IpAddress::parse(*addr);
-        if (!ip)
-          rr.error("address", "\"" + *addr + "\" is not an IPv4 or IPv6 address");
-        else if (ip->family != svc.vip.family)
+      if (auto ip = rr.address("address", true)) {
+        if (ip->family != svc.vip.family)
           rr.error("address", "must be of the VIP's address family");
         else
           real.address = *ip;

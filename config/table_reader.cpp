@@ -139,6 +139,26 @@ std::vector<std::string> TableReader::stringList(std::string_view key, bool requ
   return out;
 }
 
+std::optional<IpAddress> TableReader::address(std::string_view key, bool required) {
+  auto text = string(key, required);
+  if (!text) return std::nullopt;
+  auto ip = IpAddress::parse(*text);
+  if (!ip) error(key, "\"" + *text + "\" is not an IPv4 or IPv6 address");
+  return ip;
+}
+
+std::vector<IpAddress> TableReader::addressList(std::string_view key, bool required) {
+  std::vector<IpAddress> out;
+  for (const std::string& text : stringList(key, required)) {
+    auto ip = IpAddress::parse(text);
+    if (!ip)
+      error(key, "\"" + text + "\" is not an IPv4 or IPv6 address");
+    else
+      out.push_back(*ip);
+  }
+  return out;
+}
+
 const toml::table* TableReader::table(std::string_view key) {
   const toml::node* n = take(key, false);
   if (!n) return nullptr;

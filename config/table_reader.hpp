@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ip_address.hpp"
 #include "config/diagnostics.hpp"
 
 namespace gtm::config {
@@ -33,6 +34,9 @@ class TableReader {
   std::optional<bool> boolean(std::string_view key);
   // A string, or an array of strings; absent gives an empty list.
   std::vector<std::string> stringList(std::string_view key, bool required = false);
+  // An IPv4 or IPv6 address; a string or a list of them.
+  std::optional<IpAddress> address(std::string_view key, bool required = false);
+  std::vector<IpAddress> addressList(std::string_view key, bool required = false);
   // One of a fixed set of words, e.g. {{"udp", Protocol::udp}, {"tcp", Protocol::tcp}}.
   template <typename T>
   std::optional<T> choice(std::string_view key, std::initializer_list<std::pair<const char*, T>> words,
