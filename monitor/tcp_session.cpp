@@ -165,6 +165,9 @@ asio::awaitable<size_t> TcpSession::readSome(std::span<uint8_t> buffer, ProbeRes
 SSL_SESSION* TcpSession::takeSession() { return tls_ ? SSL_get1_session(stream_->native_handle()) : nullptr; }
 
 void TcpSession::close() {
+  // Marked as shut down, OpenSSL keeps the session resumable; a plain close
+  // would make it discard the session at SSL_free. No close_notify is sent.
+  if (tls_) SSL_set_shutdown(stream_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   boost::system::error_code ignored;
   stream_->lowest_layer().close(ignored);
 }

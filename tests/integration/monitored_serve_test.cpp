@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "tests/support/dns_client.hpp"
@@ -113,6 +114,24 @@ TEST(MonitoredServe, FailsOverAndBackWithTheSstpProbe) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find("endpoint=aovpn/east from=Degraded to=Online reason=\"HTTP 401\""), std::string::npos) << log;
+}
+
+// The SSTP monitor resumes TLS sessions where the server offers it, so that
+// a probe costs a resumed handshake, not a full one.
+TEST(MonitoredServe, SstpProbesResumeTlsSessions) {
+  uint16_t sstp_port = freePort();
+  auto east = site("127.0.10.10", sstp_port);
+  auto west = site("127.0.20.10", sstp_port);
+  auto gtm = GtmProcess::serve(config(sstp_port));
+  // interval 0.5 s: a few probes of each site, then the stand-in's own count.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  std::string log = east->log();
+  size_t at = log.rfind("requests=");
+  ASSERT_NE(at, std::string::npos) << log;
+  unsigned requests = 0, resumed = 0;
+  ASSERT_EQ(std::sscanf(log.c_str() + at, "requests=%u resumed=%u", &requests, &resumed), 2) << log.substr(at);
+  EXPECT_GE(requests, 3u);
+  EXPECT_GE(resumed, requests - 1) << "every probe after the first resumes";
 }
 
 TEST(MonitoredServe, UnknownMonitorIsAConfigError) {

@@ -16,8 +16,9 @@
 //   endless-head   TLS; a header section that never ends
 // --cert-days N: the certificate is valid N more days (negative: expired).
 // --cert-out FILE: write the certificate (PEM) there, for clients to trust.
-// Prints "listening ADDR:PORT" when ready, then "requests=N" once a second
-// (HTTP requests answered so far); stops on SIGTERM or SIGINT.
+// Prints "listening ADDR:PORT" when ready, then "requests=N resumed=M" once a
+// second (HTTP requests answered, TLS handshakes that resumed a session);
+// stops on SIGTERM or SIGINT.
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
 
 #include <boost/asio/co_spawn.hpp>
@@ -49,6 +50,7 @@ namespace {
 
 std::string mode = "rras";
 uint64_t requests = 0;
+uint64_t resumed = 0;
 
 const std::string kUnauthorized =
     "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nServer: Microsoft-HTTPAPI/2.0\r\n"
@@ -79,6 +81,7 @@ asio::awaitable<void> serveTls(Stream s) {
   boost::system::error_code ec;
   co_await s.async_handshake(Stream::server, asio::redirect_error(asio::use_awaitable, ec));
   if (ec || mode == "close-after-tls") co_return;
+  if (SSL_session_reused(s.native_handle())) ++resumed;
   for (;;) {
     std::string head = co_await readHead(s);
     if (head.empty()) co_return;
@@ -195,7 +198,7 @@ int main(int argc, char** argv) {
     tick.expires_after(std::chrono::seconds(1));
     tick.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      std::cout << "requests=" << requests << std::endl;
+      std::cout << "requests=" << requests << " resumed=" << resumed << std::endl;
       report();
     });
   };
