@@ -7,13 +7,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
 #include "config/config_loader.hpp"
+#include "status/status_server.hpp"
 
 namespace gtm::cli {
 namespace {
@@ -62,11 +62,7 @@ bool statusOf(const std::string& path, SocketAddress& at, std::string& token) {
     return false;
   }
   at = *loaded.config.status.listen;
-  if (!loaded.config.status.token_file.empty()) {
-    std::ifstream in(loaded.config.status.token_file);
-    std::getline(in, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  }
+  token = status::readTokenFile(loaded.config.status.token_file);
   return true;
 }
 

@@ -4,7 +4,6 @@
 // exit unless --keep-rules. --dry-run prints the ruleset and changes nothing.
 // SIGHUP reloads the file (weights, drain, real servers), all or nothing.
 #include <csignal>
-#include <fstream>
 #include <mutex>
 #include <iostream>
 
@@ -87,12 +86,8 @@ int lbCommand(const Args& args) {
           return balancer;
         },
         admin);
-    std::string token;
-    if (!settings.status.token_file.empty()) {
-      std::ifstream in(settings.status.token_file);
-      std::getline(in, token);
-    }
-    status_server = std::make_unique<status::StatusServer>(*settings.status.listen, token, *status_provider);
+    status_server = std::make_unique<status::StatusServer>(
+        *settings.status.listen, status::readTokenFile(settings.status.token_file), *status_provider);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       balancer->stop(keep_rules);

@@ -87,15 +87,6 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   log::info("reloaded", {{"config", path}});
 }
 
-std::string readToken(const std::string& file) {
-  if (file.empty()) return "";
-  std::ifstream in(file);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  return token;
-}
-
 }  // namespace
 
 int serveCommand(const Args& args) {
@@ -143,7 +134,7 @@ int serveCommand(const Args& args) {
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status_server = std::make_unique<status::StatusServer>(*c.config.status.listen,
-                                                           readToken(c.config.status.token_file), *status_provider);
+                                                           status::readTokenFile(c.config.status.token_file), *status_provider);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       server.stop();

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -41,6 +42,15 @@ bool sameToken(const std::string& given, const std::string& token) {
 }
 
 }  // namespace
+
+std::string readTokenFile(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  return token;
+}
 
 StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider)
     : listen_(listen), token_(std::move(token)), provider_(provider) {}

@@ -18,6 +18,10 @@ class io_context;
 
 namespace gtm::status {
 
+// The bearer token from [status] token_file: its first line, trailing spaces
+// and CR removed; "" when no file is named.
+[[nodiscard]] std::string readTokenFile(const std::string& path);
+
 class StatusServer {
  public:
   // `token` empty: the control calls are off (403).

@@ -10,17 +10,12 @@
 #include "dns/snapshot_builder.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/query_builder.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-[[zone]]
-origin = "vpn.example.com."
-ns = ["ns1.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
-records = [ { name = "ns1", type = "A", data = "192.0.2.53" } ]
-
+const std::string kConfig = minimalZone() + R"(
 [[profile]]
 name = "weighted"
 fqdn = "w.vpn.example.com."

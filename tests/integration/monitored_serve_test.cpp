@@ -12,6 +12,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/query_builder.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
@@ -27,11 +28,7 @@ std::string config(uint16_t sstp_port) {
 listen = ["127.0.0.1:{PORT}"]
 threads = 1
 
-[[zone]]
-origin = "vpn.example.com."
-ns = ["ns1.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
-records = [ { name = "ns1", type = "A", data = "127.0.0.53" } ]
+)" + minimalZone() + R"(
 
 [[monitor]]
 name = "sstp"

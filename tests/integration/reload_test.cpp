@@ -13,6 +13,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/query_builder.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
@@ -21,11 +22,7 @@ std::string config(const std::string& port, int weight_a, bool with_z) {
   std::string text = "[dns]\nlisten = [\"127.0.0.1:" + port + R"("]
 threads = 2
 
-[[zone]]
-origin = "vpn.example.com."
-ns = ["ns1.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
-records = [ { name = "ns1", type = "A", data = "192.0.2.53" } ]
+)" + minimalZone() + R"(
 
 [[profile]]
 name = "w"

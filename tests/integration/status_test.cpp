@@ -16,6 +16,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/query_builder.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
@@ -32,11 +33,7 @@ listen = "127.0.0.1:{PORT2}"
 token_file = ")" + dir + R"(/token"
 state_file = ")" + dir + R"(/admin-state.json"
 
-[[zone]]
-origin = "vpn.example.com."
-ns = ["ns1.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
-records = [ { name = "ns1", type = "A", data = "127.0.0.53" } ]
+)" + minimalZone() + R"(
 
 [[monitor]]
 name = "sstp"

@@ -6,6 +6,17 @@
 
 namespace gtm::test {
 
+// The smallest zone a profile can live in: vpn.example.com. with its one
+// name server.
+inline std::string minimalZone() {
+  return R"([[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "192.0.2.53" } ]
+)";
+}
+
 inline std::string testConfig(const std::string& dns_table = "") {
   return dns_table + R"(
 [[zone]]
