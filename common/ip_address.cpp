@@ -35,6 +35,33 @@ bool IpAddress::isUnspecified() const {
   return std::all_of(s.begin(), s.end(), [](uint8_t b) { return b == 0; });
 }
 
+std::optional<Subnet> Subnet::parse(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto ip = IpAddress::parse(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  std::string_view len = text.substr(slash + 1);
+  unsigned prefix = 0;
+  auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), prefix);
+  if (len.empty() || len.size() > 3 || ec != std::errc{} || end != len.data() + len.size()) return std::nullopt;
+  unsigned max = ip->family == IpAddress::Family::v4 ? 32 : 128;
+  if (prefix > max) return std::nullopt;
+  for (unsigned bit = prefix; bit < max; ++bit) ip->bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  return Subnet{*ip, static_cast<uint8_t>(prefix)};
+}
+
+bool Subnet::contains(const IpAddress& a) const {
+  if (a.family != address.family) return false;
+  for (unsigned bit = 0; bit < prefix; bit += 8) {
+    unsigned bits = prefix - bit >= 8 ? 8 : prefix - bit;
+    auto mask = static_cast<uint8_t>(0xFF << (8 - bits));
+    if ((a.bytes[bit / 8] & mask) != address.bytes[bit / 8]) return false;
+  }
+  return true;
+}
+
+std::string Subnet::toString() const { return address.toString() + "/" + std::to_string(prefix); }
+
 Result<SocketAddress> SocketAddress::parse(std::string_view text, uint16_t default_port) {
   std::string_view host = text;
   std::string_view port;

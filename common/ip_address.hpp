@@ -27,6 +27,18 @@ struct IpAddress {
   bool operator==(const IpAddress&) const = default;
 };
 
+// An address prefix ("198.18.0.0/15"); the bits past the prefix are zero.
+struct Subnet {
+  IpAddress address;
+  uint8_t prefix = 0;
+
+  // "address/length"; host bits are cleared.
+  [[nodiscard]] static std::optional<Subnet> parse(std::string_view text);
+  [[nodiscard]] bool contains(const IpAddress& a) const;
+  [[nodiscard]] std::string toString() const;
+  bool operator==(const Subnet&) const = default;
+};
+
 struct SocketAddress {
   IpAddress ip;
   uint16_t port = 0;

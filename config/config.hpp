@@ -13,6 +13,23 @@
 
 namespace gtm::config {
 
+using gtm::Subnet;
+
+// Response rate limiting on UDP, as in BIND, Knot and NSD: each client
+// prefix gets `responses_per_second` of each distinct response; past that,
+// responses are dropped, every `slip`-th one sent truncated instead (so a
+// real client retries over TCP, which is never limited).
+struct RrlSettings {
+  bool enabled = true;
+  unsigned responses_per_second = 20;
+  unsigned slip = 2;  // 0: never slip, 1: every limited response slips
+  uint8_t ipv4_prefix = 24;
+  uint8_t ipv6_prefix = 56;
+  std::vector<Subnet> exempt = {*Subnet::parse("127.0.0.0/8"), *Subnet::parse("::1/128")};
+  unsigned table_size = 65536;  // buckets; rounded up to a power of two
+  Location where;
+};
+
 // Fixed at start: changing these needs a restart.
 struct DnsSettings {
   std::vector<SocketAddress> listen;
@@ -20,6 +37,8 @@ struct DnsSettings {
   uint16_t max_udp_payload = 1232;    // cap on the EDNS payload size we answer with
   double tcp_idle_timeout = 10.0;     // seconds
   unsigned tcp_max_connections = 1024;  // all threads together
+  unsigned tcp_max_connections_per_client = 16;  // per client address
+  RrlSettings rrl;
   std::string user;                   // when started as root: run as this user once the sockets are open
   Location where;
 };
@@ -81,11 +100,6 @@ struct Monitor {
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
-};
-
-struct Subnet {
-  IpAddress address;  // with the bits past the prefix cleared
-  uint8_t prefix = 0;
 };
 
 struct Endpoint {

@@ -16,6 +16,20 @@ void assign(T& field, const std::optional<V>& v) {
   if (v) field = static_cast<T>(*v);
 }
 
+void readRrl(const toml::table* t, RrlSettings& rrl, Diagnostics& diag) {
+  if (!t) return;
+  TableReader r(*t, "[dns.rrl]", diag);
+  rrl.where = r.where();
+  assign(rrl.enabled, r.boolean("enabled"));
+  assign(rrl.responses_per_second, r.integer("responses_per_second", 1, 1000000));
+  assign(rrl.slip, r.integer("slip", 0, 10));
+  assign(rrl.ipv4_prefix, r.integer("ipv4_prefix", 1, 32));
+  assign(rrl.ipv6_prefix, r.integer("ipv6_prefix", 1, 128));
+  if (t->get("exempt")) rrl.exempt = r.subnetList("exempt");
+  assign(rrl.table_size, r.integer("table_size", 1024, 16777216));
+  r.finish();
+}
+
 void readDns(const toml::table* t, Config& cfg, Diagnostics& diag) {
   DnsSettings& dns = cfg.dns;
   if (!t) {
@@ -38,7 +52,9 @@ void readDns(const toml::table* t, Config& cfg, Diagnostics& diag) {
   assign(dns.max_udp_payload, r.integer("max_udp_payload", 512, 4096));
   assign(dns.tcp_idle_timeout, r.number("tcp_idle_timeout", 0.1, 300));
   assign(dns.tcp_max_connections, r.integer("tcp_max_connections", 1, 1000000));
+  assign(dns.tcp_max_connections_per_client, r.integer("tcp_max_connections_per_client", 1, 1000000));
   assign(dns.user, r.string("user"));
+  readRrl(r.table("rrl"), dns.rrl, diag);
   r.finish();
 }
 
@@ -191,21 +207,6 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.monitors.push_back(std::move(m));
 }
 
-std::optional<Subnet> parseSubnet(const std::string& text) {
-  auto slash = text.find('/');
-  if (slash == std::string::npos) return std::nullopt;
-  auto ip = IpAddress::parse(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  std::string len = text.substr(slash + 1);
-  if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  int prefix = std::stoi(len);
-  int max = ip->family == IpAddress::Family::v4 ? 32 : 128;
-  if (prefix > max) return std::nullopt;
-  // Clear the host bits so that matching compares prefixes only.
-  for (int bit = prefix; bit < max; ++bit) ip->bytes[static_cast<size_t>(bit / 8)] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
-  return Subnet{*ip, static_cast<uint8_t>(prefix)};
-}
-
 void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   Endpoint e;
   TableReader r(t, "[[profile.endpoint]]", diag);
@@ -222,13 +223,7 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   assign(e.always_serve, r.boolean("always_serve"));
   assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
   if (t.get("min_child_endpoints") && e.profile.empty()) r.error("min_child_endpoints", "applies only to a nested profile endpoint");
-  for (const auto& text : r.stringList("subnets")) {
-    auto subnet = parseSubnet(text);
-    if (!subnet)
-      r.error("subnets", "\"" + text + "\" is not a subnet like \"203.0.113.0/24\"");
-    else
-      e.subnets.push_back(*subnet);
-  }
+  e.subnets = r.subnetList("subnets");
   r.finish();
   p.endpoints.push_back(std::move(e));
 }

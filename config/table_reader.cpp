@@ -159,6 +159,18 @@ std::vector<IpAddress> TableReader::addressList(std::string_view key, bool requi
   return out;
 }
 
+std::vector<Subnet> TableReader::subnetList(std::string_view key) {
+  std::vector<Subnet> out;
+  for (const std::string& text : stringList(key)) {
+    auto subnet = Subnet::parse(text);
+    if (!subnet)
+      error(key, "\"" + text + "\" is not a subnet like \"203.0.113.0/24\"");
+    else
+      out.push_back(*subnet);
+  }
+  return out;
+}
+
 const toml::table* TableReader::table(std::string_view key) {
   const toml::node* n = take(key, false);
   if (!n) return nullptr;

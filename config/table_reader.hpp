@@ -37,6 +37,8 @@ class TableReader {
   // An IPv4 or IPv6 address; a string or a list of them.
   std::optional<IpAddress> address(std::string_view key, bool required = false);
   std::vector<IpAddress> addressList(std::string_view key, bool required = false);
+  // Prefixes like "203.0.113.0/24"; a string or a list of them.
+  std::vector<Subnet> subnetList(std::string_view key);
   // One of a fixed set of words, e.g. {{"udp", Protocol::udp}, {"tcp", Protocol::tcp}}.
   template <typename T>
   std::optional<T> choice(std::string_view key, std::initializer_list<std::pair<const char*, T>> words,

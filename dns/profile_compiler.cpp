@@ -142,10 +142,10 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       for (const IpAddress& ip : ec.targets) (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
       e.probe_addresses = ec.monitor_targets.empty() ? ec.targets : ec.monitor_targets;
       for (const config::Subnet& s : ec.subnets) {
-        std::string key = s.address.toString() + "/" + std::to_string(s.prefix);
+        std::string key = s.toString();
         auto [it, fresh] = subnet_owner.emplace(key, ec.name);
         if (!fresh) diag.error(ec.where, "subnet " + key + " is already mapped to endpoint \"" + it->second + "\"");
-        e.subnets.push_back({s.address, s.prefix});
+        e.subnets.push_back(s);
       }
       if (!ec.subnets.empty() && pc.routing != config::Profile::Routing::subnet)
         diag.error(ec.where, "subnets apply only to routing = \"subnet\"");

@@ -9,8 +9,8 @@
 
 namespace gtm::dns {
 
-QueryHandler::QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload)
-    : cookies_(secret), max_udp_payload_(max_udp_payload) {
+QueryHandler::QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload, RateLimiter* limiter)
+    : cookies_(secret), max_udp_payload_(max_udp_payload), limiter_(limiter) {
   RAND_bytes(reinterpret_cast<uint8_t*>(&random_state_), sizeof random_state_);
   random_state_ |= 1;  // xorshift needs a non-zero state
 }
@@ -60,6 +60,19 @@ size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out, size_
   return n;
 }
 
+QueryHandler::Limit QueryHandler::rateLimit(const ClientInfo& client, std::span<const uint8_t> response) {
+  if (!limiter_ || client.tcp || limiter_->exempt(client.address)) return Limit::send;
+  // A client that returns our server cookie has shown it receives what is
+  // sent to its address: it is not a spoofed victim (RFC 7873 section 5.3).
+  if (q_.edns.cookie_length > 8 &&
+      cookies_.verify({q_.edns.cookie.data(), q_.edns.cookie_length}, client.address, client.now))
+    return Limit::send;
+  uint64_t key = responseKey({q_.name.data(), q_.name_length}, q_.qtype, response[3] & 0x0F, readU16(&response[6]));
+  if (limiter_->allow(client.address, key, client.clock_us)) return Limit::send;
+  unsigned slip = limiter_->slip();
+  return slip && ++limited_ % slip == 0 ? Limit::slip : Limit::drop;
+}
+
 size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
                             std::span<uint8_t> out) {
   ParseStatus status = parseQuery(query, q_);
@@ -92,6 +105,15 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
       if (ecs_scope_at < options_size) options[ecs_scope_at] = std::min(scope, q_.edns.ecs.source_prefix);
       break;
     }
+  }
+  Limit limit_verdict = rateLimit(client, out);
+  if (limit_verdict == Limit::drop) {
+    QueryStats::bump(stats_.rate_limited_dropped);
+    return 0;
+  }
+  if (limit_verdict == Limit::slip) {
+    w.truncate();
+    QueryStats::bump(stats_.rate_limited_slipped);
   }
   if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
   stats_.count(q_.qtype, extended_rcode ? QueryStats::kBadvers : (out[3] & 0x0F), (out[2] & 0x02) != 0);

@@ -9,6 +9,7 @@
 #include "dns/cookie.hpp"
 #include "dns/query.hpp"
 #include "dns/query_stats.hpp"
+#include "dns/rate_limiter.hpp"
 #include "dns/snapshot.hpp"
 #include "policy/router.hpp"
 
@@ -18,11 +19,13 @@ struct ClientInfo {
   IpAddress address;
   bool tcp = false;
   uint32_t now = 0;  // seconds since the epoch, for cookies
+  uint64_t clock_us = 0;  // a monotonic clock, for rate limiting
 };
 
 class QueryHandler {
  public:
-  QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload);
+  // `limiter`, when given, limits UDP responses (shared by every thread).
+  QueryHandler(const CookieSecret& secret, uint16_t max_udp_payload, RateLimiter* limiter = nullptr);
 
   // Writes the response into `out` (at least 65535 bytes for TCP, at least
   // max_udp_payload for UDP) and returns its size; 0 means send nothing.
@@ -34,12 +37,16 @@ class QueryHandler {
  private:
   size_t encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at);
   policy::ClientView clientView(const ClientInfo& client);
+  enum class Limit { send, slip, drop };
+  Limit rateLimit(const ClientInfo& client, std::span<const uint8_t> response);
 
   Query q_;
   uint64_t random_state_;  // xorshift64*, seeded per thread
   CookieSigner cookies_;
   QueryStats stats_;
   uint16_t max_udp_payload_;
+  RateLimiter* limiter_;
+  unsigned limited_ = 0;  // responses limited by this thread, for slip
 };
 
 }  // namespace gtm::dns

@@ -32,6 +32,8 @@ struct QueryStats {
   std::array<std::atomic<uint64_t>, kTypes.size() + 1> by_type{};
   std::atomic<uint64_t> dropped{0};   // not a query: no answer sent
   std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> rate_limited_dropped{0};  // RRL: no response sent
+  std::atomic<uint64_t> rate_limited_slipped{0};  // RRL: sent truncated instead
   // By stat id (dns/stat_ids.hpp): queries per zone, answers per endpoint.
   std::array<std::atomic<uint64_t>, kMaxStatZones> by_zone{};
   std::array<std::atomic<uint64_t>, kMaxStatEndpoints> answers{};
@@ -58,6 +60,8 @@ struct QueryTotals {
   std::array<uint64_t, QueryStats::kTypes.size() + 1> by_type{};
   uint64_t dropped = 0;
   uint64_t truncated = 0;
+  uint64_t rate_limited_dropped = 0;
+  uint64_t rate_limited_slipped = 0;
   std::vector<uint64_t> by_zone = std::vector<uint64_t>(kMaxStatZones);
   std::vector<uint64_t> answers = std::vector<uint64_t>(kMaxStatEndpoints);
 
@@ -68,6 +72,8 @@ struct QueryTotals {
     for (size_t i = 0; i < by_type.size(); ++i) by_type[i] += s.by_type[i].load(std::memory_order_relaxed);
     dropped += s.dropped.load(std::memory_order_relaxed);
     truncated += s.truncated.load(std::memory_order_relaxed);
+    rate_limited_dropped += s.rate_limited_dropped.load(std::memory_order_relaxed);
+    rate_limited_slipped += s.rate_limited_slipped.load(std::memory_order_relaxed);
   }
 };
 

@@ -51,7 +51,7 @@ std::string describe(const Snapshot& snapshot) {
              (p.routing == policy::Routing::weighted ? " weight=" + std::to_string(e.weight) : "") +
              (e.enabled ? "" : " (disabled)") + (e.always_serve ? " (always serve)" : "") + ":";
       if (e.child >= 0) out += " profile " + snapshot.profiles[static_cast<size_t>(e.child)].name;
-      for (const policy::Subnet& s : e.subnets) out += " subnet " + s.address.toString() + "/" + std::to_string(s.prefix);
+      for (const policy::Subnet& s : e.subnets) out += " subnet " + s.toString();
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) out += " " + ip.toString();
       out += "\n";

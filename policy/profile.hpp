@@ -12,10 +12,7 @@
 
 namespace gtm::policy {
 
-struct Subnet {
-  IpAddress address;  // host bits cleared
-  uint8_t prefix = 0;
-};
+using gtm::Subnet;
 
 struct Endpoint {
   std::string name;

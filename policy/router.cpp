@@ -3,15 +3,9 @@
 namespace gtm::policy {
 namespace {
 
-bool subnetContains(const Subnet& s, const ClientView& c) {
-  if (s.address.family != c.address.family || s.prefix > c.prefix) return false;
-  for (uint8_t bit = 0; bit < s.prefix; bit += 8) {
-    uint8_t bits = static_cast<uint8_t>(s.prefix - bit >= 8 ? 8 : s.prefix - bit);
-    auto mask = static_cast<uint8_t>(0xFF << (8 - bits));
-    if ((c.address.bytes[bit / 8] & mask) != s.address.bytes[bit / 8]) return false;
-  }
-  return true;
-}
+// The client's known prefix must lie inside the subnet: a /16 ECS source
+// does not match a /24 subnet even when its first bits do.
+bool subnetContains(const Subnet& s, const ClientView& c) { return s.prefix <= c.prefix && s.contains(c.address); }
 
 // FNV-1a over the client's known prefix: the same subnet, the same draw.
 uint64_t subnetHash(const ClientView& c) {

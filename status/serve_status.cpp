@@ -98,6 +98,11 @@ std::string ServeStatus::metricsText() {
   m << "# HELP gtm_dns_truncated_total Responses sent with TC set.\n# TYPE gtm_dns_truncated_total counter\n"
        "gtm_dns_truncated_total "
     << q.truncated << "\n";
+  m << "# HELP gtm_dns_rate_limited_total UDP responses held back by response rate limiting, by action.\n"
+       "# TYPE gtm_dns_rate_limited_total counter\n"
+       "gtm_dns_rate_limited_total{action=\"dropped\"} "
+    << q.rate_limited_dropped << "\ngtm_dns_rate_limited_total{action=\"slipped\"} " << q.rate_limited_slipped
+    << "\n";
   m << "# HELP gtm_endpoint_up 1 while the endpoint may be answered (not Degraded, not disabled).\n"
        "# TYPE gtm_endpoint_up gauge\n";
   std::ostringstream states;

@@ -8,7 +8,8 @@
 
 namespace gtm::dns::server {
 
-Server::Server(const config::DnsSettings& settings, const SnapshotStore& store) : settings_(settings), store_(store) {}
+Server::Server(const config::DnsSettings& settings, const SnapshotStore& store)
+    : settings_(settings), store_(store), tcp_clients_(settings.tcp_max_connections_per_client) {}
 
 Server::~Server() { stop(); }
 
@@ -17,12 +18,13 @@ Result<Ok> Server::open() {
   unsigned per_thread_tcp = std::max(1u, (settings_.tcp_max_connections + threads - 1) / threads);
   CookieSecret secret = randomCookieSecret();
   auto idle = std::chrono::milliseconds(static_cast<long>(settings_.tcp_idle_timeout * 1000));
+  if (settings_.rrl.enabled) limiter_ = std::make_unique<RateLimiter>(settings_.rrl);
   for (unsigned t = 0; t < threads; ++t) {
     auto worker = std::make_unique<TcpWorker>(store_, secret, settings_.max_udp_payload, per_thread_tcp);
     for (const SocketAddress& at : settings_.listen) {
-      auto udp = std::make_unique<UdpListener>(store_, secret, settings_.max_udp_payload, at);
+      auto udp = std::make_unique<UdpListener>(store_, secret, settings_.max_udp_payload, at, limiter_.get());
       if (auto r = udp->open(); !r) return r;
-      auto tcp = std::make_unique<TcpListener>(*worker, at, idle);
+      auto tcp = std::make_unique<TcpListener>(*worker, tcp_clients_, at, idle);
       if (auto r = tcp->open(); !r) return r;
       udp_.push_back(std::move(udp));
       tcp_.push_back(std::move(tcp));

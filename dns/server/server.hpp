@@ -11,6 +11,8 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "dns/query_stats.hpp"
+#include "dns/rate_limiter.hpp"
+#include "dns/server/tcp_client_limit.hpp"
 #include "dns/snapshot_store.hpp"
 
 namespace gtm::dns::server {
@@ -34,6 +36,8 @@ class Server {
  private:
   config::DnsSettings settings_;
   const SnapshotStore& store_;
+  std::unique_ptr<RateLimiter> limiter_;  // none when [dns.rrl] is off
+  TcpClientLimit tcp_clients_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<TcpWorker>> tcp_workers_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;

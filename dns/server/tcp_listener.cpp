@@ -34,15 +34,19 @@ IpAddress fromAsio(const asio::ip::address& a) {
 // closes the socket when no complete query arrives within the idle timeout.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(TcpWorker& worker, tcp::socket socket, std::chrono::milliseconds idle)
-      : worker_(worker), socket_(std::move(socket)), timer_(worker.io), idle_(idle) {
+  // The client's slots (in the worker and in the per-client limit) are
+  // taken already; the connection gives them back when it goes.
+  Connection(TcpWorker& worker, TcpClientLimit& limit, tcp::socket socket, const IpAddress& peer,
+             std::chrono::milliseconds idle)
+      : worker_(worker), limit_(limit), socket_(std::move(socket)), timer_(worker.io), idle_(idle) {
     ++worker_.connections;
-    boost::system::error_code ec;
-    auto peer = socket_.remote_endpoint(ec);
-    if (!ec) client_.address = fromAsio(peer.address());
+    client_.address = peer;
     client_.tcp = true;
   }
-  ~Connection() { --worker_.connections; }
+  ~Connection() {
+    --worker_.connections;
+    limit_.give(client_.address);
+  }
 
   void start() {
     armTimer();
@@ -104,6 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   TcpWorker& worker_;
+  TcpClientLimit& limit_;
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::chrono::milliseconds idle_;
@@ -115,8 +120,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-TcpListener::TcpListener(TcpWorker& worker, const SocketAddress& at, std::chrono::milliseconds idle_timeout)
-    : worker_(worker), at_(at), idle_timeout_(idle_timeout), acceptor_(worker.io), retry_(worker.io) {}
+TcpListener::TcpListener(TcpWorker& worker, TcpClientLimit& limit, const SocketAddress& at,
+                         std::chrono::milliseconds idle_timeout)
+    : worker_(worker), limit_(limit), at_(at), idle_timeout_(idle_timeout), acceptor_(worker.io), retry_(worker.io) {}
 
 Result<Ok> TcpListener::open() {
   auto fd = openListenSocket(at_, Transport::tcp);
@@ -140,14 +146,17 @@ void TcpListener::acceptNext() {
       });
       return;
     }
-    {
-      if (worker_.connections >= worker_.max_connections) {
-        boost::system::error_code ignored;
-        socket.close(ignored);  // full: refuse rather than queue
-      } else {
-        std::make_shared<Connection>(worker_, std::move(socket), idle_timeout_)->start();
+    boost::system::error_code peer_error;
+    auto peer = socket.remote_endpoint(peer_error);
+    // Full, in total or for this client: refuse rather than queue.
+    if (!peer_error && worker_.connections < worker_.max_connections) {
+      IpAddress client = fromAsio(peer.address());
+      if (limit_.take(client)) {
+        std::make_shared<Connection>(worker_, limit_, std::move(socket), client, idle_timeout_)->start();
       }
     }
+    boost::system::error_code ignored;
+    socket.close(ignored);  // no-op when the connection took it
     acceptNext();
   });
 }

@@ -56,9 +56,9 @@ size_t replyControl(msghdr& in, uint8_t* out, size_t out_size) {
 }  // namespace
 
 UdpListener::UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
-                         const SocketAddress& at)
+                         const SocketAddress& at, RateLimiter* limiter)
     : snapshots_(store),
-      handler_(secret, max_udp_payload),
+      handler_(secret, max_udp_payload, limiter),
       max_udp_payload_(max_udp_payload),
       at_(at),
       in_(kBatch * kMaxQuery),
@@ -110,6 +110,9 @@ unsigned UdpListener::answer(unsigned received) {
   const Snapshot& snapshot = snapshots_.get();
   ClientInfo client;
   client.now = static_cast<uint32_t>(std::time(nullptr));
+  timespec mono{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);  // a vDSO read, no system call
+  client.clock_us = static_cast<uint64_t>(mono.tv_sec) * 1000000 + static_cast<uint64_t>(mono.tv_nsec) / 1000;
   unsigned replies = 0;
   for (unsigned i = 0; i < received; ++i) {
     msghdr& h = in_msgs_[i].msg_hdr;

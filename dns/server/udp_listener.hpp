@@ -23,7 +23,7 @@ class UdpListener {
   static constexpr size_t kMaxQuery = 4096;
 
   UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
-              const SocketAddress& at);
+              const SocketAddress& at, RateLimiter* limiter);
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;

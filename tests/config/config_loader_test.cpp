@@ -46,11 +46,39 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
       {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = [\"192.0.2.1\", "
        "\"vpn.example.com\"]\n",
        "\"vpn.example.com\" is not an IPv4 or IPv6 address"},
+      {"[dns.rrl]\nslip = 11\n", "c.toml:2:8: [dns.rrl] slip: 11 is out of range (0 to 10)"},
+      {"[dns.rrl]\nexempt = [\"10.0.0.0/33\"]\n", "[dns.rrl] exempt: \"10.0.0.0/33\" is not a subnet"},
+      {"[dns.rrl]\nrate = 5\n", "[dns.rrl]: unknown key 'rate'"},
   };
   for (const Case& c : cases) {
     std::string errors = errorsOf(c.text);
     EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
   }
+}
+
+TEST(ConfigLoader, RateLimitingDefaultsAndKeys) {
+  auto defaults = config::loadString("", "c.toml").config.dns.rrl;
+  EXPECT_TRUE(defaults.enabled);
+  EXPECT_EQ(defaults.responses_per_second, 20u);
+  EXPECT_EQ(defaults.slip, 2u);
+  EXPECT_EQ(defaults.ipv4_prefix, 24);
+  EXPECT_EQ(defaults.ipv6_prefix, 56);
+  ASSERT_EQ(defaults.exempt.size(), 2u);
+  EXPECT_EQ(defaults.exempt[0].toString(), "127.0.0.0/8");
+  EXPECT_EQ(defaults.exempt[1].toString(), "::1/128");
+  auto set = config::loadString(
+                 "[dns.rrl]\nenabled = false\nresponses_per_second = 5\nslip = 0\nipv4_prefix = 32\n"
+                 "ipv6_prefix = 64\nexempt = [\"192.0.2.7/24\"]\n",
+                 "c.toml")
+                 .config.dns.rrl;
+  EXPECT_FALSE(set.enabled);
+  EXPECT_EQ(set.responses_per_second, 5u);
+  EXPECT_EQ(set.slip, 0u);
+  EXPECT_EQ(set.ipv4_prefix, 32);
+  EXPECT_EQ(set.ipv6_prefix, 64);
+  ASSERT_EQ(set.exempt.size(), 1u);
+  EXPECT_EQ(set.exempt[0].toString(), "192.0.2.0/24");
+  EXPECT_TRUE(config::loadString("[dns.rrl]\nexempt = []\n", "c.toml").config.dns.rrl.exempt.empty());
 }
 
 TEST(ConfigLoader, AllErrorsAreReportedAtOnce) {

@@ -158,19 +158,44 @@ TEST_F(DnsServerTest, RawMalformedQueries) {
 }
 
 // A TCP connection to the server under test.
+std::vector<uint8_t> framed(const std::vector<uint8_t>& q) {
+  std::vector<uint8_t> out(q.size() + 2);
+  out[0] = static_cast<uint8_t>(q.size() >> 8);
+  out[1] = static_cast<uint8_t>(q.size());
+  std::copy(q.begin(), q.end(), out.begin() + 2);
+  return out;
+}
+
 class TcpClient {
  public:
-  explicit TcpClient(uint16_t port) {
+  // From `source` (a loopback address) to 127.0.0.1; a small receive
+  // buffer makes a slow reader.
+  explicit TcpClient(uint16_t port, const char* source = "127.0.0.1", int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &from.sin_addr);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
   ~TcpClient() { ::close(fd_); }
   bool connected() const { return connected_; }
   void send(const std::vector<uint8_t>& bytes) { ASSERT_EQ(::write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+  // Sends what the socket takes without blocking; false once the peer is gone.
+  bool trySend(const std::vector<uint8_t>& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 || errno == EAGAIN;
+  }
+  // A query answered on this connection within timeout_ms.
+  bool answers(int timeout_ms = 2000) {
+    send(framed(buildQuery(QuerySpec{})));
+    auto p = decode(readMessage(timeout_ms));
+    return p && ldns_pkt_ancount(p.get()) == 1;
+  }
   // Reads exactly n bytes; false on close or after timeout_ms.
   bool read(uint8_t* out, size_t n, int timeout_ms) {
     size_t got = 0;
@@ -203,13 +228,6 @@ class TcpClient {
   bool connected_ = false;
 };
 
-std::vector<uint8_t> framed(const std::vector<uint8_t>& q) {
-  std::vector<uint8_t> out(q.size() + 2);
-  out[0] = static_cast<uint8_t>(q.size() >> 8);
-  out[1] = static_cast<uint8_t>(q.size());
-  std::copy(q.begin(), q.end(), out.begin() + 2);
-  return out;
-}
 
 TEST_F(DnsServerTest, TcpPipelinedQueriesAllAnswered) {
   TcpClient c(gtm_->port());
@@ -270,6 +288,96 @@ tcp_idle_timeout = 5.0
   // A held connection still answers.
   a.send(framed(buildQuery(QuerySpec{})));
   EXPECT_TRUE(decode(a.readMessage()));
+}
+
+// [dns] tcp_max_connections_per_client, and the idle timeout as the bound on
+// how long a client that trickles bytes in, or never reads, keeps its slot.
+TEST(DnsServerLimits, TcpConnectionsPerClientAndSlowClients) {
+  auto gtm = GtmProcess::serve(testConfig(R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 2
+tcp_idle_timeout = 1.0
+tcp_max_connections_per_client = 2
+)"));
+  TcpClient a(gtm->port(), "127.0.0.2"), b(gtm->port(), "127.0.0.2");
+  ASSERT_TRUE(a.connected() && b.connected());
+  ASSERT_TRUE(a.answers() && b.answers());
+  TcpClient third(gtm->port(), "127.0.0.2");
+  EXPECT_TRUE(third.closedWithin(1000)) << "a third connection from the same client";
+  TcpClient other(gtm->port(), "127.0.0.3");
+  EXPECT_TRUE(other.answers()) << "another client is not affected";
+
+  // A slow writer (one byte every 200 ms, never a whole query) and a slow
+  // reader (thousands of pipelined queries, nothing read, a 4 KiB receive
+  // buffer) take both of 127.0.0.4's slots; the idle timeout frees them.
+  TcpClient writer(gtm->port(), "127.0.0.4");
+  TcpClient reader(gtm->port(), "127.0.0.4", 4096);
+  ASSERT_TRUE(writer.connected() && reader.connected());
+  std::vector<uint8_t> pipeline;
+  for (int i = 0; i < 4000; ++i) {
+    auto q = framed(buildQuery(QuerySpec{}));
+    pipeline.insert(pipeline.end(), q.begin(), q.end());
+  }
+  EXPECT_TRUE(reader.trySend(pipeline));
+  TcpClient refused(gtm->port(), "127.0.0.4");
+  EXPECT_TRUE(refused.closedWithin(1000)) << "both slots are held";
+  auto query = framed(buildQuery(QuerySpec{}));
+  auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2500); ++i) {
+    writer.trySend({query[i % 10]});  // 10 bytes of a 40-byte query, over and over
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  TcpClient after(gtm->port(), "127.0.0.4");
+  EXPECT_TRUE(after.answers()) << "the slow clients still hold the slots after 2.5 idle timeouts";
+}
+
+// [dns.rrl]: a flood from one /24 is held to the rate (dropped, every 2nd
+// limited response sent truncated), while another /24 is answered in full.
+TEST(DnsServerLimits, ResponseRateLimitingIsPerClientPrefix) {
+  auto gtm = GtmProcess::serve(testConfig(R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 2
+[dns.rrl]
+responses_per_second = 10
+slip = 2
+exempt = []
+)"));
+  // The flooder: 300 queries from 127.0.0.2 as fast as they go.
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(gtm->port());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  int buffer = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  auto query = buildQuery(QuerySpec{});
+  for (int i = 0; i < 300; ++i)
+    ::sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  // Meanwhile a client of another prefix asks 10 times: every answer comes.
+  for (int i = 0; i < 10; ++i) {
+    auto p = decode(udpExchange("127.0.0.1", gtm->port(), query, 1000, "127.0.1.1"));
+    ASSERT_TRUE(p) << "query " << i << " from 127.0.1.1";
+    EXPECT_FALSE(ldns_pkt_tc(p.get()));
+    EXPECT_EQ(ldns_pkt_ancount(p.get()), 1);
+  }
+  unsigned answered = 0, truncated = 0;
+  std::vector<uint8_t> in(4096);
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 500) != 1) break;
+    ssize_t n = ::recv(fd, in.data(), in.size(), 0);
+    if (n <= 0) break;
+    auto pkt = decode({in.begin(), in.begin() + n});
+    if (!pkt) continue;
+    (ldns_pkt_tc(pkt.get()) ? truncated : answered) += 1;
+  }
+  ::close(fd);
+  // 10 in the burst, perhaps one or two more as the flood takes time to send.
+  EXPECT_GE(answered, 10u);
+  EXPECT_LE(answered, 14u);
+  EXPECT_NEAR(static_cast<double>(truncated), (300.0 - answered) / 2, 2.0);
 }
 
 TEST(DnsServerReload, SighupSwapsConfigAndKeepsServingOnABrokenFile) {

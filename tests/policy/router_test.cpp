@@ -23,10 +23,7 @@ policy::Endpoint ep(const std::string& name, const std::string& v4, size_t slot,
   return e;
 }
 
-policy::Subnet subnet(const std::string& text) {
-  auto slash = text.find('/');
-  return {*IpAddress::parse(text.substr(0, slash)), static_cast<uint8_t>(std::stoi(text.substr(slash + 1)))};
-}
+policy::Subnet subnet(const std::string& text) { return *Subnet::parse(text); }
 
 policy::ClientView client(const std::string& address, uint8_t prefix, uint64_t random = 0) {
   return {*IpAddress::parse(address), prefix, true, random};

@@ -46,9 +46,18 @@ std::vector<uint8_t> ednsOption(const ldns_pkt* p, uint16_t code) {
 }
 
 std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const std::vector<uint8_t>& query,
-                                 int timeout_ms) {
+                                 int timeout_ms, const std::string& source) {
   bool v6 = host.find(':') != std::string::npos;
   int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  if (!source.empty() && !v6) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return {};
+    }
+  }
   sockaddr_storage ss{};
   socklen_t len;
   if (v6) {

@@ -23,8 +23,9 @@ std::vector<std::string> section(const ldns_pkt* p, ldns_pkt_section s);
 // The EDNS option of this code from the OPT record, or empty.
 std::vector<uint8_t> ednsOption(const ldns_pkt* p, uint16_t code);
 
-// A UDP or TCP exchange with a server on loopback; empty on timeout.
+// A UDP exchange with a server on loopback, sent from `source` when given;
+// empty on timeout.
 std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const std::vector<uint8_t>& query,
-                                 int timeout_ms = 2000);
+                                 int timeout_ms = 2000, const std::string& source = "");
 
 }  // namespace gtm::test
