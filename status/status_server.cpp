@@ -26,9 +26,6 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr size_t kMaxRequestBytes = 8 * 1024;
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
-
 StatusServer::Reply json(int status, const std::string& message) {
   return {status, "application/json", nlohmann::json{{"error", message}}.dump()};
 }
@@ -52,8 +49,27 @@ std::string readTokenFile(const std::string& path) {
   return token;
 }
 
-StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider)
-    : listen_(listen), token_(std::move(token)), provider_(provider) {}
+StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits)
+    : listen_(listen), token_(std::move(token)), provider_(provider), limits_(limits) {}
+
+bool StatusServer::allowRequest(const std::string& client) {
+  auto now = std::chrono::steady_clock::now();
+  if (clients_.size() > 4096) {
+    // Forget clients whose bucket has refilled: they lose nothing by it.
+    auto full = std::chrono::duration<double>(limits_.burst / limits_.requests_per_second);
+    std::erase_if(clients_, [&](const auto& kv) { return now - kv.second.updated > full; });
+  }
+  auto [it, fresh] = clients_.try_emplace(client, Bucket{limits_.burst, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    b.tokens = std::min(limits_.burst, b.tokens + elapsed * limits_.requests_per_second);
+    b.updated = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
 
 StatusServer::~StatusServer() { stop(); }
 
@@ -104,24 +120,44 @@ Result<Ok> StatusServer::start() {
           tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, aec));
           if (aec == asio::error::operation_aborted) co_return;
           if (aec) continue;
+          if (open_connections_ >= limits_.max_connections) continue;  // the socket closes as it goes
           asio::co_spawn(
               acceptor->get_executor(),
               [this, s = std::move(socket)]() mutable -> asio::awaitable<void> {
-                beast::tcp_stream stream(std::move(s));
-                stream.expires_after(kRequestTimeout);  // a slow client cannot hold the server
-                beast::flat_buffer buffer(kMaxRequestBytes);
-                http::request_parser<http::string_body> parser;
-                parser.header_limit(kMaxRequestBytes);
-                parser.body_limit(kMaxRequestBytes);
+                ++open_connections_;
+                struct Release {
+                  unsigned& n;
+                  ~Release() { --n; }
+                } release{open_connections_};
                 boost::system::error_code rec;
+                auto peer = s.remote_endpoint(rec);
+                std::string client = rec ? "" : peer.address().to_string();
+                beast::tcp_stream stream(std::move(s));
+                stream.expires_after(limits_.request_timeout);  // a slow client cannot hold a slot
+                beast::flat_buffer buffer(limits_.max_request_bytes);
+                http::request_parser<http::string_body> parser;
+                parser.header_limit(static_cast<uint32_t>(limits_.max_request_bytes));
+                parser.body_limit(limits_.max_request_bytes);
                 co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, rec));
-                if (rec) co_return;
+                Reply r;
+                if (rec == http::error::header_limit || rec == http::error::body_limit) {
+                  r = json(413, "the request is larger than " + std::to_string(limits_.max_request_bytes) + " bytes");
+                } else if (rec) {
+                  co_return;
+                } else if (!allowRequest(client)) {
+                  r = json(429, "too many requests: at most " + std::to_string(limits_.requests_per_second) +
+                                    " a second from one address");
+                } else {
+                  const auto& req = parser.get();
+                  r = handle(std::string(req.method_string()), std::string(req.target()),
+                             std::string(req[http::field::authorization]));
+                }
                 const auto& req = parser.get();
-                Reply r = handle(std::string(req.method_string()), std::string(req.target()),
-                                 std::string(req[http::field::authorization]));
-                http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+                unsigned version = req.version() ? req.version() : 11;
+                http::response<http::string_body> res{static_cast<http::status>(r.status), version};
                 res.set(http::field::content_type, r.content_type);
                 res.set(http::field::cache_control, "no-store");
+                if (r.status == 429) res.set(http::field::retry_after, "1");
                 res.keep_alive(false);
                 if (req.method() != http::verb::head) res.body() = std::move(r.body);
                 res.prepare_payload();

@@ -1,12 +1,17 @@
 // The status server (Boost.Beast, HTTP/1.1, one thread): the dashboard, the
 // JSON API, Prometheus metrics, health, and the admin's control calls behind
-// a bearer token. Requests are bounded in size; one request per connection.
+// a bearer token. One request per connection, bounded in size and time;
+// connections are capped, and each client address is held to a request rate
+// (429 past it), so that a scraper gone wild or a slow client cannot take
+// the server from the admins.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "common/ip_address.hpp"
 #include "common/result.hpp"
@@ -22,10 +27,18 @@ namespace gtm::status {
 // and CR removed; "" when no file is named.
 [[nodiscard]] std::string readTokenFile(const std::string& path);
 
+struct StatusLimits {
+  size_t max_request_bytes = 8 * 1024;               // headers and body each; 413 past it
+  std::chrono::milliseconds request_timeout{10000};  // to read the request and write the reply
+  unsigned max_connections = 64;                     // open at once; more are closed at accept
+  double requests_per_second = 10;                   // per client address, after a burst of
+  double burst = 30;                                 // this many
+};
+
 class StatusServer {
  public:
   // `token` empty: the control calls are off (403).
-  StatusServer(SocketAddress listen, std::string token, StatusProvider& provider);
+  StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits = StatusLimits{});
   ~StatusServer();
   [[nodiscard]] Result<Ok> start();
   void stop();
@@ -39,9 +52,19 @@ class StatusServer {
   [[nodiscard]] Reply handle(const std::string& method, const std::string& target, const std::string& authorization);
 
  private:
+  // A token bucket per client address, touched only by the server's thread.
+  bool allowRequest(const std::string& client);
+
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point updated;
+  };
   SocketAddress listen_;
   std::string token_;
   StatusProvider& provider_;
+  StatusLimits limits_;
+  unsigned open_connections_ = 0;
+  std::unordered_map<std::string, Bucket> clients_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
 };

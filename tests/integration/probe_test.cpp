@@ -58,6 +58,7 @@ TEST(SstpProbe, EveryServerBehaviour) {
       {"endless-body", "status", 1, "HTTP 200, expected 401"},
       {"endless-body", "handshake", 1, "without Content-Length 18446744073709551615"},
       {"endless-head", "status", 1, "HTTP response head longer than 16384 bytes"},
+      {"trickle", "status", 1, "timeout after 1.0 s"},
   };
   for (const Case& c : cases) {
     auto server = sstpServer(port, c.mode);

@@ -14,6 +14,7 @@
 //   http500        TLS; 500 to every request
 //   endless-body   TLS; 200 with a body that never ends
 //   endless-head   TLS; a header section that never ends
+//   trickle        TLS; a good 401, one byte every 200 ms
 // --cert-days N: the certificate is valid N more days (negative: expired).
 // --cert-out FILE: write the certificate (PEM) there, for clients to trust.
 // Prints "listening ADDR:PORT" when ready, then "requests=N resumed=M" once a
@@ -88,6 +89,16 @@ asio::awaitable<void> serveTls(Stream s) {
     ++requests;
     if (mode == "http500") {
       co_await writeAll(s, kServerError, ec);
+      continue;
+    }
+    if (mode == "trickle") {
+      asio::steady_timer pause(co_await asio::this_coro::executor);
+      for (char ch : kUnauthorized) {
+        co_await writeAll(s, std::string(1, ch), ec);
+        if (ec) co_return;
+        pause.expires_after(std::chrono::milliseconds(200));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
     }
     if (mode == "endless-body" || mode == "endless-head") {
