@@ -14,6 +14,7 @@ bench_setup() {
   scripts/install-deps.sh "$@"
   dir=$(scripts/build.sh release)
   work=$(mktemp -d /tmp/gtm-bench.XXXXXX)
+  chmod 755 "$work"  # gtm serve started as root reads its config here as nobody
   pids=()
   namespaces=()
   trap bench_cleanup EXIT

@@ -2,6 +2,7 @@
 // SIGHUP, or a change to the file, reloads zones, profiles and monitors (all
 // or nothing); SIGINT and SIGTERM stop it. With [status], the status page,
 // JSON API, metrics and admin control run beside it.
+#include <pwd.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -87,6 +88,17 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   log::info("reloaded", {{"config", path}});
 }
 
+// Started as root: become `user`, or "nobody" when none is set; never stay root.
+Result<Ok> dropRoot(const std::string& configured) {
+  if (::geteuid() != 0) return Ok{};
+  std::string user = configured.empty() ? "nobody" : configured;
+  if (passwd* pw = ::getpwnam(user.c_str()); pw && pw->pw_uid == 0)
+    return Error{"[dns] user \"" + user + "\" is root: gtm serve does not answer queries as root"};
+  if (auto r = dropPrivileges(user); !r) return r;
+  log::info("running as", {{"user", user}});
+  return Ok{};
+}
+
 }  // namespace
 
 int serveCommand(const Args& args) {
@@ -121,8 +133,6 @@ int serveCommand(const Args& args) {
     log::error(r.error());
     return 1;
   }
-  server.start();
-  log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
 
   std::unique_ptr<status::ServeStatus> status_provider;
   std::unique_ptr<status::StatusServer> status_server;
@@ -142,16 +152,15 @@ int serveCommand(const Args& args) {
     }
     log::info("status server listening", {{"listen", c.config.status.listen->toString()}});
   }
-  // Every socket is open: the query path need not run as root.
-  if (!c.config.dns.user.empty()) {
-    if (auto r = dropPrivileges(c.config.dns.user); !r) {
-      log::error(r.error());
-      if (status_server) status_server->stop();
-      server.stop();
-      return 1;
-    }
-    log::info("running as", {{"user", c.config.dns.user}});
+  // Every socket is open: drop root before the first query is read, so that
+  // the query path never runs as root.
+  if (auto r = dropRoot(c.config.dns.user); !r) {
+    log::error(r.error());
+    if (status_server) status_server->stop();
+    return 1;
   }
+  server.start();
+  log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
   service::ready();
   service::Watchdog watchdog;
   // A change to the file reloads it the way SIGHUP does.

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ TEST(Service, NotifiesReadyAndReloading) {
   a.sun_family = AF_UNIX;
   std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ::chmod(path.c_str(), 0666);  // gtm started as root notifies as nobody, as systemd's socket allows
   ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
   auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n"));
   ::unsetenv("NOTIFY_SOCKET");
@@ -47,11 +49,12 @@ TEST(Service, NotifiesReadyAndReloading) {
   ::close(fd);
 }
 
-TEST(Service, DropsRootAfterBinding) {
-  if (::geteuid() != 0) GTEST_SKIP() << "dropping privileges needs root (CI runs as root)";
+// Started as root, with `user` set or not (then "nobody"), every thread runs
+// as the unprivileged user from before the first query.
+void expectEveryThreadRunsAsNobody(const std::string& dns_table) {
   passwd* nobody = ::getpwnam("nobody");
   ASSERT_TRUE(nobody);
-  auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 2\nuser = \"nobody\"\n"));
+  auto gtm = GtmProcess::serve(testConfig(dns_table));
   auto p = decode(udpExchange("127.0.0.1", gtm->port(), buildQuery(QuerySpec{})));
   ASSERT_TRUE(p);
   EXPECT_EQ(ldns_pkt_ancount(p.get()), 1);
@@ -72,6 +75,22 @@ TEST(Service, DropsRootAfterBinding) {
       }
   }
   EXPECT_NE(gtm->log().find("msg=\"running as\" user=nobody"), std::string::npos) << gtm->log();
+  EXPECT_LT(gtm->log().find("msg=\"running as\""), gtm->log().find("msg=serving")) << gtm->log();
+}
+
+TEST(Service, DropsRootAfterBinding) {
+  if (::geteuid() != 0) GTEST_SKIP() << "dropping privileges needs root (CI runs as root)";
+  expectEveryThreadRunsAsNobody("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 2\nuser = \"nobody\"\n");
+}
+
+TEST(Service, NeverAnswersAsRootEvenWithoutAUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "dropping privileges needs root (CI runs as root)";
+  expectEveryThreadRunsAsNobody("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 2\n");
+  std::string dir = makeTempDir();
+  std::string path = writeFile(dir, "root.toml", testConfig("[dns]\nlisten = [\"127.0.0.1:25999\"]\nuser = \"root\"\n"));
+  auto r = run(std::string(GTM_BINARY) + " serve --config " + path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("does not answer queries as root"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -59,6 +60,9 @@ uint16_t freePort() {
 std::string makeTempDir() {
   char templ[] = "/tmp/gtm-test-XXXXXX";
   if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
+  // gtm serve started as root runs as nobody: it must still read its config
+  // and write its state file here.
+  ::chmod(templ, 0777);
   return templ;
 }
 
