@@ -1,6 +1,6 @@
-// libFuzzer target: arbitrary bytes into the query handler, as UDP and as
-// TCP, against a zone with every feature the packet path has (profiles,
-// CNAME chains, glue, a large TXT). Built with clang and -fsanitize=fuzzer
+// libFuzzer target: arbitrary bytes into the query handler, as UDP (through
+// response rate limiting, 50 ms apart) and as TCP, against a zone with every
+// feature the packet path has (profiles, CNAME chains, glue, a large TXT). Built with clang and -fsanitize=fuzzer
 // for fuzzing, and with replay_main.cpp as a plain test that replays the
 // seed corpus.
 #include <cstdint>
@@ -50,7 +50,7 @@ fqdn = "aovpn.vpn.example.com."
 )";
 
 struct Harness {
-  Harness() : handler(gtm::dns::CookieSecret{7}, 1232) {
+  Harness() : handler(gtm::dns::CookieSecret{7}, 1232, &limiter) {
     auto loaded = gtm::config::loadString(kConfig, "fuzz.toml");
     gtm::dns::SerialClock serials;
     snapshot = gtm::dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
@@ -62,6 +62,7 @@ struct Harness {
     client.now = 1700000000;
   }
   std::unique_ptr<gtm::dns::Snapshot> snapshot;
+  gtm::dns::RateLimiter limiter{gtm::config::RrlSettings{}};
   gtm::dns::QueryHandler handler;
   gtm::dns::ClientInfo client;
   std::vector<uint8_t> out = std::vector<uint8_t>(65535);
@@ -78,6 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Harness h;
   std::span<const uint8_t> in(data, size);
   h.client.tcp = false;
+  h.client.clock_us += 50000;
   size_t n = h.handler.handle(*h.snapshot, in, h.client, {h.out.data(), 1232});
   checkResponse(h.out, n, 1232);
   h.client.tcp = true;

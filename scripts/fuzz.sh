@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan, in build-fuzz) and runs
+# them, each from its seed corpus in fuzz/corpus/<target>.
+#
+#   scripts/fuzz.sh [--seconds N] [--runs N] [--jobs N] [TARGET...]
+#
+# Defaults: every target, 60 seconds each, no cap on inputs, one process.
+# The corpus a run grows is kept in build-fuzz/corpus/<target> for the next
+# run; a crash stops the run with exit 1 and leaves its input in
+# build-fuzz/crashes/<target>/ (replay it: build-fuzz/fuzz/<target> FILE).
+# CI runs a bounded pass (scripts/run-tests.sh). A long run, on every core:
+#   scripts/fuzz.sh --seconds 3600 --jobs "$(nproc)" dns_query
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=60 runs=-1 jobs=1 targets=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+scripts/install-deps.sh test >&2
+dir=$(scripts/build.sh fuzz)
+if [ ${#targets[@]} -eq 0 ]; then
+  for t in fuzz/corpus/*/; do targets+=("$(basename "$t")"); done
+fi
+for name in "${targets[@]}"; do
+  target=$dir/fuzz/$name
+  [ -x "$target" ] || { echo "fuzz.sh: no target '$name' (see fuzz/CMakeLists.txt)" >&2; exit 2; }
+  corpus=$dir/corpus/$name crashes=$dir/crashes/$name
+  mkdir -p "$corpus" "$crashes"
+  cp -n fuzz/corpus/"$name"/* "$corpus"/
+  extra=()
+  [ "$jobs" -gt 1 ] && extra+=(-fork="$jobs" -ignore_crashes=0)
+  echo "-- $name: ${seconds}s$([ "$runs" -ge 0 ] && echo ", at most $runs inputs"), corpus $corpus"
+  "$target" -max_total_time="$seconds" -runs="$runs" -max_len=4096 -artifact_prefix="$crashes/" \
+    "${extra[@]}" "$corpus" 2>&1 | tail -n 2
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz.sh: $name failed; input in $crashes" >&2; exit 1; }
+done
