@@ -19,6 +19,7 @@ rounds=${1:-3}
 [ "$(id -u)" -eq 0 ] || { echo "failover.sh needs root for network namespaces" >&2; exit 1; }
 
 . bench/common.sh
+. bench/rras.sh
 bench_setup test bench
 gtm=$dir/gtm
 interval=1.0 timeout=0.5 tolerated=1 rise=1
@@ -36,54 +37,12 @@ make_site() {
   ip netns exec "$ns" ip addr add "198.18.$i.10/24" dev eth0
   ip netns exec "$ns" ip link set eth0 up
   ip netns exec "$ns" ip link set lo up
-  mkdir -p "$work/$ns"
-  cat > "$work/$ns/strongswan.conf" <<CONF
-charon {
-  load = random nonce openssl pem pkcs1 x509 pubkey socket-default kernel-netlink vici
-  install_routes = no
-  plugins { vici { socket = unix://$work/$ns/charon.vici } }
-}
-CONF
-  cat > "$work/$ns/swanctl.conf" <<CONF
-connections { probe { proposals = aes256-sha256-ecp256, aes128-sha1-modp2048
-  local { auth = psk
-    id = gw }
-  remote { auth = psk }
-  children { c { } } } }
-secrets { ike-probe { secret = "benchmark-only" } }
-CONF
-}
-
-# start_services NS INDEX: charon and the SSTP server inside the site.
-start_services() {
-  local ns=$1 i=$2
-  rm -f "$work/$ns/charon.vici"
-  ip netns exec "$ns" env STRONGSWAN_CONF="$work/$ns/strongswan.conf" \
-    unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$work/$ns/charon.log" 2>&1 &
-  eval "charon_$i=$!"
-  pids+=($!)
-  ip netns exec "$ns" "$dir/sstp_test_server" --listen "198.18.$i.10:443" --cn aovpn.vpn.example.com \
-    >"$work/$ns/sstp.log" 2>&1 &
-  eval "sstp_$i=$!"
-  pids+=($!)
-  for _ in $(seq 50); do
-    swanctl --load-all --file "$work/$ns/swanctl.conf" --uri "unix://$work/$ns/charon.vici" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "charon in $ns did not start" >&2
-  return 1
-}
-stop_services() {
-  local i=$1 c s
-  eval "c=\$charon_$i s=\$sstp_$i"
-  kill "$c" "$s" 2>/dev/null || true
-  wait "$c" "$s" 2>/dev/null || true
 }
 
 make_site "$ns_a" 1
 make_site "$ns_b" 2
-start_services "$ns_a" 1
-start_services "$ns_b" 2
+rras_start "$ns_a" 198.18.1.10 a
+rras_start "$ns_b" 198.18.2.10 b
 
 cat > "$work/gtm.toml" <<TOML
 [dns]
@@ -154,9 +113,9 @@ report() {
   printf '%-16s %6s %12.2f %10.1f %10s\n' "$event" "$round" "$t" "$bound" "$ok"
 }
 for round in $(seq "$rounds"); do
-  stop_services 1
+  rras_stop a
   report "services-stop" "$round" "$(wait_for 198.18.2.10 15)" "$fail_bound"
-  start_services "$ns_a" 1
+  rras_start "$ns_a" 198.18.1.10 a
   report "services-back" "$round" "$(wait_for 198.18.1.10 15)" "$back_bound"
   sleep 1.5
   ip link set "fo1-$$" down

@@ -109,8 +109,11 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
     r.ports = svc.ports;
     if (eligible_count)
       for (int slot : table) r.slots.push_back(svc.reals[static_cast<size_t>(slot)].address);
-    else if (log_changes)
+    else if (log_changes && !st.rejecting)
       log::warn("service has no healthy real server: new packets are rejected", {{"service", svc.name}});
+    if (log_changes && st.rejecting && eligible_count)
+      log::info("service has a healthy real server again", {{"service", svc.name}});
+    st.rejecting = eligible_count == 0;
     rules.push_back(std::move(r));
   }
   return rules;

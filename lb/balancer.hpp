@@ -70,6 +70,7 @@ class Balancer {
     std::vector<MaglevBackend> backends;  // every real server, keyed by address
     std::vector<int> table;               // as last applied
     std::vector<bool> healthy;            // per real server, as last applied
+    bool rejecting = false;               // no eligible real server: new packets rejected
     uint64_t changes = 0, moved = 0;
   };
   std::vector<ServiceRules> computeRules(bool log_changes);
