@@ -70,7 +70,10 @@ WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
       // Nothing to trust means every handshake fails verification, which the
       // probe then reports; config loading already checked the file.
     }
-    SSL_CTX_set_session_cache_mode(tls_->native_handle(), SSL_SESS_CACHE_CLIENT);
+    // One session per target is kept in sessions_; OpenSSL's own store would
+    // keep every session ever made (20,000 by default): a dead server that
+    // comes back, or one issuing new tickets, would grow memory for hours.
+    SSL_CTX_set_session_cache_mode(tls_->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   }
 }
 
