@@ -220,8 +220,10 @@ dnsperf_run() {  # dnsperf_run SECONDS RATE OUT: in the background
 perf_field() { sed -n "s/^ *$2: *\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
 
 # The soak: dnsperf at $rate for the whole run while ra1 (site A) stops and
-# starts every 5 s and rb1 (site B) every 7 s; site A always has ra2, so every
-# answer must be site A. Memory and counts are printed once a minute.
+# starts every 5 s and rb1 (site B) every 7 s, and gtm serve's config is
+# rewritten every 30 s (the same config under a new comment: a reload); site
+# A always has ra2, so every answer must be site A. Memory and counts are
+# printed once a minute.
 run_soak() {
   local seconds=$(( soak_minutes * 60 )) start now next_sample=60 elapsed a_up=1 b_up=1 t0
   local -a serve_rss=()
@@ -240,6 +242,9 @@ run_soak() {
     fi
     if [ $(( elapsed % 7 )) -eq 0 ]; then
       if [ "$b_up" -eq 1 ]; then rras_stop rb1; b_up=0; else rras_start "$(ns rb1)" "${real_ip[rb1]}" rb1; b_up=1; fi
+    fi
+    if [ $(( elapsed % 30 )) -eq 15 ]; then
+      { serve_config a b; echo "# soak reload at $elapsed s"; } > "$work/gtm.tmp" && mv "$work/gtm.tmp" "$work/gtm.toml"
     fi
     if [ "$elapsed" -ge "$next_sample" ]; then
       serve_rss+=("$(rss_kib "$serve")")
@@ -264,7 +269,8 @@ run_soak() {
   echo "soak: $soak_minutes min at $rate queries/s: dnsperf sent $sent, lost $lost; response codes: $codes"
   echo "dns_watch: $(count_answers "$t0" "$(now_ms)" "" not) answers, $(count_timeouts "$t0" "$(now_ms)") unanswered," \
     "$(count_answers "$t0" "$(now_ms)" "$vip_a" not) not site A"
-  echo "flapping: gtm lb logged $flips_a state changes of ra1 and $flips_b of rb1"
+  echo "flapping: gtm lb logged $flips_a state changes of ra1 and $flips_b of rb1;" \
+    "gtm serve reloaded its config $(grep -c 'msg=reloaded' "$work/serve.log" || true) times"
   echo "gtm serve RSS: ${serve_rss[0]} KiB at the start, ${serve_rss[1]} KiB after the first minute," \
     "${serve_rss[-1]} KiB at the end ($growth KiB after the first minute)"
   echo "errors in the logs: serve $(grep -c 'level=error' "$work/serve.log" || true)," \
@@ -325,38 +331,38 @@ lb_back=$(printf '%.2f' "$(lb_saw "$work/lba.log" ra1 Online "$from" 10)")
 finish_event server-dies stays - "$(count_answers "$t0" "$(now_ms)" "$vip_a" not)" "$t0" "$rss"
 echo "  (gtm lb on site A: ra1 Degraded ${lb_react} s after the stop (bound $lb_fail_bound s), Online again ${lb_back} s after it)"
 
-# 2. A whole site dies, then comes back.
-rss=$(rss_kib "$serve"); dnsperf_run 14 "$rate" "$work/perf-site-dies.txt"; sleep 1
-t0=$(now_ms)
-rras_stop ra1; rras_stop ra2
-change=$(first_answer "$vip_b" "$t0" 10)
-sleep 2
-t1=$(now_ms)
-wrong=$(count_answers $(( t0 + $(bound_ms "$fail_bound") )) "$t1" "$vip_a")
-rras_start "$(ns ra1)" "${real_ip[ra1]}" ra1; rras_start "$(ns ra2)" "${real_ip[ra2]}" ra2
-t2=$(now_ms)
-back=$(first_answer "$vip_a" "$t2" 10)
-finish_event site-dies "$change" "$fail_bound" "$wrong" "$t0" "$rss"
-report site-back "$back" "$site_back_bound" "$(count_answers $(( t2 + $(bound_ms "$site_back_bound") )) "$(now_ms)" "$vip_b")" - - - -
-sleep 2
+# failover_event NAME CUT RESTORE BACK_NAME BACK_BOUND: CUT must move DNS to
+# site B within the failover bound, RESTORE bring it back within BACK_BOUND.
+failover_event() {
+  local name=$1 cut=$2 restore=$3 back_name=$4 back_bound=$5 rss t0 t2 change wrong back
+  rss=$(rss_kib "$serve"); dnsperf_run 14 "$rate" "$work/perf-$name.txt"; sleep 1
+  t0=$(now_ms)
+  $cut
+  change=$(first_answer "$vip_b" "$t0" 10)
+  sleep 2
+  wrong=$(count_answers $(( t0 + $(bound_ms "$fail_bound") )) "$(now_ms)" "$vip_a")
+  $restore
+  t2=$(now_ms)
+  back=$(first_answer "$vip_a" "$t2" 10)
+  finish_event "$name" "$change" "$fail_bound" "$wrong" "$t0" "$rss"
+  report "$back_name" "$back" "$back_bound" \
+    "$(count_answers $(( t2 + $(bound_ms "$back_bound") )) "$(now_ms)" "$vip_b")" - - - -
+  sleep 2
+}
+site_a_down() { rras_stop ra1; rras_stop ra2; }
+site_a_up() { rras_start "$(ns ra1)" "${real_ip[ra1]}" ra1; rras_start "$(ns ra2)" "${real_ip[ra2]}" ra2; }
+link_a_down() { ip -n "$(ns core)" link set to-lba down; }
+link_a_up() {
+  ip -n "$(ns core)" link set to-lba up
+  # The kernel dropped the route through the link when it went down: put it
+  # back, as a routing protocol would.
+  ip -n "$(ns core)" route replace "$vip_a/32" via 198.18.11.2
+}
 
+# 2. A whole site dies, then comes back.
+failover_event site-dies site_a_down site_a_up site-back "$site_back_bound"
 # 3. Site A's link is cut, then restored.
-rss=$(rss_kib "$serve"); dnsperf_run 12 "$rate" "$work/perf-link-cut.txt"; sleep 1
-t0=$(now_ms)
-ip -n "$(ns core)" link set to-lba down
-change=$(first_answer "$vip_b" "$t0" 10)
-sleep 2
-t1=$(now_ms)
-wrong=$(count_answers $(( t0 + $(bound_ms "$fail_bound") )) "$t1" "$vip_a")
-ip -n "$(ns core)" link set to-lba up
-# The kernel dropped the route through the link when it went down: put it back
-# as a routing protocol would.
-ip -n "$(ns core)" route replace "$vip_a/32" via 198.18.11.2
-t2=$(now_ms)
-back=$(first_answer "$vip_a" "$t2" 10)
-finish_event link-cut "$change" "$fail_bound" "$wrong" "$t0" "$rss"
-report link-back "$back" "$back_bound" "$(count_answers $(( t2 + $(bound_ms "$back_bound") )) "$(now_ms)" "$vip_b")" - - - -
-sleep 2
+failover_event link-cut link_a_down link_a_up link-back "$back_bound"
 
 # 4. A server flaps every 3 s for 24 s: its balancer follows; DNS keeps site A.
 rss=$(rss_kib "$serve"); dnsperf_run 27 "$rate" "$work/perf-server-flaps.txt"; sleep 1

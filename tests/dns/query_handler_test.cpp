@@ -9,6 +9,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/query_builder.hpp"
 #include "tests/support/test_config.hpp"
+#include "tests/support/test_snapshot.hpp"
 
 namespace gtm::test {
 namespace {
@@ -19,11 +20,9 @@ using dns::type::AAAA;
 class QueryHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::loadString(testConfig(), "test.toml");
-    ASSERT_TRUE(loaded.ok()) << loaded.diagnostics.format();
-    dns::SerialClock serials;
-    snapshot_ = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
-    ASSERT_TRUE(snapshot_) << loaded.diagnostics.format();
+    std::string errors;
+    snapshot_ = compileSnapshot(testConfig(), errors);
+    ASSERT_TRUE(snapshot_) << errors;
     client_.address = *IpAddress::parse("192.0.2.1");
     client_.now = 1700000000;
   }

@@ -5,13 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include "config/config_loader.hpp"
 #include "dns/query_handler.hpp"
-#include "dns/snapshot_builder.hpp"
 #include "dns/wire.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/query_builder.hpp"
 #include "tests/support/test_config.hpp"
+#include "tests/support/test_snapshot.hpp"
 
 namespace gtm::test {
 namespace {
@@ -82,11 +81,9 @@ TEST(RateLimiter, ResponseIdentities) {
 class RateLimitedHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::loadString(testConfig(), "test.toml");
-    ASSERT_TRUE(loaded.ok()) << loaded.diagnostics.format();
-    dns::SerialClock serials;
-    snapshot_ = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
-    ASSERT_TRUE(snapshot_);
+    std::string errors;
+    snapshot_ = compileSnapshot(testConfig(), errors);
+    ASSERT_TRUE(snapshot_) << errors;
     client_.address = ip("192.0.2.1");
     client_.now = 1700000000;
     client_.clock_us = 5000 * kSecond;

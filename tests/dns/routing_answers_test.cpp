@@ -11,6 +11,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/query_builder.hpp"
 #include "tests/support/test_config.hpp"
+#include "tests/support/test_snapshot.hpp"
 
 namespace gtm::test {
 namespace {
@@ -92,11 +93,9 @@ fqdn = "p.vpn.example.com."
 class RoutingAnswersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::loadString(kConfig, "r.toml");
-    ASSERT_TRUE(loaded.ok()) << loaded.diagnostics.format();
-    dns::SerialClock serials;
-    snapshot_ = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
-    ASSERT_TRUE(snapshot_) << loaded.diagnostics.format();
+    std::string errors;
+    snapshot_ = compileSnapshot(kConfig, errors);
+    ASSERT_TRUE(snapshot_) << errors;
     client_.address = *IpAddress::parse("192.0.2.77");
   }
   Packet ask(const QuerySpec& spec) {
