@@ -329,7 +329,7 @@ sleep 3
 rras_start "$(ns ra1)" "${real_ip[ra1]}" ra1
 lb_back=$(printf '%.2f' "$(lb_saw "$work/lba.log" ra1 Online "$from" 10)")
 finish_event server-dies stays - "$(count_answers "$t0" "$(now_ms)" "$vip_a" not)" "$t0" "$rss"
-echo "  (gtm lb on site A: ra1 Degraded ${lb_react} s after the stop (bound $lb_fail_bound s), Online again ${lb_back} s after it)"
+echo "  (gtm lb on site A: ra1 Degraded ${lb_react} s after the stop (bound $lb_fail_bound s), Online ${lb_back} s after its services were up again)"
 
 # failover_event NAME CUT RESTORE BACK_NAME BACK_BOUND: CUT must move DNS to
 # site B within the failover bound, RESTORE bring it back within BACK_BOUND.
