@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -121,10 +122,10 @@ Result<Ok> StatusServer::start() {
           if (aec == asio::error::operation_aborted) co_return;
           if (aec) continue;
           if (open_connections_ >= limits_.max_connections) continue;  // the socket closes as it goes
+          ++open_connections_;  // here, not in the coroutine: it starts later
           asio::co_spawn(
               acceptor->get_executor(),
               [this, s = std::move(socket)]() mutable -> asio::awaitable<void> {
-                ++open_connections_;
                 struct Release {
                   unsigned& n;
                   ~Release() { --n; }
@@ -145,8 +146,9 @@ Result<Ok> StatusServer::start() {
                 } else if (rec) {
                   co_return;
                 } else if (!allowRequest(client)) {
-                  r = json(429, "too many requests: at most " + std::to_string(limits_.requests_per_second) +
-                                    " a second from one address");
+                  std::ostringstream text;
+                  text << "too many requests: at most " << limits_.requests_per_second << " a second from one address";
+                  r = json(429, text.str());
                 } else {
                   const auto& req = parser.get();
                   r = handle(std::string(req.method_string()), std::string(req.target()),
