@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
 #include <set>
@@ -55,6 +56,14 @@ Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const 
   RrPtr rr(raw);
   if (st != LDNS_STATUS_OK || !rr) return Error{std::string("invalid ") + type + " data \"" + data + "\": " +
                                                 ldns_get_errorstr_by_id(st)};
+  // The text is parsed as a whole: an owner that ldns reads differently (a
+  // name starting with '@', say) must not shift the record we cut out below.
+  const ldns_rdf* owner = ldns_rr_owner(rr.get());
+  if (ldns_rdf_size(owner) != owner_wire.size() ||
+      !std::equal(owner_wire.begin(), owner_wire.end(), ldns_rdf_data(owner), [](char a, uint8_t b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(b);
+      }))
+    return Error{"the name " + toText(owner_wire) + " does not survive as the owner of a " + type + " record"};
   uint8_t* wire = nullptr;
   size_t size = 0;
   if (ldns_rr2wire(&wire, rr.get(), LDNS_SECTION_ANSWER, &size) != LDNS_STATUS_OK)

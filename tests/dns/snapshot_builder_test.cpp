@@ -44,6 +44,10 @@ TEST(SnapshotBuilder, Refusals) {
       {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
                                 "  { name = \"x\", type = \"BOGUS\", data = \"1\" } ]\n",
        "t.toml:6:3: unknown record type \"BOGUS\""},
+      // Found by the config_loader fuzzer: ldns reads a leading '@' as the origin.
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"@x\", type = \"A\", data = \"192.0.2.1\" } ]\n",
+       "t.toml:6:3: the name @x.z.test. does not survive as the owner of a A record"},
       {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
                                 "  { name = \"sub\", type = \"NS\", data = \"ns.elsewhere.\" } ]\n",
        "delegations (NS below the apex) are not supported"},
