@@ -36,7 +36,7 @@ for name in "${targets[@]}"; do
   extra=()
   [ "$jobs" -gt 1 ] && extra+=(-fork="$jobs" -ignore_crashes=0)
   echo "-- $name: ${seconds}s$([ "$runs" -ge 0 ] && echo ", at most $runs inputs"), corpus $corpus"
-  if ! "$target" -max_total_time="$seconds" -runs="$runs" -max_len=4096 -artifact_prefix="$crashes/" \
+  if ! LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp "$target" -max_total_time="$seconds" -runs="$runs" -max_len=4096 -artifact_prefix="$crashes/" \
     "${extra[@]}" "$corpus" > "$dir/fuzz-$name.log" 2>&1; then
     tail -n 40 "$dir/fuzz-$name.log" >&2
     echo "fuzz.sh: $name failed; the input is in $crashes, the log in $dir/fuzz-$name.log" >&2
