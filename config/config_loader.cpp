@@ -16,6 +16,20 @@ void assign(T& field, const std::optional<V>& v) {
   if (v) field = static_cast<T>(*v);
 }
 
+// Calls fn for each table of the array `key`; anything else in it is an
+// error, reported as "<what>: expected a table".
+template <typename Fn>
+void forEachTable(TableReader& r, std::string_view key, std::string_view what, Diagnostics& diag, Fn fn) {
+  const toml::array* arr = r.array(key);
+  if (!arr) return;
+  for (const toml::node& item : *arr) {
+    if (const toml::table* t = item.as_table())
+      fn(*t);
+    else
+      diag.error(locationOf(item), std::string(what) + ": expected a table");
+  }
+}
+
 void readRrl(const toml::table* t, RrlSettings& rrl, Diagnostics& diag) {
   if (!t) return;
   TableReader r(*t, "[dns.rrl]", diag);
@@ -247,14 +261,7 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(p.ttl, r.integer("ttl", 0, kMaxTtl));
   p.monitors = r.stringList("monitors");
   p.monitors_where = r.where("monitors");
-  if (const toml::array* eps = r.array("endpoint")) {
-    for (const toml::node& item : *eps) {
-      if (const toml::table* et = item.as_table())
-        readEndpoint(*et, p, diag);
-      else
-        diag.error(locationOf(item), "[[profile]] endpoint: expected a table");
-    }
-  }
+  forEachTable(r, "endpoint", "[[profile]] endpoint", diag, [&](const toml::table& et) { readEndpoint(et, p, diag); });
   if (p.endpoints.empty()) r.error("endpoint", "a profile needs at least one [[profile.endpoint]]");
   r.finish();
   cfg.profiles.push_back(std::move(p));
@@ -280,41 +287,25 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
   if (svc.ports.empty()) r.error("ports", "a service needs at least one port");
   svc.monitors = r.stringList("monitors");
   svc.monitors_where = r.where("monitors");
-  if (const toml::array* reals = r.array("real")) {
-    for (const toml::node& item : *reals) {
-      const toml::table* rt = item.as_table();
-      if (!rt) continue;
-      TableReader rr(*rt, "[[service.real]]", diag);
-      RealServer real;
-      real.where = rr.where();
-      assign(real.name, rr.name("name"));
-      if (auto ip = rr.address("address", true)) {
-        if (ip->family != svc.vip.family)
-          rr.error("address", "must be of the VIP's address family");
-        else
-          real.address = *ip;
-      }
-      assign(real.weight, rr.integer("weight", 1, 1000));
-      assign(real.drain, rr.boolean("drain"));
-      rr.finish();
-      svc.reals.push_back(std::move(real));
+  forEachTable(r, "real", "[[service]] real", diag, [&](const toml::table& rt) {
+    TableReader rr(rt, "[[service.real]]", diag);
+    RealServer real;
+    real.where = rr.where();
+    assign(real.name, rr.name("name"));
+    if (auto ip = rr.address("address", true)) {
+      if (ip->family != svc.vip.family)
+        rr.error("address", "must be of the VIP's address family");
+      else
+        real.address = *ip;
     }
-  }
+    assign(real.weight, rr.integer("weight", 1, 1000));
+    assign(real.drain, rr.boolean("drain"));
+    rr.finish();
+    svc.reals.push_back(std::move(real));
+  });
   if (svc.reals.empty()) r.error("real", "a service needs at least one [[service.real]]");
   r.finish();
   cfg.services.push_back(std::move(svc));
-}
-
-template <typename Fn>
-void forEachTable(TableReader& r, std::string_view key, Diagnostics& diag, Fn fn) {
-  const toml::array* arr = r.array(key);
-  if (!arr) return;
-  for (const toml::node& item : *arr) {
-    if (const toml::table* t = item.as_table())
-      fn(*t);
-    else
-      diag.error(locationOf(item), "[[" + std::string(key) + "]]: expected a table");
-  }
 }
 
 }  // namespace
@@ -334,9 +325,9 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   Diagnostics& diag = out.diagnostics;
   TableReader r(root, "config", diag);
   readDns(r.table("dns"), out.config, diag);
-  forEachTable(r, "zone", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
-  forEachTable(r, "monitor", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
-  forEachTable(r, "service", diag, [&](const toml::table& t) { readService(t, out.config, diag); });
+  forEachTable(r, "zone", "[[zone]]", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
+  forEachTable(r, "monitor", "[[monitor]]", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
+  forEachTable(r, "service", "[[service]]", diag, [&](const toml::table& t) { readService(t, out.config, diag); });
   if (const toml::table* st = r.table("status")) {
     TableReader sr(*st, "[status]", diag);
     StatusSettings& status = out.config.status;
@@ -374,7 +365,7 @@ LoadResult loadString(std::string_view text, const std::string& path) {
     }
     lr.finish();
   }
-  forEachTable(r, "profile", diag, [&](const toml::table& t) { readProfile(t, out.config, diag); });
+  forEachTable(r, "profile", "[[profile]]", diag, [&](const toml::table& t) { readProfile(t, out.config, diag); });
   if (!root.get("zone") && !root.get("service"))
     diag.error({1, 1}, "the config needs at least one [[zone]] (gtm serve) or [[service]] (gtm lb)");
   r.finish();

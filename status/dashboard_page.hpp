@@ -43,57 +43,44 @@ function checkCells(tr, c) {
   if (c.warning) reason.appendChild(el('div', '\u26a0 ' + c.warning, 'warn'));
   tr.appendChild(reason);
 }
-function renderServices(root, services) {
-  for (const s of services) {
-    root.appendChild(el('h2', s.name + ' (' + s.vip + ' ' + s.protocol + ' ' + s.ports.join(', ') + ', Maglev table ' + s.table_size + ')'));
-    const t = el('table');
-    const head = el('tr');
-    for (const h of ['real server', 'state', 'weight', 'table slots', 'monitor', 'address', 'check', 'latency', 'since', 'reason']) head.appendChild(el('th', h));
-    t.appendChild(head);
-    for (const r of s.reals) {
-      const checks = r.checks.length ? r.checks : [null];
-      checks.forEach((c, i) => {
-        const tr = el('tr');
-        tr.dataset.endpoint = s.name + '/' + r.name;
-        if (i === 0) {
-          for (const [v, cls] of [[r.name + ' ' + r.address], [r.state, r.state], [String(r.weight)], [String(r.slots)]]) {
-            const td = el('td', v, cls); td.rowSpan = checks.length; if (cls) td.dataset.state = v; tr.appendChild(td);
-          }
+// One table: a row per check of each member (a profile's endpoint, a
+// service's real server), the member's own cells spanning its rows.
+function memberTable(root, title, columns, members) {
+  root.appendChild(el('h2', title));
+  const t = el('table');
+  const head = el('tr');
+  for (const h of columns.concat(['monitor', 'address', 'check', 'latency', 'since', 'reason'])) head.appendChild(el('th', h));
+  t.appendChild(head);
+  for (const m of members) {
+    const checks = m.checks.length ? m.checks : [null];
+    checks.forEach((c, i) => {
+      const tr = el('tr');
+      tr.dataset.endpoint = m.key;
+      if (i === 0) {
+        for (const [v, cls] of m.cells) {
+          const td = el('td', v, cls); td.rowSpan = checks.length; if (cls) td.dataset.state = v; tr.appendChild(td);
         }
-        checkCells(tr, c);
-        t.appendChild(tr);
-      });
-    }
-    root.appendChild(t);
+      }
+      checkCells(tr, c);
+      t.appendChild(tr);
+    });
   }
+  root.appendChild(t);
 }
 function render(st) {
   document.getElementById('time').textContent = st.time;
   const root = document.getElementById('profiles');
   root.replaceChildren();
-  if (st.services) renderServices(root, st.services);
-  for (const p of st.profiles || []) {
-    root.appendChild(el('h2', p.name + ' (' + p.fqdn + ', ' + p.routing + ', TTL ' + p.ttl + ') answers ' + (p.answer.join(', ') || 'nothing (NODATA)')));
-    const t = el('table');
-    const head = el('tr');
-    for (const h of ['endpoint', 'state', 'targets', 'monitor', 'address', 'check', 'latency', 'since', 'reason']) head.appendChild(el('th', h));
-    t.appendChild(head);
-    for (const e of p.endpoints) {
-      const checks = e.checks.length ? e.checks : [null];
-      checks.forEach((c, i) => {
-        const tr = el('tr');
-        tr.dataset.endpoint = p.name + '/' + e.name;
-        if (i === 0) {
-          const name = el('td', e.name + (e.profile ? ' \u2192 ' + e.profile : '')); name.rowSpan = checks.length; tr.appendChild(name);
-          const state = el('td', e.state, e.state); state.rowSpan = checks.length; state.dataset.state = e.state; tr.appendChild(state);
-          const targets = el('td', e.targets.join(', ')); targets.rowSpan = checks.length; tr.appendChild(targets);
-        }
-        checkCells(tr, c);
-        t.appendChild(tr);
-      });
-    }
-    root.appendChild(t);
-  }
+  for (const s of st.services || [])
+    memberTable(root, s.name + ' (' + s.vip + ' ' + s.protocol + ' ' + s.ports.join(', ') + ', Maglev table ' + s.table_size + ')',
+                ['real server', 'state', 'weight', 'table slots'],
+                s.reals.map(r => ({ key: s.name + '/' + r.name, checks: r.checks,
+                                    cells: [[r.name + ' ' + r.address], [r.state, r.state], [String(r.weight)], [String(r.slots)]] })));
+  for (const p of st.profiles || [])
+    memberTable(root, p.name + ' (' + p.fqdn + ', ' + p.routing + ', TTL ' + p.ttl + ') answers ' + (p.answer.join(', ') || 'nothing (NODATA)'),
+                ['endpoint', 'state', 'targets'],
+                p.endpoints.map(e => ({ key: p.name + '/' + e.name, checks: e.checks,
+                                        cells: [[e.name + (e.profile ? ' \u2192 ' + e.profile : '')], [e.state, e.state], [e.targets.join(', ')]] })));
   const body = document.querySelector('#events tbody');
   body.replaceChildren();
   for (const ev of st.events.slice().reverse()) {

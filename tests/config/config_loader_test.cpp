@@ -49,6 +49,8 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
       {"[dns.rrl]\nslip = 11\n", "c.toml:2:8: [dns.rrl] slip: 11 is out of range (0 to 10)"},
       {"[dns.rrl]\nexempt = [\"10.0.0.0/33\"]\n", "[dns.rrl] exempt: \"10.0.0.0/33\" is not a subnet"},
       {"[dns.rrl]\nrate = 5\n", "[dns.rrl]: unknown key 'rate'"},
+      {"[[service]]\nname = \"s\"\nvip = \"192.0.2.1\"\nprotocol = \"udp\"\nports = [500]\nreal = [1]\n",
+       "c.toml:6:9: [[service]] real: expected a table"},
   };
   for (const Case& c : cases) {
     std::string errors = errorsOf(c.text);

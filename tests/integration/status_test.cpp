@@ -33,27 +33,7 @@ listen = "127.0.0.1:{PORT2}"
 token_file = ")" + dir + R"(/token"
 state_file = ")" + dir + R"(/admin-state.json"
 
-)" + minimalZone() + R"(
-
-[[monitor]]
-name = "sstp"
-protocol = "sstp"
-port = )" + std::to_string(sstp_port) + R"(
-interval = 0.5
-timeout = 0.3
-tolerated_failures = 0
-
-[[profile]]
-name = "aovpn"
-fqdn = "aovpn.vpn.example.com."
-monitors = ["sstp"]
-  [[profile.endpoint]]
-  name = "east"
-  target = "127.0.10.10"
-  [[profile.endpoint]]
-  name = "west"
-  target = "127.0.20.10"
-)";
+)" + minimalZone() + twoSiteSstpProfile(sstp_port);
 }
 
 struct Http {
@@ -73,12 +53,6 @@ Http http(uint16_t port, const std::string& method, const std::string& path, con
   return h;
 }
 
-std::string answer(uint16_t port) {
-  auto p = decode(udpExchange("127.0.0.1", port, buildQuery(QuerySpec{})));
-  auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
-  return s.empty() ? "" : s[0].substr(s[0].rfind(' ') + 1);
-}
-
 class StatusTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -96,9 +70,9 @@ class StatusTest : public ::testing::Test {
 
 TEST_F(StatusTest, HealthJsonMetricsAndPage) {
   auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
-  for (int i = 0; i < 40 && answer(gtm->port()).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 40 && firstAnswer(gtm->port()).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::milliseconds(800));  // a probe round
-  for (int i = 0; i < 5; ++i) answer(gtm->port());
+  for (int i = 0; i < 5; ++i) firstAnswer(gtm->port());
 
   auto health = http(gtm->port2(), "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
@@ -154,38 +128,38 @@ TEST_F(StatusTest, ControlNeedsTheTokenAndSurvivesARestart) {
   std::string cfg = config(dir_, sstp_port_);
   {
     auto gtm = GtmProcess::serve(cfg);
-    for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+    for (int i = 0; i < 40 && firstAnswer(gtm->port()) != "127.0.10.10"; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_EQ(answer(gtm->port()), "127.0.10.10");
+    ASSERT_EQ(firstAnswer(gtm->port()), "127.0.10.10");
     uint16_t sp = gtm->port2();
     EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable").status, 401);
     EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable", "wrong-token").status, 401);
     EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/nope/disable", "s3cret-token").status, 404);
     EXPECT_EQ(http(sp, "POST", "/api/v1/endpoints/aovpn/east/explode", "s3cret-token").status, 404);
-    EXPECT_EQ(answer(gtm->port()), "127.0.10.10") << "refused calls change nothing";
+    EXPECT_EQ(firstAnswer(gtm->port()), "127.0.10.10") << "refused calls change nothing";
     auto ok = http(sp, "POST", "/api/v1/endpoints/aovpn/east/disable", "s3cret-token");
     EXPECT_EQ(ok.status, 200) << ok.body;
-    EXPECT_EQ(answer(gtm->port()), "127.0.20.10") << "disabled: out of the answers at once";
+    EXPECT_EQ(firstAnswer(gtm->port()), "127.0.20.10") << "disabled: out of the answers at once";
     EXPECT_NE(gtm->log().find("msg=\"admin action\" endpoint=aovpn/east action=disable"), std::string::npos);
   }
   // A new process with the same state file: still disabled.
   auto again = GtmProcess::serve(cfg);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(answer(again->port()), "127.0.20.10");
+  EXPECT_EQ(firstAnswer(again->port()), "127.0.20.10");
   auto st = nlohmann::json::parse(http(again->port2(), "GET", "/api/v1/status").body);
   EXPECT_EQ(st["profiles"][0]["endpoints"][0]["state"], "Disabled");
   EXPECT_EQ(http(again->port2(), "POST", "/api/v1/endpoints/aovpn/east/enable", "s3cret-token").status, 200);
-  EXPECT_EQ(answer(again->port()), "127.0.10.10");
+  EXPECT_EQ(firstAnswer(again->port()), "127.0.10.10");
 }
 
 TEST_F(StatusTest, CliMirrorsTheApi) {
   auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
-  for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+  for (int i = 0; i < 40 && firstAnswer(gtm->port()) != "127.0.10.10"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const std::string gtm_bin = GTM_BINARY, cfg = " --config " + gtm->configPath();
   auto off = run(gtm_bin + " endpoint drain aovpn/east" + cfg);
   EXPECT_EQ(off.exit_code, 0) << off.output;
-  EXPECT_EQ(answer(gtm->port()), "127.0.20.10");
+  EXPECT_EQ(firstAnswer(gtm->port()), "127.0.20.10");
   auto st = run(gtm_bin + " status" + cfg);
   EXPECT_EQ(st.exit_code, 0) << st.output;
   EXPECT_NE(st.output.find("aovpn (aovpn.vpn.example.com., priority) answers 127.0.20.10"), std::string::npos)
@@ -193,7 +167,7 @@ TEST_F(StatusTest, CliMirrorsTheApi) {
   EXPECT_NE(st.output.find("  east  Disabled"), std::string::npos) << st.output;
   EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/nope" + cfg).exit_code, 1);
   EXPECT_EQ(run(gtm_bin + " endpoint enable aovpn/east" + cfg).exit_code, 0);
-  EXPECT_EQ(answer(gtm->port()), "127.0.10.10");
+  EXPECT_EQ(firstAnswer(gtm->port()), "127.0.10.10");
 }
 
 // Headless Chromium on the dashboard while the first site goes down: the
@@ -202,7 +176,7 @@ TEST_F(StatusTest, CliMirrorsTheApi) {
 TEST_F(StatusTest, BrowserSeesTheEndpointGoDownWithoutReload) {
   if (!haveCommand("chromium")) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh test)";
   auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
-  for (int i = 0; i < 40 && answer(gtm->port()) != "127.0.10.10"; ++i)
+  for (int i = 0; i < 40 && firstAnswer(gtm->port()) != "127.0.10.10"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   auto page = DevTools::open("http://127.0.0.1:" + std::to_string(gtm->port2()) + "/", dir_ + "/chromium");

@@ -1,4 +1,5 @@
 #include "tests/support/dns_client.hpp"
+#include "tests/support/query_builder.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -84,6 +85,12 @@ std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const s
   }
   ::close(fd);
   return out;
+}
+
+std::string firstAnswer(uint16_t port) {
+  auto p = decode(udpExchange("127.0.0.1", port, buildQuery(QuerySpec{})));
+  auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
+  return s.empty() ? "" : s[0].substr(s[0].rfind(' ') + 1);
 }
 
 }  // namespace gtm::test

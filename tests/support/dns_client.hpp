@@ -28,4 +28,8 @@ std::vector<uint8_t> ednsOption(const ldns_pkt* p, uint16_t code);
 std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const std::vector<uint8_t>& query,
                                  int timeout_ms = 2000, const std::string& source = "");
 
+// The address in the first answer record to "aovpn.vpn.example.com. A" from
+// the server on 127.0.0.1:port, or "" without one.
+std::string firstAnswer(uint16_t port);
+
 }  // namespace gtm::test

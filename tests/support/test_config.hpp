@@ -2,6 +2,7 @@
 // profile with two endpoints, and a long TXT for truncation tests.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace gtm::test {
@@ -14,6 +15,36 @@ origin = "vpn.example.com."
 ns = ["ns1.vpn.example.com."]
 soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
 records = [ { name = "ns1", type = "A", data = "192.0.2.53" } ]
+)";
+}
+
+// An SSTP monitor (every 0.5 s, no failure tolerated) on the SSTP test
+// server's port and a priority profile aovpn over two sites on loopback:
+// east 127.0.10.10 first, west 127.0.20.10.
+inline std::string twoSiteSstpProfile(uint16_t sstp_port) {
+  return R"(
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+rise = 1
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 5
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = "127.0.10.10"
+  priority = 1
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+  priority = 2
 )";
 }
 
