@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by every benchmark: installs what the groups need, builds gtm
 # (release), makes a scratch folder, and on exit stops every process listed
 # in `pids`, deletes every network namespace listed in `namespaces` and the

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # $work and $dir come from bench/common.sh
 # Sourced by the benchmarks that need RRAS stand-ins: strongSwan's charon
 # (IKEv2 on UDP 500/4500) and the SSTP test server (TCP 443), run inside a
 # network namespace. Needs $work, $dir and the `pids` array (bench/common.sh).
