@@ -40,6 +40,7 @@ struct DnsSettings {
   unsigned tcp_max_connections_per_client = 16;  // per client address
   RrlSettings rrl;
   std::string user;                   // when started as root: run as this user once the sockets are open
+  std::string xdp_interface;          // AF_XDP mode on this interface; empty: kernel sockets only
   Location where;
 };
 

@@ -68,6 +68,8 @@ void readDns(const toml::table* t, Config& cfg, Diagnostics& diag) {
   assign(dns.tcp_max_connections, r.integer("tcp_max_connections", 1, 1000000));
   assign(dns.tcp_max_connections_per_client, r.integer("tcp_max_connections_per_client", 1, 1000000));
   assign(dns.user, r.string("user"));
+  assign(dns.xdp_interface, r.string("xdp_interface"));
+  if (dns.xdp_interface.size() >= 16) r.error("xdp_interface", "an interface name has at most 15 characters");
   readRrl(r.table("rrl"), dns.rrl, diag);
   r.finish();
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev
        libnftables-dev libnetfilter-conntrack-dev libsystemd-dev
-       libgtest-dev libgmock-dev)
+       libgtest-dev libgmock-dev clang libbpf-dev libxdp-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
 bench=(dnsperf gdnsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3)

@@ -5,6 +5,8 @@
 #include "dns/server/tcp_listener.hpp"
 #include "dns/server/tcp_worker.hpp"
 #include "dns/server/udp_listener.hpp"
+#include "dns/server/xdp/listener.hpp"
+#include "dns/server/xdp/program.hpp"
 
 namespace gtm::dns::server {
 
@@ -31,11 +33,25 @@ Result<Ok> Server::open() {
     }
     tcp_workers_.push_back(std::move(worker));
   }
+  if (!settings_.xdp_interface.empty()) {
+    auto program = xdp::Program::attach(settings_.xdp_interface, settings_.listen);
+    if (!program) return Error{program.error()};
+    xdp_program_ = std::move(*program);
+    // Queues past `threads` have no socket: their queries go on to the kernel's.
+    unsigned queues = std::min(threads, xdp_program_->receiveQueues());
+    for (unsigned q = 0; q < queues; ++q) {
+      auto l = std::make_unique<xdp::Listener>(store_, secret, settings_.max_udp_payload, limiter_.get(),
+                                               *xdp_program_, q);
+      if (auto r = l->open(); !r) return r;
+      xdp_.push_back(std::move(l));
+    }
+  }
   return Ok{};
 }
 
 void Server::start() {
   for (auto& l : udp_) threads_.emplace_back([l = l.get()] { l->run(); });
+  for (auto& l : xdp_) threads_.emplace_back([l = l.get()] { l->run(); });
   for (auto& l : tcp_) l->start();
   for (auto& w : tcp_workers_) {
     threads_.emplace_back([io = &w->io] {
@@ -48,12 +64,14 @@ void Server::start() {
 QueryTotals Server::totals() const {
   QueryTotals t;
   for (const auto& l : udp_) t.add(l->stats());
+  for (const auto& l : xdp_) t.add(l->stats());
   for (const auto& w : tcp_workers_) t.add(w->handler.stats());
   return t;
 }
 
 void Server::stop() {
   for (auto& l : udp_) l->stop();
+  for (auto& l : xdp_) l->stop();
   for (auto& w : tcp_workers_) w->io.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
@@ -62,6 +80,8 @@ void Server::stop() {
   // them before the contexts go.
   tcp_.clear();
   udp_.clear();
+  xdp_.clear();  // the sockets before the program they joined
+  xdp_program_.reset();
   tcp_workers_.clear();
 }
 

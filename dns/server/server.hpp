@@ -1,7 +1,9 @@
 // The DNS server. For each of `threads`: one UDP thread per listen address
 // (its own SO_REUSEPORT socket, blocking batched I/O) and one TCP thread
 // (its own io_context and SO_REUSEPORT listening sockets). Threads share
-// nothing but the published snapshot.
+// nothing but the published snapshot. With [dns] xdp_interface, one more
+// thread per receive queue of that interface (up to `threads`) serves its
+// UDP queries through AF_XDP; the sockets still serve every other path.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,10 @@
 
 namespace gtm::dns::server {
 
+namespace xdp {
+class Program;
+class Listener;
+}  // namespace xdp
 struct TcpWorker;
 class UdpListener;
 class TcpListener;
@@ -26,7 +32,8 @@ class Server {
   Server(const config::DnsSettings& settings, const SnapshotStore& store);
   ~Server();
 
-  // Opens every socket; nothing is served unless all of them open.
+  // Opens every socket (and attaches the XDP program); nothing is served
+  // unless all of them open.
   [[nodiscard]] Result<Ok> open();
   void start();  // starts the threads
   void stop();   // stops them and waits
@@ -39,6 +46,8 @@ class Server {
   std::unique_ptr<RateLimiter> limiter_;  // none when [dns.rrl] is off
   TcpClientLimit tcp_clients_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::unique_ptr<xdp::Program> xdp_program_;
+  std::vector<std::unique_ptr<xdp::Listener>> xdp_;
   std::vector<std::unique_ptr<TcpWorker>> tcp_workers_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::vector<std::thread> threads_;
