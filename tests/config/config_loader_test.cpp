@@ -49,6 +49,8 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
       {"[dns.rrl]\nslip = 11\n", "c.toml:2:8: [dns.rrl] slip: 11 is out of range (0 to 10)"},
       {"[dns.rrl]\nexempt = [\"10.0.0.0/33\"]\n", "[dns.rrl] exempt: \"10.0.0.0/33\" is not a subnet"},
       {"[dns.rrl]\nrate = 5\n", "[dns.rrl]: unknown key 'rate'"},
+      {"[dns]\nxdp_interface = \"a-very-long-name0\"\n",
+       "c.toml:2:17: [dns] xdp_interface: an interface name has at most 15 characters"},
       {"[[service]]\nname = \"s\"\nvip = \"192.0.2.1\"\nprotocol = \"udp\"\nports = [500]\nreal = [1]\n",
        "c.toml:6:9: [[service]] real: expected a table"},
   };
@@ -81,6 +83,11 @@ TEST(ConfigLoader, RateLimitingDefaultsAndKeys) {
   ASSERT_EQ(set.exempt.size(), 1u);
   EXPECT_EQ(set.exempt[0].toString(), "192.0.2.0/24");
   EXPECT_TRUE(config::loadString("[dns.rrl]\nexempt = []\n", "c.toml").config.dns.rrl.exempt.empty());
+}
+
+TEST(ConfigLoader, XdpInterfaceIsOffUnlessNamed) {
+  EXPECT_EQ(config::loadString("", "c.toml").config.dns.xdp_interface, "");
+  EXPECT_EQ(config::loadString("[dns]\nxdp_interface = \"eth0\"\n", "c.toml").config.dns.xdp_interface, "eth0");
 }
 
 TEST(ConfigLoader, AllErrorsAreReportedAtOnce) {

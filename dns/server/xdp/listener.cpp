@@ -28,6 +28,14 @@ namespace {
 
 constexpr size_t kMaxQuery = 4096;
 
+// The largest DNS message a reply may carry: what `max_udp_payload` allows,
+// what fits in a frame, and what the interface's MTU takes with IPv6 and UDP
+// headers (replies are never fragmented).
+uint16_t payloadCap(uint16_t max_udp_payload, unsigned mtu) {
+  size_t by_mtu = mtu > 48 + 512 ? mtu - 48 : 512;
+  return static_cast<uint16_t>(std::min<size_t>({max_udp_payload, Listener::kFrameSize - kIpv6Headers, by_mtu}));
+}
+
 // The start of the frame an address points into (the UMEM is in aligned mode).
 uint64_t frameOf(uint64_t addr) { return addr & ~uint64_t{Listener::kFrameSize - 1}; }
 
@@ -40,12 +48,10 @@ std::string failure(const std::string& what, int err) {
 Listener::Listener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
                    RateLimiter* limiter, Program& program, unsigned queue)
     : snapshots_(store),
-      handler_(secret, std::min<size_t>({max_udp_payload, kFrameSize - kIpv6Headers, program.mtu() - 48}),
-               limiter),
+      handler_(secret, payloadCap(max_udp_payload, program.mtu()), limiter),
       program_(program),
       queue_(queue),
-      payload_cap_(static_cast<uint16_t>(std::min<size_t>({max_udp_payload, kFrameSize - kIpv6Headers,
-                                                           program.mtu() - 48}))),
+      payload_cap_(payloadCap(max_udp_payload, program.mtu())),
       rings_(std::make_unique<Rings>()),
       query_(kMaxQuery) {}
 
