@@ -37,7 +37,11 @@ for ns in "$srv" "$cli"; do
   namespaces+=("$ns")
   ip -n "$ns" link set lo up
 done
-ip link add gtmbs netns "$srv" type veth peer name gtmbc netns "$cli"
+# One queue each way: one server core, one receive queue (as a NIC set to one
+# channel per core); with more queues than threads gtm's AF_XDP mode would
+# leave the other queues to the kernel's sockets.
+ip link add gtmbs numtxqueues 1 numrxqueues 1 netns "$srv" type veth \
+  peer name gtmbc numtxqueues 1 numrxqueues 1 netns "$cli"
 ip -n "$srv" addr add "$server_ip/24" dev gtmbs
 ip -n "$cli" addr add "$client_ip/24" dev gtmbc
 ip -n "$srv" link set gtmbs up

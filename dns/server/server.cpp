@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include "common/log.hpp"
 #include "dns/server/tcp_listener.hpp"
 #include "dns/server/tcp_worker.hpp"
 #include "dns/server/udp_listener.hpp"
@@ -39,6 +40,11 @@ Result<Ok> Server::open() {
     xdp_program_ = std::move(*program);
     // Queues past `threads` have no socket: their queries go on to the kernel's.
     unsigned queues = std::min(threads, xdp_program_->receiveQueues());
+    if (queues < xdp_program_->receiveQueues())
+      log::warn("xdp_interface: more receive queues than threads; the rest take the kernel's path",
+                {{"interface", settings_.xdp_interface},
+                 {"queues", std::to_string(xdp_program_->receiveQueues())},
+                 {"threads", std::to_string(threads)}});
     for (unsigned q = 0; q < queues; ++q) {
       auto l = std::make_unique<xdp::Listener>(store_, secret, settings_.max_udp_payload, limiter_.get(),
                                                *xdp_program_, q);
