@@ -35,6 +35,7 @@ struct DnsSettings {
   std::vector<SocketAddress> listen;
   unsigned threads = 0;               // 0: one per CPU
   uint16_t max_udp_payload = 1232;    // cap on the EDNS payload size we answer with
+  unsigned udp_batch_wait_us = 50;    // pause after a small batch of UDP queries (dns/server/batch_wait.hpp)
   double tcp_idle_timeout = 10.0;     // seconds
   unsigned tcp_max_connections = 1024;  // all threads together
   unsigned tcp_max_connections_per_client = 16;  // per client address

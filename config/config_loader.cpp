@@ -64,6 +64,7 @@ void readDns(const toml::table* t, Config& cfg, Diagnostics& diag) {
   }
   assign(dns.threads, r.integer("threads", 0, 256));
   assign(dns.max_udp_payload, r.integer("max_udp_payload", 512, 4096));
+  assign(dns.udp_batch_wait_us, r.integer("udp_batch_wait_us", 0, 1000));
   assign(dns.tcp_idle_timeout, r.number("tcp_idle_timeout", 0.1, 300));
   assign(dns.tcp_max_connections, r.integer("tcp_max_connections", 1, 1000000));
   assign(dns.tcp_max_connections_per_client, r.integer("tcp_max_connections_per_client", 1, 1000000));

@@ -25,7 +25,8 @@ Result<Ok> Server::open() {
   for (unsigned t = 0; t < threads; ++t) {
     auto worker = std::make_unique<TcpWorker>(store_, secret, settings_.max_udp_payload, per_thread_tcp);
     for (const SocketAddress& at : settings_.listen) {
-      auto udp = std::make_unique<UdpListener>(store_, secret, settings_.max_udp_payload, at, limiter_.get());
+      auto udp = std::make_unique<UdpListener>(store_, secret, settings_.max_udp_payload, at, limiter_.get(),
+                                               BatchWait(settings_.udp_batch_wait_us));
       if (auto r = udp->open(); !r) return r;
       auto tcp = std::make_unique<TcpListener>(*worker, tcp_clients_, at, idle);
       if (auto r = tcp->open(); !r) return r;
@@ -47,7 +48,7 @@ Result<Ok> Server::open() {
                  {"threads", std::to_string(threads)}});
     for (unsigned q = 0; q < queues; ++q) {
       auto l = std::make_unique<xdp::Listener>(store_, secret, settings_.max_udp_payload, limiter_.get(),
-                                               *xdp_program_, q);
+                                               BatchWait(settings_.udp_batch_wait_us), *xdp_program_, q);
       if (auto r = l->open(); !r) return r;
       xdp_.push_back(std::move(l));
     }

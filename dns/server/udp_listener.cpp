@@ -56,10 +56,11 @@ size_t replyControl(msghdr& in, uint8_t* out, size_t out_size) {
 }  // namespace
 
 UdpListener::UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
-                         const SocketAddress& at, RateLimiter* limiter)
+                         const SocketAddress& at, RateLimiter* limiter, BatchWait batch_wait)
     : snapshots_(store),
       handler_(secret, max_udp_payload, limiter),
       max_udp_payload_(max_udp_payload),
+      batch_wait_(batch_wait),
       at_(at),
       in_(kBatch * kMaxQuery),
       out_(kBatch * size_t{max_udp_payload}) {}
@@ -87,6 +88,7 @@ void UdpListener::run() {
     unsigned received = receive();
     if (received == 0) continue;
     send(answer(received));
+    batch_wait_.after(received);
   }
 }
 

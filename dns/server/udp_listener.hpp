@@ -1,7 +1,8 @@
 // One UDP socket served by its own thread: a blocking recvmmsg takes a batch
 // (MSG_WAITFORONE: as soon as one query is there, with whatever else has
 // arrived), the batch is answered, and one sendmmsg sends every reply. No
-// event loop on this path: two system calls per batch.
+// event loop on this path: two system calls per batch (and a pause after a
+// small one: batch_wait.hpp).
 #pragma once
 
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "dns/server/batch_wait.hpp"
 #include "dns/query_handler.hpp"
 #include "dns/snapshot_store.hpp"
 
@@ -23,7 +25,7 @@ class UdpListener {
   static constexpr size_t kMaxQuery = 4096;
 
   UdpListener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
-              const SocketAddress& at, RateLimiter* limiter);
+              const SocketAddress& at, RateLimiter* limiter, BatchWait batch_wait);
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
@@ -44,6 +46,7 @@ class UdpListener {
   SnapshotReader snapshots_;
   QueryHandler handler_;
   uint16_t max_udp_payload_;
+  BatchWait batch_wait_;
   SocketAddress at_;
   int fd_ = -1;
   bool pktinfo_ = false;

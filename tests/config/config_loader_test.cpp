@@ -90,6 +90,12 @@ TEST(ConfigLoader, XdpInterfaceIsOffUnlessNamed) {
   EXPECT_EQ(config::loadString("[dns]\nxdp_interface = \"eth0\"\n", "c.toml").config.dns.xdp_interface, "eth0");
 }
 
+TEST(ConfigLoader, UdpBatchWait) {
+  EXPECT_EQ(config::loadString("", "c.toml").config.dns.udp_batch_wait_us, 50u);
+  EXPECT_EQ(config::loadString("[dns]\nudp_batch_wait_us = 0\n", "c.toml").config.dns.udp_batch_wait_us, 0u);
+  EXPECT_NE(errorsOf("[dns]\nudp_batch_wait_us = 5000\n").find("5000 is out of range (0 to 1000)"), std::string::npos);
+}
+
 TEST(ConfigLoader, AllErrorsAreReportedAtOnce) {
   auto r = config::loadString("[dns]\nthreads = -1\nmax_udp_payload = 10\nbogus = 1\n", "c.toml");
   EXPECT_GE(r.diagnostics.list().size(), 3u) << r.diagnostics.format();

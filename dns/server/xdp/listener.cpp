@@ -46,9 +46,10 @@ std::string failure(const std::string& what, int err) {
 }  // namespace
 
 Listener::Listener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,
-                   RateLimiter* limiter, Program& program, unsigned queue)
+                   RateLimiter* limiter, BatchWait batch_wait, Program& program, unsigned queue)
     : snapshots_(store),
       handler_(secret, payloadCap(max_udp_payload, program.mtu()), limiter),
+      batch_wait_(batch_wait),
       program_(program),
       queue_(queue),
       payload_cap_(payloadCap(max_udp_payload, program.mtu())),
@@ -107,6 +108,7 @@ void Listener::run() {
     unsigned replies = answer(received, index);
     xsk_ring_cons__release(&rings_->rx, received);
     if (replies) kick();
+    batch_wait_.after(received);
   }
 }
 

@@ -2,7 +2,8 @@
 // program (program.hpp) hands it the queue's DNS queries as whole frames in
 // shared memory (UMEM), each reply is written in place over its query's frame
 // and goes out on the same queue. No system call per batch while queries keep
-// arriving but the one that kicks transmission; poll() when there are none.
+// arriving but the one that kicks transmission (and a pause after a small
+// batch: batch_wait.hpp); poll() when there are none.
 //
 // Frames: kFrames of kFrameSize bytes. Each is in the fill ring (the kernel's
 // to receive into), the receive ring (a query for us), the transmit ring (a
@@ -17,6 +18,7 @@
 
 #include "common/result.hpp"
 #include "dns/query_handler.hpp"
+#include "dns/server/batch_wait.hpp"
 #include "dns/snapshot_store.hpp"
 #include "dns/server/xdp/program.hpp"
 
@@ -33,7 +35,7 @@ class Listener {
   static constexpr unsigned kBatch = 64;
 
   Listener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload, RateLimiter* limiter,
-           Program& program, unsigned queue);
+           BatchWait batch_wait, Program& program, unsigned queue);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -53,6 +55,7 @@ class Listener {
 
   SnapshotReader snapshots_;
   QueryHandler handler_;
+  BatchWait batch_wait_;
   Program& program_;
   unsigned queue_;
   uint16_t payload_cap_;  // what fits in a frame and the interface's MTU
