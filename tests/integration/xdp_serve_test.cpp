@@ -111,6 +111,27 @@ enabled = false
   EXPECT_EQ(link.find("xdp"), std::string::npos) << "the program outlived gtm serve:\n" << link;
 }
 
+// A wildcard listen address takes its own family only, as its socket would.
+TEST(XdpServe, WildcardListenAddressKeepsToItsFamily) {
+  if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;
+  if (!haveCommand("dig")) GTEST_SKIP() << "dig is not installed (scripts/install-deps.sh test installs it)";
+  XdpLab lab;
+  lab.build();
+  lab.start(R"([dns]
+listen = ["0.0.0.0:53"]
+threads = 2
+xdp_interface = "gtmxs"
+[dns.rrl]
+enabled = false
+)");
+  long before = lab.udpInDatagrams();
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(lab.dig(lab.client, "@198.18.30.1 aovpn.vpn.example.com A +short"), "198.51.100.10\n");
+  EXPECT_LT(lab.udpInDatagrams() - before, 5) << "IPv4 queries took the kernel's path";
+  std::string v6 = lab.dig(lab.client, "@2001:db8:30::1 aovpn.vpn.example.com AAAA");
+  EXPECT_NE(v6.find("refused"), std::string::npos) << "no IPv6 listen address, yet:\n" << v6;
+}
+
 TEST(XdpServe, RefusesToStartOnAMissingInterface) {
   if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;
   NetNamespace ns;

@@ -25,15 +25,14 @@ struct ListenKey {
   uint16_t pad;
 };
 
+// A wildcard address stays all zero but for IPv4's ::ffff: prefix.
 ListenKey keyOf(const SocketAddress& at) {
   ListenKey key{};
-  if (!at.ip.isUnspecified()) {
-    if (at.ip.family == IpAddress::Family::v4) {
-      key.address[10] = key.address[11] = 0xff;
-      std::memcpy(&key.address[12], at.ip.bytes.data(), 4);
-    } else {
-      std::memcpy(key.address, at.ip.bytes.data(), 16);
-    }
+  if (at.ip.family == IpAddress::Family::v4) {
+    key.address[10] = key.address[11] = 0xff;
+    std::memcpy(&key.address[12], at.ip.bytes.data(), 4);
+  } else {
+    std::memcpy(key.address, at.ip.bytes.data(), 16);
   }
   key.port = htons(at.port);
   return key;

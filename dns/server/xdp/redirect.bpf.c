@@ -13,8 +13,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-// The listen addresses: the destination address (IPv4 as ::ffff:a.b.c.d,
-// all zero for a wildcard listen address) and port, in network order.
+// The listen addresses: the destination address (IPv4 as ::ffff:a.b.c.d) and
+// port, in network order. A wildcard listen address is ::ffff:0.0.0.0 for
+// IPv4 and :: for IPv6, so that each takes its own family only.
 struct listen_key {
   __u8 address[16];
   __u16 port;
@@ -35,9 +36,10 @@ struct {
   __type(value, __u32);
 } sockets SEC(".maps");
 
-static __always_inline int listening(struct listen_key* key) {
+static __always_inline int listening(struct listen_key* key, int v4) {
   if (bpf_map_lookup_elem(&listen_addresses, key)) return 1;
-  __builtin_memset(key->address, 0, sizeof key->address);
+  if (v4) __builtin_memset(&key->address[12], 0, 4);
+  else __builtin_memset(key->address, 0, sizeof key->address);
   return bpf_map_lookup_elem(&listen_addresses, key) != 0;
 }
 
@@ -67,7 +69,7 @@ int gtm_dns_redirect(struct xdp_md* ctx) {
   }
   if ((void*)(udp + 1) > end) return XDP_PASS;
   key.port = udp->dest;
-  if (!listening(&key)) return XDP_PASS;
+  if (!listening(&key, eth->h_proto == bpf_htons(ETH_P_IP))) return XDP_PASS;
   return bpf_redirect_map(&sockets, ctx->rx_queue_index, XDP_PASS);
 }
 
