@@ -160,7 +160,10 @@ int serveCommand(const Args& args) {
     return 1;
   }
   server.start();
-  log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
+  if (c.config.dns.xdp_interface.empty())
+    log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
+  else
+    log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}, {"xdp", c.config.dns.xdp_interface}});
   service::ready();
   service::Watchdog watchdog;
   // A change to the file reloads it the way SIGHUP does.
