@@ -23,8 +23,8 @@ uint32_t sum(const uint8_t* p, size_t n, uint32_t acc = 0) {
   if (n) acc += static_cast<uint32_t>(p[0]) << 8;
   return acc;
 }
-// ...folded to 16 bits; a result of 0 means "correct" when the sum covers
-// the checksum field itself.
+// ...folded to 16 bits; 0xffff means "correct" when the sum covers the
+// checksum field itself.
 uint16_t fold(uint32_t acc) {
   while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<uint16_t>(acc);
