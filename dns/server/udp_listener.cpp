@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
+#include "dns/server/batch_client.hpp"
 #include "dns/server/listen_socket.hpp"
 
 namespace gtm::dns::server {
@@ -110,11 +110,7 @@ unsigned UdpListener::receive() {
 
 unsigned UdpListener::answer(unsigned received) {
   const Snapshot& snapshot = snapshots_.get();
-  ClientInfo client;
-  client.now = static_cast<uint32_t>(std::time(nullptr));
-  timespec mono{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);  // a vDSO read, no system call
-  client.clock_us = static_cast<uint64_t>(mono.tv_sec) * 1000000 + static_cast<uint64_t>(mono.tv_nsec) / 1000;
+  ClientInfo client = udpBatchClient();
   unsigned replies = 0;
   for (unsigned i = 0; i < received; ++i) {
     msghdr& h = in_msgs_[i].msg_hdr;

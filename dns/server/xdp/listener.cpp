@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
+#include "dns/server/batch_client.hpp"
 #include "dns/server/xdp/udp_frame.hpp"
 
 namespace gtm::dns::server::xdp {
@@ -138,11 +138,7 @@ unsigned Listener::answer(unsigned received, uint32_t rx_index) {
   // All or nothing: when the kernel falls this far behind, the batch is dropped.
   unsigned room = xsk_ring_prod__reserve(&rings_->tx, received, &tx_index);
   const Snapshot& snapshot = snapshots_.get();
-  ClientInfo client;
-  client.now = static_cast<uint32_t>(std::time(nullptr));
-  timespec mono{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
-  client.clock_us = static_cast<uint64_t>(mono.tv_sec) * 1000000 + static_cast<uint64_t>(mono.tv_nsec) / 1000;
+  ClientInfo client = udpBatchClient();
   unsigned replies = 0;
   for (unsigned i = 0; i < received; ++i) {
     const xdp_desc* in = xsk_ring_cons__rx_desc(&rings_->rx, rx_index + i);
