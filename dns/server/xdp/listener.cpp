@@ -1,5 +1,6 @@
 #include "dns/server/xdp/listener.hpp"
 
+#include <linux/bpf.h>  // XDP_PACKET_HEADROOM
 #include <linux/if_xdp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -29,11 +30,13 @@ namespace {
 constexpr size_t kMaxQuery = 4096;
 
 // The largest DNS message a reply may carry: what `max_udp_payload` allows,
-// what fits in a frame, and what the interface's MTU takes with IPv6 and UDP
-// headers (replies are never fragmented).
+// what fits in a frame after the kernel's headroom (XDP_PACKET_HEADROOM) and
+// the headers, and what the interface's MTU takes with IPv6 and UDP headers
+// (replies are never fragmented). The handler advertises this size in EDNS.
 uint16_t payloadCap(uint16_t max_udp_payload, unsigned mtu) {
   size_t by_mtu = mtu > 48 + 512 ? mtu - 48 : 512;
-  return static_cast<uint16_t>(std::min<size_t>({max_udp_payload, Listener::kFrameSize - kIpv6Headers, by_mtu}));
+  size_t by_frame = Listener::kFrameSize - XDP_PACKET_HEADROOM - kIpv6Headers;
+  return static_cast<uint16_t>(std::min<size_t>({max_udp_payload, by_frame, by_mtu}));
 }
 
 // The start of the frame an address points into (the UMEM is in aligned mode).
