@@ -63,8 +63,8 @@ Result<std::unique_ptr<Program>> Program::attach(const std::string& interface,
                                                  const std::vector<SocketAddress>& listen) {
   std::unique_ptr<Program> p(new Program);
   p->interface_ = interface;
-  p->ifindex_ = if_nametoindex(interface.c_str());
-  if (p->ifindex_ == 0) return Error{"xdp_interface: no interface named '" + interface + "'"};
+  unsigned ifindex = if_nametoindex(interface.c_str());
+  if (ifindex == 0) return Error{"xdp_interface: no interface named '" + interface + "'"};
   p->queues_ = countReceiveQueues(interface);
   p->mtu_ = readMtu(interface);
 
@@ -84,7 +84,7 @@ Result<std::unique_ptr<Program>> Program::attach(const std::string& interface,
       return Error{failure("cannot add listen address " + at.toString(), errno)};
   }
   // Native XDP where the driver has it, generic XDP elsewhere (the kernel's choice).
-  p->link_ = bpf_link_create(bpf_program__fd(prog), static_cast<int>(p->ifindex_), BPF_XDP, nullptr);
+  p->link_ = bpf_link_create(bpf_program__fd(prog), static_cast<int>(ifindex), BPF_XDP, nullptr);
   if (p->link_ < 0) return Error{failure("cannot attach to " + interface, p->link_)};
   return p;
 }

@@ -28,7 +28,6 @@ class Program {
   [[nodiscard]] Result<Ok> addSocket(unsigned queue, int fd);
 
   [[nodiscard]] const std::string& interface() const { return interface_; }
-  [[nodiscard]] unsigned ifindex() const { return ifindex_; }
   [[nodiscard]] unsigned receiveQueues() const { return queues_; }
   [[nodiscard]] unsigned mtu() const { return mtu_; }
 
@@ -36,7 +35,6 @@ class Program {
   Program() = default;
 
   std::string interface_;
-  unsigned ifindex_ = 0;
   unsigned queues_ = 1;
   unsigned mtu_ = 1500;
   bpf_object* object_ = nullptr;
