@@ -20,7 +20,8 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
   const policy::Profile& profile = snapshot.profiles[static_cast<size_t>(node.profile)];
   policy::Decision d;
   policy::decide(snapshot.profiles, static_cast<size_t>(node.profile), *snapshot.health, pq.client, d);
-  pq.scope_prefix = d.scope_prefix;
+  // A CNAME chain through several profiles holds for the narrowest scope.
+  pq.scope_prefix = std::max(pq.scope_prefix, d.scope_prefix);
   bool v6 = qtype == type::AAAA;
   if (qtype == type::ANY) {
     // RFC 8482: one RRset; the addresses of the family there is.

@@ -1,5 +1,10 @@
 #include "policy/router.hpp"
 
+#include <algorithm>
+#include <bit>
+
+#include "common/hash.hpp"
+
 namespace gtm::policy {
 namespace {
 
@@ -7,15 +12,51 @@ namespace {
 // does not match a /24 subnet even when its first bits do.
 bool subnetContains(const Subnet& s, const ClientView& c) { return s.prefix <= c.prefix && s.contains(c.address); }
 
-// FNV-1a over the client's known prefix: the same subnet, the same draw.
-uint64_t subnetHash(const ClientView& c) {
-  uint64_t h = 1469598103934665603ull;
-  auto bytes = c.address.span();
-  for (size_t i = 0; i < bytes.size() && i * 8 < c.prefix; ++i) {
-    uint8_t keep = c.prefix - i * 8 >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - (c.prefix - i * 8)));
-    h = (h ^ (bytes[i] & keep)) * 1099511628211ull;
+// How many leading bits two addresses of one family share.
+uint8_t commonPrefix(const IpAddress& a, const IpAddress& b) {
+  auto x = a.span(), y = b.span();
+  uint8_t bits = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    uint8_t diff = x[i] ^ y[i];
+    if (diff) return static_cast<uint8_t>(bits + std::countl_zero(diff));
+    bits = static_cast<uint8_t>(bits + 8);
   }
-  return h ^ c.prefix;
+  return bits;
+}
+
+// The ECS scope of a subnet-routed answer: the shortest prefix of the
+// client's address inside which no subnet of the profile begins or ends, so
+// every address in it is held by the same subnets and gets the same answer
+// whatever the health (gdnsd's nets trie gives the same length). A subnet
+// holding the client asks for its own length; any other one for one bit
+// past what it shares with the client.
+uint8_t subnetScope(const Profile& p, const ClientView& c) {
+  uint8_t scope = 0;
+  for (const Endpoint& e : p.endpoints)
+    for (const Subnet& s : e.subnets) {
+      if (s.address.family != c.address.family) continue;
+      uint8_t shared = commonPrefix(s.address, c.address);
+      scope = std::max(scope, shared >= s.prefix ? s.prefix : static_cast<uint8_t>(shared + 1));
+    }
+  return scope;
+}
+
+// Subnet affinity keys on the client's /24 or /56 (what resolvers send as
+// ECS), or less where that is all the client's ECS option says.
+uint8_t affinityPrefix(const ClientView& c) {
+  return std::min<uint8_t>(c.prefix, c.address.family == IpAddress::Family::v4 ? 24 : 56);
+}
+
+// FNV-1a over the client's affinity prefix: the same subnet, the same draw.
+uint64_t subnetHash(const ClientView& c) {
+  const uint8_t prefix = affinityPrefix(c);
+  Fnv1a h;
+  auto bytes = c.address.span();
+  for (size_t i = 0; i < bytes.size() && i * 8 < prefix; ++i) {
+    uint8_t keep = prefix - i * 8 >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - (prefix - i * 8)));
+    h.add(static_cast<uint8_t>(bytes[i] & keep));
+  }
+  return h.value() ^ prefix;
 }
 
 class Decider {
@@ -47,6 +88,9 @@ class Decider {
   }
 
  private:
+  // Every level of nesting that looked at the client narrows the scope.
+  void widenScope(uint8_t prefix) { out_.scope_prefix = std::max(out_.scope_prefix, prefix); }
+
   void emit(const Endpoint& e, int depth) {
     if (e.child >= 0) {
       if (depth + 1 < kMaxNesting) run(static_cast<size_t>(e.child), depth + 1);
@@ -61,6 +105,9 @@ class Decider {
     for (const Endpoint& e : p.endpoints)
       if (eligible(e)) total += e.weight;
     if (total == 0) return;
+    // With subnet affinity the draw is a function of the client's prefix,
+    // so the answer holds for that prefix and no wider.
+    if (p.affinity_subnet) widenScope(affinityPrefix(client_));
     uint64_t draw = (p.affinity_subnet ? subnetHash(client_) : client_.random) % total;
     for (const Endpoint& e : p.endpoints) {
       if (!eligible(e)) continue;
@@ -98,13 +145,10 @@ class Decider {
       for (const Subnet& s : e.subnets)
         if (subnetContains(s, client_) && (!best || s.prefix > best_prefix)) best = &e, best_prefix = s.prefix;
     }
-    if (best) {
-      out_.scope_prefix = best_prefix;
-      return emit(*best, depth);
-    }
+    widenScope(subnetScope(p, client_));
+    if (best) return emit(*best, depth);
     // No subnet of an eligible endpoint holds the client: the fallback (an
-    // endpoint without subnets), valid for this client's subnet only.
-    out_.scope_prefix = client_.prefix;
+    // endpoint without subnets).
     for (const Endpoint& e : p.endpoints)
       if (e.subnets.empty() && eligible(e)) return emit(e, depth);
   }

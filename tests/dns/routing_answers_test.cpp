@@ -135,10 +135,11 @@ TEST_F(RoutingAnswersTest, SubnetByEcsWithScope) {
   auto v6 = ask(q("s.vpn.example.com.", {0, 2, 56, 0, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xe0, 0x12}));
   EXPECT_EQ(first(v6), "192.0.2.10");
   EXPECT_EQ(ednsOption(v6.get(), 8)[3], 48);
-  // Unmatched: the fallback, for exactly the client's subnet.
+  // Unmatched: the fallback, for the prefix that holds no subnet of the
+  // profile: 198.51.100.0 parts from 192.0.2.0/24 at the sixth bit.
   auto other = ask(q("s.vpn.example.com.", {0, 1, 24, 0, 198, 51, 100}));
   EXPECT_EQ(first(other), "192.0.2.12");
-  EXPECT_EQ(ednsOption(other.get(), 8)[3], 24);
+  EXPECT_EQ(ednsOption(other.get(), 8)[3], 6);
 }
 
 TEST_F(RoutingAnswersTest, SubnetBySourceAddressWithoutEcs) {

@@ -141,8 +141,11 @@ TEST(Router, SubnetMostSpecificFallbackAndScope) {
   uint8_t scope = 0;
   EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24), 0, &scope), (std::vector<std::string>{"narrow"}));
   EXPECT_EQ(scope, 24);
+  // wide's /16 holds narrow's /24: a client elsewhere in the /16 gets
+  // wide for the prefix that leaves narrow out (203.0.0.0/18 here), not for
+  // the whole /16, or a resolver would serve wide to 203.0.113.x from cache.
   EXPECT_EQ(decide(ps, h, client("203.0.5.0", 24), 0, &scope), (std::vector<std::string>{"wide"}));
-  EXPECT_EQ(scope, 16);
+  EXPECT_EQ(scope, 18);
   EXPECT_EQ(decide(ps, h, client("2001:db8:1:2::", 56), 0, &scope), (std::vector<std::string>{"narrow"}));
   EXPECT_EQ(scope, 48);
   // An ECS /8 does not say enough to match a /16.
@@ -151,12 +154,94 @@ TEST(Router, SubnetMostSpecificFallbackAndScope) {
   EXPECT_TRUE(decide(ps, h, client("198.51.100.7", 32)).empty());
   ps[0].endpoints.push_back(ep("fallback", "192.0.2.9", 2));
   EXPECT_EQ(decide(ps, h, client("198.51.100.7", 32), 0, &scope), (std::vector<std::string>{"fallback"}));
-  EXPECT_EQ(scope, 32);
+  EXPECT_EQ(scope, 5) << "198 (11000110) and 203 (11001011) part at the fifth bit";
   // The matched endpoint Degraded: the next match, then the fallback.
   h.set(1, Health::degraded);
   EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24)), (std::vector<std::string>{"wide"}));
   h.set(0, Health::degraded);
   EXPECT_EQ(decide(ps, h, client("203.0.113.0", 24)), (std::vector<std::string>{"fallback"}));
+}
+
+// A resolver that caches each answer for its scope, as RFC 7871 section 7.3
+// says, serves from cache exactly what a fresh query would get.
+class ScopeCache {
+ public:
+  ScopeCache(const std::vector<policy::Profile>& ps, const policy::HealthTable& h) : ps_(ps), h_(h) {}
+  std::vector<std::string> ask(const policy::ClientView& c) {
+    for (const auto& [net, answer] : cache_)
+      if (net.address.family == c.address.family && net.contains(c.address)) return answer;
+    policy::Decision d;
+    policy::decide(ps_, 0, h_, c, d);
+    cache_.emplace_back(*Subnet::parse(c.address.toString() + "/" + std::to_string(d.scope_prefix)), names(d));
+    return names(d);
+  }
+
+ private:
+  const std::vector<policy::Profile>& ps_;
+  const policy::HealthTable& h_;
+  std::vector<std::pair<Subnet, std::vector<std::string>>> cache_;
+};
+
+TEST(Router, ScopeCacheServesWhatAFreshQueryGets) {
+  policy::Profile p;
+  p.routing = Routing::subnet;
+  auto wide = ep("wide", "192.0.2.1", 0);
+  wide.subnets = {subnet("203.0.0.0/16")};
+  auto narrow = ep("narrow", "192.0.2.2", 1);
+  narrow.subnets = {subnet("203.0.113.0/24"), subnet("203.0.200.128/25")};
+  auto fallback = ep("fallback", "192.0.2.9", 2);
+  p.endpoints = {wide, narrow, fallback};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(3, Health::online);
+  // Clients in every /24 of 203.0.0.0/15, in an order that puts wide's
+  // clients first, then each /24 again: the cache must never differ.
+  ScopeCache cache(ps, h);
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 2; ++round)
+    for (int third = 0; third < 512; ++third) {
+      std::string a = "203." + std::to_string(third / 256) + "." + std::to_string(third % 256) + "." +
+                      std::to_string(rng() % 256);
+      auto c = client(a, 24);
+      policy::Decision fresh;
+      policy::decide(ps, 0, h, c, fresh);
+      ASSERT_EQ(cache.ask(c), names(fresh)) << a;
+    }
+}
+
+TEST(Router, ScopeOfNestedSubnetAndAffinity) {
+  // parent: subnet over two children; the child of 10/8 is weighted with
+  // subnet affinity, so the answer holds for the client's /24 only.
+  policy::Profile parent, weighted, single;
+  policy::Endpoint to_weighted = ep("to-weighted", "0.0.0.0", 0), to_single = ep("to-single", "0.0.0.0", 1);
+  to_weighted.v4.clear();
+  to_single.v4.clear();
+  to_weighted.child = 1;
+  to_weighted.subnets = {subnet("10.0.0.0/8")};
+  to_single.child = 2;
+  to_single.subnets = {subnet("10.1.0.0/16")};
+  parent.routing = Routing::subnet;
+  parent.endpoints = {to_weighted, to_single};
+  weighted.routing = Routing::weighted;
+  weighted.affinity_subnet = true;
+  weighted.endpoints = {ep("w1", "192.0.2.1", 2), ep("w2", "192.0.2.2", 3)};
+  single.endpoints = {ep("s1", "192.0.2.3", 4)};
+  std::vector<policy::Profile> ps{parent, weighted, single};
+  policy::HealthTable h(5, Health::online);
+  uint8_t scope = 0;
+  decide(ps, h, client("10.200.3.0", 24), 0, &scope);
+  EXPECT_EQ(scope, 24) << "the affinity draw depends on the /24";
+  EXPECT_EQ(decide(ps, h, client("10.1.9.0", 24), 0, &scope), (std::vector<std::string>{"s1"}));
+  EXPECT_EQ(scope, 16);
+  // 10.0.0.0/24 shares 15 bits with 10.1/16: the parent alone needs /16,
+  // the weighted child /24.
+  decide(ps, h, client("10.0.0.0", 24), 0, &scope);
+  EXPECT_EQ(scope, 24);
+  // A weighted profile with affinity on its own: the /24 of an ECS /24, or
+  // /24 of a longer source; the draw never looks past it.
+  EXPECT_EQ(decide(ps, h, client("198.51.100.7", 32), 1, &scope), decide(ps, h, client("198.51.100.200", 32), 1));
+  EXPECT_EQ(scope, 24);
+  decide(ps, h, client("2001:db8:1:2::", 64), 1, &scope);
+  EXPECT_EQ(scope, 56);
 }
 
 TEST(Router, NestedProfilesAndMinChildEndpoints) {
