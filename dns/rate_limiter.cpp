@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 
+#include "common/hash.hpp"
 #include "dns/wire.hpp"
 
 namespace gtm::dns {
@@ -15,14 +16,7 @@ namespace {
 constexpr uint64_t kTimeBits = 48;
 constexpr uint64_t kTimeMask = (uint64_t{1} << kTimeBits) - 1;
 
-// splitmix64's finaliser: every input bit reaches every output bit.
-uint64_t mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+using Hash = Fnv1a;
 
 }  // namespace
 
@@ -32,9 +26,7 @@ uint64_t responseKey(std::span<const uint8_t> name, uint16_t qtype, unsigned rco
   if (rcode != rcode::NOERROR) return kError;
   // A positive or empty answer: FNV-1a over the name, with the type and
   // whether anything was answered.
-  uint64_t h = 1469598103934665603ull;
-  for (uint8_t b : name) h = (h ^ b) * 1099511628211ull;
-  return mix(h ^ (uint64_t{qtype} << 8) ^ (answers ? 0x10000 : 0) ^ kAnswer);
+  return Hash::mix(Hash().add(name).value() ^ (uint64_t{qtype} << 8) ^ (answers ? 0x10000 : 0) ^ kAnswer);
 }
 
 RateLimiter::RateLimiter(const config::RrlSettings& s)
@@ -65,22 +57,30 @@ uint64_t RateLimiter::bucketKey(const IpAddress& client, uint64_t response_key) 
   uint64_t high = 0, low = 0;
   std::memcpy(&high, masked.data(), 8);
   std::memcpy(&low, masked.data() + 8, 8);
-  return mix(mix(seed_ ^ response_key ^ high) ^ low ^ (v4 ? 4 : 6));
+  return Hash::mix(Hash::mix(seed_ ^ response_key ^ high) ^ low ^ (v4 ? 4 : 6));
 }
 
 bool RateLimiter::allow(const IpAddress& client, uint64_t response_key, uint64_t now_us) {
   uint64_t key = bucketKey(client, response_key);
-  std::atomic<uint64_t>& bucket = buckets_[key & mask_];
   uint64_t tag = key >> kTimeBits;
   // Time 0 means "empty": keep the clock at 1 or later.
   uint64_t now = (now_us & kTimeMask) | 1;
-  uint64_t old = bucket.load(std::memory_order_relaxed);
+  // Two candidate buckets: this key's own if either holds its tag, else one
+  // whose budget is full again (idle: taking it over loses nothing). When
+  // both hold another key's debt, the response goes out uncounted: a
+  // collision never hands anyone a fresh budget, nor blocks an innocent.
+  size_t first = key & mask_;
+  std::atomic<uint64_t>* candidates[2] = {&buckets_[first], &buckets_[first ^ 1]};
   for (;;) {
-    uint64_t arrival = (old >> kTimeBits) == tag ? old & kTimeMask : 0;
-    if (arrival < now) arrival = now;
+    uint64_t seen[2] = {candidates[0]->load(std::memory_order_relaxed), candidates[1]->load(std::memory_order_relaxed)};
+    auto owned = [&](int i) { return (seen[i] >> kTimeBits) == tag && (seen[i] & kTimeMask) != 0; };
+    auto idle = [&](int i) { return (seen[i] & kTimeMask) <= now; };
+    int pick = owned(0) ? 0 : owned(1) ? 1 : idle(0) ? 0 : idle(1) ? 1 : -1;
+    if (pick < 0) return true;
+    uint64_t arrival = std::max(seen[pick] & kTimeMask, now);
     if (arrival - now > tolerance_us_) return false;
     uint64_t next = (tag << kTimeBits) | ((arrival + interval_us_) & kTimeMask);
-    if (bucket.compare_exchange_weak(old, next, std::memory_order_relaxed)) return true;
+    if (candidates[pick]->compare_exchange_weak(seen[pick], next, std::memory_order_relaxed)) return true;
   }
 }
 

@@ -7,9 +7,12 @@
 // budget, as in BIND). Each pair gets `responses_per_second`, with a burst of
 // one second's worth, by the generic cell rate algorithm: a bucket holds the
 // theoretical arrival time of the next response and is updated with one
-// compare-and-swap. Buckets live in a fixed table indexed by a keyed hash; a
-// collision resets the bucket, which can only let traffic through, never
-// block an innocent client.
+// compare-and-swap. Buckets live in a fixed table indexed by a keyed hash,
+// two candidate buckets per key: a key takes over an idle bucket (one whose
+// budget is full again), and where both hold other keys' debt its response
+// goes out uncounted. So a collision never resets anyone's budget to full
+// and never blocks an innocent client; a table too small only lets more
+// through.
 #pragma once
 
 #include <atomic>

@@ -56,6 +56,22 @@ TEST(RateLimiter, ClientsShareTheirPrefixOnly) {
   EXPECT_EQ(allowed(rl, ip("2001:db8:0:100::1"), 1, t, 10), 5u) << "another /56";
 }
 
+TEST(RateLimiter, CollisionsNeverRefillAnotherClientsBucket) {
+  config::RrlSettings s = settings(5);
+  s.table_size = 1024;  // the smallest table: 3,000 other clients must collide
+  dns::RateLimiter rl(s);
+  uint64_t t = 70 * kSecond;
+  ASSERT_EQ(allowed(rl, ip("192.0.2.1"), 1, t, 10), 5u);
+  // Many other prefixes, each answered once, fill every bucket of the table.
+  for (unsigned i = 0; i < 3000; ++i) {
+    std::string other = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1";
+    EXPECT_TRUE(rl.allow(ip(other.c_str()), 1, t)) << other;
+  }
+  EXPECT_EQ(allowed(rl, ip("192.0.2.1"), 1, t, 10), 0u) << "the flooder's budget is still spent";
+  // A second later it has earned a second's worth, and no more.
+  EXPECT_LE(allowed(rl, ip("192.0.2.1"), 1, t + kSecond, 10), 5u);
+}
+
 TEST(RateLimiter, ExemptSubnets) {
   config::RrlSettings s = settings();
   EXPECT_TRUE(dns::RateLimiter(s).exempt(ip("127.0.0.1")));
