@@ -17,7 +17,7 @@ namespace {
 std::string describeServices(const lb::LbPlan& plan) {
   std::string out;
   for (const config::Service& s : plan.services) {
-    uint32_t weight = 0;
+    uint64_t weight = 0;
     for (const auto& r : s.reals) weight += r.weight;
     out += "service " + s.name + ": " + s.vip.toString() +
            (s.protocol == config::Service::Protocol::udp ? " udp" : " tcp") + " ports";

@@ -57,7 +57,7 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
   for (size_t i = 0; i < plan_.services.size(); ++i) {
     const config::Service& svc = plan_.services[i];
     ServiceState& st = state_[i];
-    uint32_t total_weight = 0;
+    uint64_t total_weight = 0;
     std::vector<MaglevBackend> backends;
     std::vector<bool> healthy(svc.reals.size()), eligible(svc.reals.size());
     size_t eligible_count = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/hash.hpp"
+
 namespace gtm::lb {
 namespace {
 
@@ -13,22 +15,16 @@ bool isPrime(uint32_t n) {
   return true;
 }
 
-// FNV-1a with a seed: stable across builds and runs, which std::hash is not.
-uint64_t hash(const std::string& s, uint64_t seed) {
-  uint64_t h = 1469598103934665603ull ^ seed;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  return h;
-}
+uint64_t hash(const std::string& s, uint64_t seed) { return Fnv1a(seed).add(s).finish(); }
 
 }  // namespace
 
-uint32_t maglevTableSize(uint32_t total_weight) {
-  uint32_t n = std::max<uint32_t>(251, 100 * total_weight + 1);
+uint32_t maglevTableSize(uint64_t total_weight) {
+  uint64_t want = std::max<uint64_t>(251, 100 * total_weight + 1);
+  if (want >= kMaxMaglevTableSize) return kMaxMaglevTableSize;
+  auto n = static_cast<uint32_t>(want);
   while (!isPrime(n)) ++n;
-  return n;
+  return std::min(n, kMaxMaglevTableSize);
 }
 
 std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint32_t size) {
@@ -42,13 +38,18 @@ std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint3
   }
   // Weighted turns: in each round a backend places as many entries as its
   // weight, taking its next preferred slot that is still free.
-  uint32_t max_weight = 0;
-  for (const auto& b : backends) max_weight = std::max(max_weight, b.weight);
+  uint64_t total = 0;
+  for (const auto& b : backends) total += b.weight;
+  std::vector<uint32_t> weight(n);
+  for (size_t i = 0; i < n; ++i)
+    weight[i] = total <= size ? backends[i].weight
+                              : std::max<uint32_t>(1, static_cast<uint32_t>(uint64_t{backends[i].weight} * size / total));
+  uint32_t max_weight = *std::max_element(weight.begin(), weight.end());
   size_t filled = 0;
   while (filled < size) {
     for (uint32_t turn = 0; turn < max_weight && filled < size; ++turn) {
       for (size_t i = 0; i < n && filled < size; ++i) {
-        if (turn >= backends[i].weight) continue;
+        if (turn >= weight[i]) continue;
         uint64_t slot;
         do {
           slot = (offset[i] + next[i] * skip[i]) % size;

@@ -18,10 +18,15 @@ struct MaglevBackend {
 };
 
 // The smallest prime above 100 x total_weight (at least 251): the table is
-// then within 1 % of the weights (NSDI 2016 section 3.4).
-[[nodiscard]] uint32_t maglevTableSize(uint32_t total_weight);
+// then within 1 % of the weights (NSDI 2016 section 3.4). Never more than
+// kMaxMaglevTableSize (Katran's ring size), whatever the weights: the table
+// is one nftables map element per slot.
+inline constexpr uint32_t kMaxMaglevTableSize = 65537;  // a prime
+[[nodiscard]] uint32_t maglevTableSize(uint64_t total_weight);
 
 // slot -> index into `backends`; every slot -1 when `backends` is empty.
+// Weights whose total passes `size` are scaled down to fit (each keeps at
+// least one slot), so shares stay proportional in a capped table.
 [[nodiscard]] std::vector<int> buildMaglevTable(std::span<const MaglevBackend> backends, uint32_t size);
 
 // The table the balancer installs: the Maglev table of every configured

@@ -25,6 +25,23 @@ TEST(MaglevTable, SizeIsAPrimeAboveHundredTimesTheWeight) {
   for (uint32_t d = 2; d * d <= m; ++d) EXPECT_NE(m % d, 0u) << m;
 }
 
+TEST(MaglevTable, SizeIsCappedWhateverTheWeights) {
+  // 1,000 real servers of weight 1,000 would ask for 10^8 slots.
+  EXPECT_EQ(lb::maglevTableSize(1000ull * 1000), lb::kMaxMaglevTableSize);
+  EXPECT_EQ(lb::maglevTableSize(656), lb::kMaxMaglevTableSize);
+  EXPECT_EQ(lb::maglevTableSize(655), 65519u);
+  // Past the cap the weights are scaled: shares stay proportional, and a
+  // light server still gets its slots after heavy ones.
+  std::vector<MaglevBackend> b;
+  for (int i = 0; i < 200; ++i) b.push_back({"198.18.2." + std::to_string(i), 1000});
+  b.push_back({"198.18.3.1", 1});
+  auto table = lb::buildMaglevTable(b, lb::kMaxMaglevTableSize);
+  auto c = counts(table);
+  EXPECT_EQ(c.count(-1), 0u);
+  EXPECT_GE(c[200], 1u);
+  for (int i = 0; i < 200; ++i) EXPECT_NEAR(c[i] / double(lb::kMaxMaglevTableSize), 1.0 / 200, 0.001) << i;
+}
+
 TEST(MaglevTable, BalancedByWeight) {
   std::vector<MaglevBackend> b{{"198.18.1.11", 1}, {"198.18.1.12", 1}, {"198.18.1.13", 2}};
   uint32_t m = lb::maglevTableSize(4);
