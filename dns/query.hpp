@@ -54,6 +54,7 @@ enum class ParseStatus {
   formerr,   // malformed: answer FORMERR
   notimp,    // opcode other than QUERY
   badvers,   // EDNS version above 0
+  cookie_only,  // no question, only a COOKIE option (RFC 7873 5.4): NOERROR
 };
 
 // Parses header, question and the OPT record. On formerr/notimp/badvers the

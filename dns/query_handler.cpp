@@ -95,6 +95,7 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
   switch (status) {
     case ParseStatus::formerr: w.begin(q_, rcode::FORMERR, false); break;
     case ParseStatus::notimp: w.begin(q_, rcode::NOTIMP, false); break;
+    case ParseStatus::cookie_only: w.begin(q_, rcode::NOERROR, false); break;
     case ParseStatus::badvers:
       w.begin(q_, rcode::BADVERS & 0x0F, false);
       extended_rcode = rcode::BADVERS >> 4;

@@ -138,14 +138,19 @@ ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
   uint16_t ancount = r.u16();
   uint16_t nscount = r.u16();
   uint16_t arcount = r.u16();
-  if (qdcount != 1) return q.opcode != 0 ? ParseStatus::notimp : ParseStatus::formerr;
-
-  if (!readQuestionName(r, q) || !r.has(4)) return q.opcode != 0 ? ParseStatus::notimp : ParseStatus::formerr;
-  q.qtype = r.u16();
-  q.qclass = r.u16();
-  q.question = packet.subspan(kHeaderSize, r.pos() - kHeaderSize);
-
   ParseStatus bad = q.opcode != 0 ? ParseStatus::notimp : ParseStatus::formerr;
+  // No question is allowed for one thing only: a client asking for a server
+  // cookie (RFC 7873 section 5.4), checked once the OPT record is read.
+  const bool cookie_request = qdcount == 0 && q.opcode == 0;
+  if (qdcount != 1 && !cookie_request) return bad;
+
+  if (!cookie_request) {
+    if (!readQuestionName(r, q) || !r.has(4)) return bad;
+    q.qtype = r.u16();
+    q.qclass = r.u16();
+    q.question = packet.subspan(kHeaderSize, r.pos() - kHeaderSize);
+  }
+
   for (uint32_t i = 0; i < uint32_t{ancount} + nscount; ++i) {
     if (!r.skipName() || !r.has(10)) return bad;
     r.skip(8);
@@ -178,6 +183,7 @@ ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
   }
   if (q.opcode != 0) return ParseStatus::notimp;
   if (q.edns.present && q.edns.version > 0) return ParseStatus::badvers;
+  if (cookie_request) return q.edns.cookie_length >= 8 ? ParseStatus::cookie_only : ParseStatus::formerr;
   return ParseStatus::ok;
 }
 

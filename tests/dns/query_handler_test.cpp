@@ -301,6 +301,26 @@ TEST_F(QueryHandlerTest, ClientCookieGetsAServerCookie) {
   EXPECT_EQ(ednsOption(again.get(), 10).size(), 24u);
 }
 
+TEST_F(QueryHandlerTest, CookieOnlyQueryGetsNoerrorWithAServerCookie) {
+  // RFC 7873 section 5.4: no question, only a COOKIE option.
+  auto spec = q("aovpn.vpn.example.com.", A);
+  spec.qdcount_override = 0;
+  spec.omit_question = true;
+  spec.edns = true;
+  spec.options = {{10, {1, 2, 3, 4, 5, 6, 7, 8}}};
+  auto p = ask(spec);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_qdcount(p.get()), 0);
+  EXPECT_EQ(ldns_pkt_ancount(p.get()), 0);
+  EXPECT_EQ(ednsOption(p.get(), 10).size(), 24u);
+  // Without a cookie, no question is still FORMERR.
+  spec.options = {};
+  EXPECT_EQ(ldns_pkt_get_rcode(ask(spec).get()), LDNS_RCODE_FORMERR);
+  spec.edns = false;
+  EXPECT_EQ(ldns_pkt_get_rcode(ask(spec).get()), LDNS_RCODE_FORMERR);
+}
+
 TEST_F(QueryHandlerTest, MalformedCookieIsFormerr) {
   for (size_t len : {0u, 5u, 9u, 15u, 41u}) {
     auto spec = q("aovpn.vpn.example.com.", A);

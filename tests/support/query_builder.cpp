@@ -31,10 +31,12 @@ std::vector<uint8_t> buildQuery(const QuerySpec& s) {
   u16(out, 0);
   u16(out, 0);
   u16(out, s.edns ? static_cast<uint16_t>(s.opt_count) : 0);
-  auto n = wireName(s.name);
-  out.insert(out.end(), n.begin(), n.end());
-  u16(out, s.qtype);
-  u16(out, s.qclass);
+  if (!s.omit_question) {
+    auto n = wireName(s.name);
+    out.insert(out.end(), n.begin(), n.end());
+    u16(out, s.qtype);
+    u16(out, s.qclass);
+  }
   if (s.edns) {
     for (int i = 0; i < s.opt_count; ++i) {
       out.push_back(0);

@@ -25,6 +25,7 @@ struct QuerySpec {
   std::vector<EdnsOption> options;
   int opt_count = 1;         // >1 writes that many OPT records
   int qdcount_override = -1;
+  bool omit_question = false;  // header and additional section only
 };
 
 std::vector<uint8_t> buildQuery(const QuerySpec& spec);
