@@ -26,6 +26,8 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
                       and Call Connect Request)
   --path P            the URL path (default: the SSTP URI for sstp, / otherwise)
   --expect RANGES     expected HTTP status, e.g. 401 or 200-299,301
+  --expect alive|sa   ikev2: any IKE answer passes (alive, the default), or only
+                      one that would set up an IKE SA (sa)
   --verify-tls        verify the certificate chain and name
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
@@ -118,6 +120,9 @@ int probeCommand(const Args& args) {
         } else if (a == "--mode") {
           if (*v != "status" && *v != "handshake") return usage("--mode is status or handshake");
           m.sstp_mode = *v == "handshake" ? config::Monitor::SstpMode::handshake : config::Monitor::SstpMode::status;
+        } else if (m.protocol == P::ikev2) {
+          if (*v != "alive" && *v != "sa") return usage("--expect for ikev2 is alive or sa");
+          m.ike_expect = *v == "sa" ? config::Monitor::IkeExpect::sa : config::Monitor::IkeExpect::alive;
         } else if (!parseRanges(*v, m.expected_status)) {
           return usage("--expect takes codes or ranges like 200-299,401");
         }

@@ -83,6 +83,10 @@ struct StatusRange {
 struct Monitor {
   enum class Protocol { sstp, ikev2, https, http, tcp };
   enum class SstpMode { status, handshake };
+  // ikev2: what passes. alive: any IKE answer, a refusing notify included
+  // (the daemon runs); sa: only an answer that would set up an IKE SA (the
+  // full IKE_SA_INIT response, or INVALID_KE_PAYLOAD / COOKIE on the way).
+  enum class IkeExpect { alive, sa };
   std::string name;
   Protocol protocol = Protocol::tcp;
   uint16_t port = 0;                 // 0: the protocol's default
@@ -100,6 +104,7 @@ struct Monitor {
   unsigned warn_cert_days = 21;
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
+  IkeExpect ike_expect = IkeExpect::alive;
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };

@@ -160,6 +160,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
+  onlyFor("ike_expect", m.protocol == P::ikev2, "ikev2");
 
   assign(m.nat_t, r.boolean("nat_t"));
   uint16_t default_port = m.protocol == P::http ? 80 : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500) : 443;
@@ -206,7 +207,12 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
         m.headers.emplace_back(name, *text);
     }
   }
-  assign(m.host, r.string("host"));
+  if (auto host = r.string("host")) {
+    if (host->empty() || host->find_first_of(" \t\r\n") != std::string::npos)
+      r.error("host", "must be a host name without spaces or line breaks");
+    else
+      m.host = *host;
+  }
   assign(m.verify_tls, r.boolean("verify_tls"));
   if (auto ca = r.string("ca_file")) {
     if (!std::ifstream(*ca)) r.error("ca_file", "cannot read \"" + *ca + "\"");
@@ -219,6 +225,8 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
     else
       m.ike_dh_group = static_cast<uint16_t>(*group);
   }
+  assign(m.ike_expect, r.choice<Monitor::IkeExpect>("ike_expect", {{"alive", Monitor::IkeExpect::alive},
+                                                                    {"sa", Monitor::IkeExpect::sa}}));
   m.source = r.address("source");
   r.finish();
   cfg.monitors.push_back(std::move(m));

@@ -120,9 +120,15 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
         result.up = true;
         result.reason = "IKEv2: IKE_SA_INIT response (daemon alive)";
       } else {
-        result.up = true;
-        result.reason = "IKEv2: " + r.detail + " (daemon alive" +
-                        (r.notify_type == 14 ? ", proposal not accepted)" : ")");
+        // INVALID_KE_PAYLOAD and COOKIE are steps of a negotiation that goes
+        // on; any other notify (NO_PROPOSAL_CHOSEN, INVALID_SYNTAX, ...)
+        // refuses the IKE SA: alive, but no client gets in.
+        bool negotiating = r.notify_type == 17 || r.notify_type == 16390;
+        result.up = negotiating || monitor_.ike_expect == config::Monitor::IkeExpect::alive;
+        result.reason = "IKEv2: " + r.detail +
+                        (negotiating ? " (daemon alive, negotiating)"
+                                     : result.up ? " (daemon alive, IKE SA refused)"
+                                                 : " (daemon alive, IKE SA refused; ike_expect = \"sa\")");
       }
       co_return result;
     }

@@ -163,6 +163,26 @@ TEST(Ikev2Probe, CharonOnNatTPortOfLoopback) {
   EXPECT_LT(down.seconds, 2.5);
 }
 
+TEST(Ikev2Probe, NoProposalChosenIsAliveButNotAnSa) {
+  if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  uint16_t port = freePort(), nat_t = freePort();
+  // Only Curve25519 (group 31), which the probe never offers.
+  auto charon = Charon::start(port, nat_t, "", "aes256-sha256-curve25519");
+  std::string cmd = "ikev2 127.0.0.1 --port " + std::to_string(nat_t) + " --nat-t --timeout 2";
+  auto alive = probe(cmd);
+  EXPECT_EQ(alive.result.exit_code, 0) << alive.result.output << charon->log();
+  EXPECT_NE(alive.result.output.find("NO_PROPOSAL_CHOSEN (daemon alive, IKE SA refused)"), std::string::npos)
+      << alive.result.output;
+  auto sa = probe(cmd + " --expect sa");
+  EXPECT_EQ(sa.result.exit_code, 1) << sa.result.output;
+  EXPECT_NE(sa.result.output.find("NO_PROPOSAL_CHOSEN"), std::string::npos) << sa.result.output;
+  // A daemon that accepts our proposal passes with --expect sa.
+  charon->stop();
+  auto good = Charon::start(port, nat_t);
+  auto full = probe(cmd + " --expect sa");
+  EXPECT_EQ(full.result.exit_code, 0) << full.result.output << good->log();
+}
+
 TEST(Ikev2Probe, CharonOnPort500InANamespaceWithIkeScan) {
   if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
   if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;

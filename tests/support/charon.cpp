@@ -22,7 +22,8 @@ std::string Charon::cannotRun() {
   return "";
 }
 
-std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const std::string& netns) {
+std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const std::string& netns,
+                                      const std::string& proposals) {
   auto c = std::unique_ptr<Charon>(new Charon());
   c->dir_ = makeTempDir();
   const std::string vici = c->dir_ + "/charon.vici";
@@ -32,8 +33,7 @@ std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const 
                 "  install_routes = no\n  plugins {\n    vici { socket = unix://" + vici +
                 " }\n  }\n  filelog {\n    stderr {\n      default = 1\n      flush_line = yes\n    }\n  }\n}\n");
   writeFile(c->dir_, "swanctl.conf",
-            "connections {\n  probe {\n    proposals = aes256-sha256-ecp256, aes128-sha1-modp2048, "
-            "aes128gcm16-prfsha256-ecp256\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
+            "connections {\n  probe {\n    proposals = " + proposals + "\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
             "    children { c { } }\n  }\n}\nsecrets {\n  ike-probe { secret = \"test-only\" }\n}\n");
   // Its own /run (for its pid file) in a private mount namespace.
   std::string script = "mount -t tmpfs tmpfs /run && exec " + std::string(kCharon);
