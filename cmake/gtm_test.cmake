@@ -9,5 +9,8 @@ function(gtm_test name)
     GTM_BINARY="$<TARGET_FILE:gtm>"
     GTM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   add_dependencies(${name} gtm)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${ARG_LABELS}")
+  # A GTEST_SKIP (no root, no namespaces, a tool missing) is a skip in
+  # ctest's count, never a pass.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30
+    PROPERTIES LABELS "${ARG_LABELS}" SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 endfunction()

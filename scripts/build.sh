@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
-  release) dir=build; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-  asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DGTM_SANITIZE=ON) ;;
-  fuzz) dir=build-fuzz; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DGTM_FUZZ_ONLY=ON -DGTM_LIBFUZZER=ON) ;;
+  # Release as a packager builds it (-O3), with warnings as errors.
+  release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DGTM_WERROR=ON) ;;
+  asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DGTM_SANITIZE=ON -DGTM_WERROR=ON) ;;
+  fuzz) dir=build-fuzz; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DGTM_FUZZ_ONLY=ON -DGTM_LIBFUZZER=ON -DGTM_WERROR=ON) ;;
   *) echo "build.sh: unknown flavour '$flavour' (release, asan, fuzz)" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
