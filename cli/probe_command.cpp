@@ -28,7 +28,7 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --expect RANGES     expected HTTP status, e.g. 401 or 200-299,301
   --expect alive|sa   ikev2: any IKE answer passes (alive, the default), or only
                       one that would set up an IKE SA (sa)
-  --verify-tls        verify the certificate chain and name
+  --verify-tls        verify the certificate chain and name (needs --host)
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
   --source ADDRESS    probe from this local address
@@ -139,6 +139,7 @@ int probeCommand(const Args& args) {
                                       : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500)
                                                                : 443);
   if (m.protocol == P::tcp && port == 0) return usage("tcp needs --port");
+  if (m.verify_tls && m.host.empty()) return usage("--verify-tls needs --host, the name the certificate must carry");
   if (m.path.empty()) m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
   if (m.expected_status.empty())
     m.expected_status.push_back(m.protocol == P::sstp ? config::StatusRange{401, 401} : config::StatusRange{200, 200});

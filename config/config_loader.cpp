@@ -214,6 +214,9 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
       m.host = *host;
   }
   assign(m.verify_tls, r.boolean("verify_tls"));
+  // Without a name, verification would accept any certificate the CA signed.
+  if (m.verify_tls && m.host.empty())
+    r.error("verify_tls", "needs host = the name the site's certificate must carry (the VPN FQDN)");
   if (auto ca = r.string("ca_file")) {
     if (!std::ifstream(*ca)) r.error("ca_file", "cannot read \"" + *ca + "\"");
     m.ca_file = *ca;

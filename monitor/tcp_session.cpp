@@ -116,6 +116,7 @@ asio::awaitable<bool> TcpSession::handshake(const std::string& host, bool verify
     co_return false;
   }
   result.tls_version = SSL_get_version(ssl);
+  if (SSL_session_reused(ssl) != 1) certificate_seen = std::chrono::steady_clock::now();
   if (X509* cert = SSL_get1_peer_certificate(ssl)) {
     result.cert_subject = subjectOf(cert);
     int days = 0, secs = 0;

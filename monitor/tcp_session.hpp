@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -42,6 +43,9 @@ class TcpSession {
 
   // The TLS session to resume next time (new reference), or null.
   [[nodiscard]] SSL_SESSION* takeSession();
+  // When the server's certificate was last seen: set by a full handshake;
+  // a resumed one keeps what the caller set with the session it resumed.
+  std::chrono::steady_clock::time_point certificate_seen;
   void close();
 
  private:

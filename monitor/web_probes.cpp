@@ -78,7 +78,7 @@ WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
 }
 
 WebProbeBase::~WebProbeBase() {
-  for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
+  for (auto& [key, kept] : sessions_) SSL_SESSION_free(kept.session);
 }
 
 std::string WebProbeBase::hostFor(const ProbeTarget& target) const {
@@ -90,17 +90,36 @@ std::string WebProbeBase::hostFor(const ProbeTarget& target) const {
 asio::awaitable<bool> WebProbeBase::open(TcpSession& session, const ProbeTarget& target, ProbeResult& result) {
   if (!co_await session.connect(target, monitor_.source, result)) co_return false;
   if (!tls_) co_return true;
+  // A resumed handshake shows no certificate. With verify_tls every probe
+  // shakes hands in full, so a certificate that expired, was swapped or no
+  // longer names `host` fails the very next probe. Otherwise sessions are
+  // resumed, with a full handshake at least every 10 intervals (so that
+  // the days left stay current) and after any failure.
+  SSL_SESSION* resume = nullptr;
   auto it = sessions_.find({target.address.toString(), target.port});
-  SSL_SESSION* resume = it == sessions_.end() ? nullptr : it->second;
-  co_return co_await session.handshake(monitor_.host, monitor_.verify_tls, monitor_.warn_cert_days, resume, result);
+  if (it != sessions_.end()) {
+    auto fresh_for = std::chrono::duration<double>(10 * monitor_.interval);
+    if (!monitor_.verify_tls && std::chrono::steady_clock::now() - it->second.full_handshake < fresh_for) {
+      resume = it->second.session;
+      session.certificate_seen = it->second.full_handshake;
+    } else {
+      SSL_SESSION_free(it->second.session);
+    }
+    sessions_.erase(it);
+  }
+  bool ok = co_await session.handshake(monitor_.host, monitor_.verify_tls, monitor_.warn_cert_days, resume, result);
+  if (resume) SSL_SESSION_free(resume);
+  co_return ok;
 }
 
 void WebProbeBase::keepSession(TcpSession& session, const ProbeTarget& target) {
+  if (monitor_.verify_tls) return;
   SSL_SESSION* fresh = session.takeSession();
   if (!fresh) return;
-  SSL_SESSION*& slot = sessions_[{target.address.toString(), target.port}];
-  if (slot) SSL_SESSION_free(slot);
-  slot = fresh;
+  KeptSession& slot = sessions_[{target.address.toString(), target.port}];
+  if (slot.session) SSL_SESSION_free(slot.session);
+  slot.session = fresh;
+  slot.full_handshake = session.certificate_seen;
 }
 
 asio::awaitable<bool> WebProbeBase::exchange(TcpSession& session, std::string_view request, HttpResponseHead& head,

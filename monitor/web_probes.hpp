@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 
@@ -43,7 +44,14 @@ class WebProbeBase : public Probe {
 
   config::Monitor monitor_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::map<std::pair<std::string, uint16_t>, SSL_SESSION*> sessions_;
+  // The session to resume per target, and when its certificate was last
+  // seen in a full handshake. Taken out while a probe runs: a probe that
+  // fails leaves none, so the next one shakes hands in full.
+  struct KeptSession {
+    SSL_SESSION* session = nullptr;
+    std::chrono::steady_clock::time_point full_handshake;
+  };
+  std::map<std::pair<std::string, uint16_t>, KeptSession> sessions_;
 };
 
 class HttpProbe : public WebProbeBase {

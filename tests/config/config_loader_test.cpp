@@ -53,6 +53,12 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:2:17: [dns] xdp_interface: an interface name has at most 15 characters"},
       {"[[service]]\nname = \"s\"\nvip = \"192.0.2.1\"\nprotocol = \"udp\"\nports = [500]\nreal = [1]\n",
        "c.toml:6:9: [[service]] real: expected a table"},
+      {"[[monitor]]\nname = \"m\"\nprotocol = \"sstp\"\nverify_tls = true\n",
+       "c.toml:4:14: [[monitor]] verify_tls: needs host = the name the site's certificate must carry"},
+      {"[[monitor]]\nname = \"m\"\nprotocol = \"https\"\nhost = \"a b\"\n",
+       "c.toml:4:8: [[monitor]] host: must be a host name without spaces or line breaks"},
+      {"[[monitor]]\nname = \"m\"\nprotocol = \"ikev2\"\nike_expect = \"full\"\n",
+       "c.toml:4:14: [[monitor]] ike_expect: \"full\" is not one of alive, sa"},
   };
   for (const Case& c : cases) {
     std::string errors = errorsOf(c.text);

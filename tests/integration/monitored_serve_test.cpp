@@ -97,6 +97,41 @@ TEST(MonitoredServe, SstpProbesResumeTlsSessions) {
   EXPECT_GE(resumed, requests - 1) << "every probe after the first resumes";
 }
 
+// With verify_tls, a certificate swapped under a running monitor fails the
+// next probe, although the server keeps offering to resume the old session.
+TEST(MonitoredServe, VerifyingProbeSeesASwappedCertificate) {
+  std::string dir = makeTempDir();
+  for (int swap_days : {365, -3}) {  // another CA's certificate; an expired one
+    SCOPED_TRACE("swap to a certificate valid " + std::to_string(swap_days) + " days");
+    uint16_t sstp_port = freePort();
+    std::string pem = dir + "/east-" + std::to_string(swap_days) + ".pem";
+    auto east = ChildProcess::start({kSstpServer, "--listen", "127.0.10.10:" + std::to_string(sstp_port), "--cert-out",
+                                     pem, "--swap-days", std::to_string(swap_days)},
+                                    "listening");
+    std::string text = config(sstp_port);
+    text.replace(text.find("tolerated_failures = 0"), 22,
+                 "tolerated_failures = 0\nverify_tls = true\nhost = \"vpn.example.com\"\nca_file = \"" + pem + "\"");
+    // West fails verification (its certificate is its own): with east
+    // Degraded too, the profile answers NODATA.
+    text.replace(text.find("monitors = [\"sstp\"]"), 19, "monitors = [\"sstp\"]\nall_degraded = \"fail-closed\"");
+    auto gtm = GtmProcess::serve(text);
+    ASSERT_GE(waitFor(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // a few probes that could resume
+    ::kill(east->pid(), SIGHUP);
+    // interval x (tolerated_failures + 1) + timeout = 0.8 s, with slack.
+    double degraded = waitFor(gtm->port(), "", 3);
+    EXPECT_GE(degraded, 0) << gtm->log() << east->log();
+    EXPECT_LT(degraded, 1.8);
+    EXPECT_NE(gtm->log().find("endpoint=aovpn/east from=Online to=Degraded reason=\"TLS handshake failed"),
+              std::string::npos)
+        << gtm->log();
+    std::string log = east->log();
+    size_t at = log.rfind("resumed=");
+    ASSERT_NE(at, std::string::npos) << log;
+    EXPECT_EQ(log.substr(at, 10), "resumed=0\n") << "a verifying probe never resumes";
+  }
+}
+
 TEST(MonitoredServe, UnknownMonitorIsAConfigError) {
   std::string text = config(443);
   text.replace(text.find("monitors = [\"sstp\"]"), 19, "monitors = [\"ikev2\"]");

@@ -17,6 +17,9 @@
 //   trickle        TLS; a good 401, one byte every 200 ms
 // --cert-days N: the certificate is valid N more days (negative: expired).
 // --cert-out FILE: write the certificate (PEM) there, for clients to trust.
+// --swap-days N: on SIGHUP, replace the certificate with a new one (a new
+// key, so another CA to a client that trusts the first) valid N more days,
+// keeping the session ticket keys, so clients can still resume.
 // Prints "listening ADDR:PORT" when ready, then "requests=N resumed=M" once a
 // second (HTTP requests answered, TLS handshakes that resumed a session);
 // stops on SIGTERM or SIGINT.
@@ -38,6 +41,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "common/ip_address.hpp"
@@ -166,6 +170,7 @@ asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, asio::ssl::context& tl
 int main(int argc, char** argv) {
   std::string listen, cn = "vpn.example.com", cert_out;
   int cert_days = 365;
+  std::optional<int> swap_days;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--listen") listen = argv[i + 1];
@@ -173,6 +178,7 @@ int main(int argc, char** argv) {
     else if (a == "--cert-days") cert_days = std::stoi(argv[i + 1]);
     else if (a == "--cn") cn = argv[i + 1];
     else if (a == "--cert-out") cert_out = argv[i + 1];
+    else if (a == "--swap-days") swap_days = std::stoi(argv[i + 1]);
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;
@@ -204,6 +210,18 @@ int main(int argc, char** argv) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
   asio::co_spawn(io, acceptLoop(acceptor, tls), asio::detached);
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> swap = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (swap_days) {
+        gtm::test::useSelfSignedCertificate(tls, cn, *swap_days);
+        std::cout << "swapped certificate" << std::endl;
+      }
+      swap();
+    });
+  };
+  swap();
   asio::steady_timer tick(io);
   std::function<void()> report = [&] {
     tick.expires_after(std::chrono::seconds(1));
