@@ -51,7 +51,8 @@ std::vector<Balancer::ServiceReport> Balancer::report() const {
 
 Balancer::~Balancer() { stop(true); }
 
-std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
+std::vector<ServiceRules> Balancer::computeRules(std::vector<FlowCut>* cuts) {
+  const bool log_changes = cuts != nullptr;
   std::lock_guard state_lock(state_mutex_);
   std::vector<ServiceRules> rules;
   for (size_t i = 0; i < plan_.services.size(); ++i) {
@@ -59,7 +60,8 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
     ServiceState& st = state_[i];
     uint64_t total_weight = 0;
     std::vector<MaglevBackend> backends;
-    std::vector<bool> healthy(svc.reals.size()), eligible(svc.reals.size());
+    std::vector<bool> healthy(svc.reals.size()), eligible(svc.reals.size()), disabled(svc.reals.size());
+    std::vector<policy::Health> health(svc.reals.size());
     size_t eligible_count = 0;
     for (size_t j = 0; j < svc.reals.size(); ++j) {
       const config::RealServer& r = svc.reals[j];
@@ -68,8 +70,9 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
       auto admin = admin_ ? admin_->state(svc.name + "/" + r.name) : status::AdminStore::State::enabled;
       // Disabled by the admin counts as failed (its flows go too); drained
       // only stops new clients.
-      healthy[j] = plan_.health->get(plan_.slots[i][j]) != policy::Health::degraded &&
-                   admin != status::AdminStore::State::disabled;
+      health[j] = plan_.health->get(plan_.slots[i][j]);
+      disabled[j] = admin == status::AdminStore::State::disabled;
+      healthy[j] = health[j] != policy::Health::degraded && !disabled[j];
       eligible[j] = healthy[j] && !r.drain && admin != status::AdminStore::State::drained;
       eligible_count += eligible[j];
     }
@@ -86,22 +89,23 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
                                             {"table_size", std::to_string(table.size())},
                                             {"eligible_reals", std::to_string(eligible_count)}});
       // Flows to a server that just failed would be black-holed until their
-      // conntrack entries time out: delete them so they hash anew.
-      for (size_t j = 0; j < svc.reals.size() && j < st.healthy.size(); ++j) {
-        if (!st.healthy[j] || healthy[j]) continue;
-        uint8_t proto = svc.protocol == config::Service::Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP;
-        auto deleted = deleteFlows(svc.vip, svc.reals[j].address, proto);
-        if (deleted)
-          log::info("flows to a failed real server deleted",
-                    {{"service", svc.name}, {"real", svc.reals[j].name}, {"entries", std::to_string(*deleted)}});
-        else
-          log::error("cannot delete flows of a failed real server",
-                     {{"service", svc.name}, {"real", svc.reals[j].name}, {"error", deleted.error()}});
+      // conntrack entries time out: they are deleted, so they hash anew.
+      // Only for a server that went from Online to Degraded (by the full
+      // tolerated_failures rule) or that the admin disabled: never for one
+      // still being checked after a start, a restart or a reload.
+      uint8_t proto = svc.protocol == config::Service::Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP;
+      for (size_t j = 0; j < svc.reals.size() && j < st.health.size(); ++j) {
+        bool failed = st.health[j] == policy::Health::online && health[j] == policy::Health::degraded;
+        bool switched_off = !st.disabled[j] && disabled[j];
+        if (failed || switched_off)
+          cuts->push_back({svc.name, svc.reals[j].name, failed ? "went from Online to Degraded" : "disabled by the admin",
+                           svc.vip, svc.reals[j].address, proto});
       }
     }
     st.backends = backends;
     st.table = table;
-    st.healthy = healthy;
+    st.health = health;
+    st.disabled = disabled;
     ServiceRules r;
     r.name = svc.name;
     r.vip = svc.vip;
@@ -119,7 +123,7 @@ std::vector<ServiceRules> Balancer::computeRules(bool log_changes) {
   return rules;
 }
 
-std::string Balancer::ruleset() { return renderRuleset(plan_.table, computeRules(false)); }
+std::string Balancer::ruleset() { return renderRuleset(plan_.table, computeRules(nullptr)); }
 
 Result<Ok> Balancer::start(const Balancer* previous) {
   engine_ = std::make_unique<monitor::Engine>(plan_.monitors, plan_.profiles, plan_.health, [this] {
@@ -131,7 +135,7 @@ Result<Ok> Balancer::start(const Balancer* previous) {
   if (previous && previous->engine_) engine_->adopt(*previous->engine_);
   // Taking over a table left by an earlier run replaces it in the same
   // transaction that installs ours; conntrack keeps established flows.
-  if (auto r = nft_.run(renderRuleset(plan_.table, computeRules(false))); !r) return r;
+  if (auto r = nft_.run(renderRuleset(plan_.table, computeRules(nullptr))); !r) return r;
   installed_ = true;
   log::info("nftables table installed", {{"table", plan_.table}, {"services", std::to_string(plan_.services.size())}});
   if (auto r = engine_->start(); !r) return r;
@@ -146,9 +150,23 @@ void Balancer::worker() {
     if (stopping_) return;
     dirty_ = false;
     lock.unlock();
-    auto rules = computeRules(true);
+    std::vector<FlowCut> cuts;
+    auto rules = computeRules(&cuts);
     if (auto r = nft_.run(renderRuleset(plan_.table, rules)); !r)
       log::error("cannot apply the new ruleset; the previous one stays", {{"error", r.error()}});
+    // After the new table is in place (so the flows hash anew) and outside
+    // every lock: a dump of a large conntrack table holds up nobody.
+    for (const FlowCut& cut : cuts) {
+      auto deleted = deleteFlows(cut.vip, cut.address, cut.l4proto);
+      if (deleted)
+        log::info("flows to a real server deleted", {{"service", cut.service},
+                                                     {"real", cut.real},
+                                                     {"why", cut.why},
+                                                     {"entries", std::to_string(*deleted)}});
+      else
+        log::error("cannot delete flows of a real server",
+                   {{"service", cut.service}, {"real", cut.real}, {"why", cut.why}, {"error", deleted.error()}});
+    }
     lock.lock();
   }
 }

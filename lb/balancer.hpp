@@ -69,11 +69,20 @@ class Balancer {
   struct ServiceState {
     std::vector<MaglevBackend> backends;  // every real server, keyed by address
     std::vector<int> table;               // as last applied
-    std::vector<bool> healthy;            // per real server, as last applied
+    std::vector<policy::Health> health;   // per real server, as last applied
+    std::vector<bool> disabled;           // per real server: disabled by the admin, as last applied
     bool rejecting = false;               // no eligible real server: new packets rejected
     uint64_t changes = 0, moved = 0;
   };
-  std::vector<ServiceRules> computeRules(bool log_changes);
+  // The flows of one real server to delete once the new table is in place.
+  struct FlowCut {
+    std::string service, real, why;
+    IpAddress vip, address;
+    uint8_t l4proto = 0;
+  };
+  // With `cuts`, changes are logged and the real servers whose flows must
+  // go are added to it.
+  std::vector<ServiceRules> computeRules(std::vector<FlowCut>* cuts);
   void worker();
 
   LbPlan plan_;

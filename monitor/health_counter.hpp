@@ -1,8 +1,10 @@
 // The state machine of one check (an endpoint address under one monitor):
-// the first result decides between Online and Degraded; while Online,
-// `tolerated_failures` consecutive failures are tolerated and the next one
-// marks it Degraded; while Degraded, `rise` consecutive successes bring it
-// back. Traffic Manager's tolerated failures, with gdnsd's rise against flapping.
+// while Checking (no verdict yet) or Online, `tolerated_failures`
+// consecutive failures are tolerated and the next one marks it Degraded, so
+// one lost probe after a start or a restart never takes a server out; the
+// first success makes a Checking one Online; while Degraded, `rise`
+// consecutive successes bring it back. Traffic Manager's tolerated
+// failures, with gdnsd's rise against flapping.
 #pragma once
 
 #include "policy/health.hpp"
@@ -24,7 +26,7 @@ class HealthCounter {
     } else {
       successes_ = 0;
       ++failures_;
-      if (state_ == policy::Health::checking || (state_ == policy::Health::online && failures_ > tolerated_))
+      if ((state_ == policy::Health::checking || state_ == policy::Health::online) && failures_ > tolerated_)
         state_ = policy::Health::degraded;
     }
     return state_ != before;

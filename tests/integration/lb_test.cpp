@@ -76,7 +76,7 @@ struct Lab {
                                "listening");
   }
   std::string config_path;
-  void startBalancer(const std::string& extra_flag = "", const std::string& drained = "") {
+  void startBalancer(const std::string& extra_flag = "", const std::string& drained = "", int sstp_tolerated = 0) {
     writeFile(dir, "token", "lb-token\n");
     std::string config = R"([lb]
 table = "gtm_lb_test"
@@ -98,7 +98,7 @@ name = "sstp"
 protocol = "sstp"
 interval = 0.5
 timeout = 0.3
-tolerated_failures = 0
+tolerated_failures = )" + std::to_string(sstp_tolerated) + R"(
 
 [[service]]
 name = "ikev2"
@@ -298,6 +298,47 @@ TEST_F(LbTest, DrainAndRestartKeepEstablishedFlows) {
   EXPECT_EQ(establishedReal(lab), real);
   EXPECT_EQ(::kill(tunnel->pid(), 0), 0) << "the tunnel's client is still connected";
   EXPECT_EQ(tunnel->log().find("closed"), std::string::npos) << tunnel->log();
+}
+
+// After a restart, probes lost within tolerated_failures take no server
+// out, and no established flow is cut: tunnels of healthy RRAS servers live.
+TEST_F(LbTest, RestartWithLostProbesKeepsTunnels) {
+  if (!haveCommand("conntrack") || !haveCommand("openssl"))
+    GTEST_SKIP() << "conntrack and openssl are needed (scripts/install-deps.sh test)";
+  Lab lab;
+  ASSERT_NO_FATAL_FAILURE(lab.build());
+  lab.startBalancer("--keep-rules", "", 2);
+  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto tunnel = ChildProcess::start(
+      {"sh", "-c", lab.client.exec() + "sh -c 'sleep 60 | openssl s_client -connect " + kVip + ":443 -servername vpn.example.com'"},
+      "CONNECTED");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string real = establishedReal(lab);
+  ASSERT_FALSE(real.empty()) << run(lab.lb.exec() + "conntrack -L").output;
+  size_t index = static_cast<size_t>(real[1] - '1');
+  NetNamespace& server = *lab.reals[index];
+
+  lab.balancer->stop();
+  lab.balancer.reset();
+  // The balancer's probes to that server are lost for 0.7 s (at most two
+  // of them, interval 0.5 s; tolerated_failures = 2); the tunnel's packets,
+  // from the client's address, pass.
+  std::string lb_side = "198.18.2" + std::to_string(index + 1) + ".1";
+  lab.sh(server.exec() + "nft add table inet lose");
+  lab.sh(server.exec() + "nft add chain inet lose in '{ type filter hook input priority 0; }'");
+  lab.sh(server.exec() + "nft add rule inet lose in ip saddr " + lb_side + " tcp dport 443 drop");
+  lab.startBalancer("--keep-rules", "", 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  lab.sh(server.exec() + "nft delete table inet lose");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  std::string log = lab.balancer->log();
+  for (const char* from : {"CheckingEndpoint", "Online"})
+    EXPECT_EQ(log.find("endpoint=sstp/" + real + " from=" + from + " to=Degraded"), std::string::npos) << log;
+  EXPECT_EQ(log.find("flows to a real server deleted"), std::string::npos) << log;
+  EXPECT_EQ(establishedReal(lab), real) << run(lab.lb.exec() + "conntrack -L").output;
+  EXPECT_EQ(::kill(tunnel->pid(), 0), 0) << "the tunnel's client is still connected";
 }
 
 TEST_F(LbTest, StatusApiMetricsAndDrainByTheAdmin) {

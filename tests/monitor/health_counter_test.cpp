@@ -19,9 +19,12 @@ std::string run(unsigned tolerated, unsigned rise, const std::string& results) {
   return out;
 }
 
-TEST(HealthCounter, FirstResultDecides) {
+TEST(HealthCounter, FirstSuccessDecidesFailuresAreToleratedFromTheStart) {
   EXPECT_EQ(run(2, 2, "+"), "O");
-  EXPECT_EQ(run(2, 2, "-"), "D");
+  // From the very first probe, as later: tolerated_failures + 1 in a row.
+  EXPECT_EQ(run(2, 2, "---"), "CCD");
+  EXPECT_EQ(run(0, 2, "-"), "D");
+  EXPECT_EQ(run(1, 1, "-+--"), "COOD");
 }
 
 TEST(HealthCounter, ToleratedFailuresThenDegraded) {
