@@ -73,7 +73,9 @@ std::vector<ServiceRules> Balancer::computeRules(std::vector<FlowCut>* cuts) {
       health[j] = plan_.health->get(plan_.slots[i][j]);
       disabled[j] = admin == status::AdminStore::State::disabled;
       healthy[j] = health[j] != policy::Health::degraded && !disabled[j];
-      eligible[j] = healthy[j] && !r.drain && admin != status::AdminStore::State::drained;
+      // Full (out of ports) drains the server: its tunnels stay.
+      eligible[j] = healthy[j] && health[j] != policy::Health::full && !r.drain &&
+                    admin != status::AdminStore::State::drained;
       eligible_count += eligible[j];
     }
     auto table = buildStableTable(backends, eligible, maglevTableSize(total_weight));
@@ -95,7 +97,8 @@ std::vector<ServiceRules> Balancer::computeRules(std::vector<FlowCut>* cuts) {
       // still being checked after a start, a restart or a reload.
       uint8_t proto = svc.protocol == config::Service::Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP;
       for (size_t j = 0; j < svc.reals.size() && j < st.health.size(); ++j) {
-        bool failed = st.health[j] == policy::Health::online && health[j] == policy::Health::degraded;
+        bool was_up = st.health[j] == policy::Health::online || st.health[j] == policy::Health::full;
+        bool failed = was_up && health[j] == policy::Health::degraded;
         bool switched_off = !st.disabled[j] && disabled[j];
         if (failed || switched_off)
           cuts->push_back({svc.name, svc.reals[j].name, failed ? "went from Online to Degraded" : "disabled by the admin",

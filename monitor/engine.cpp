@@ -196,14 +196,18 @@ void Engine::record(Check& check, const ProbeResult& result) {
 
 void Engine::publish(EndpointEntry& ep, const std::string& reason) {
   // An endpoint is Online only while every one of its checks is.
+  // An Online endpoint whose server said it takes no new clients is Full.
   policy::Health state = policy::Health::online;
+  bool full = false;
   for (const Check* c : ep.checks) {
     if (c->counter.state() == policy::Health::degraded) {
       state = policy::Health::degraded;
       break;
     }
     if (c->counter.state() == policy::Health::checking) state = policy::Health::checking;
+    full = full || (c->last.up && c->last.full);
   }
+  if (state == policy::Health::online && full) state = policy::Health::full;
   if (state != ep.state) {
     log::info("endpoint state changed", {{"endpoint", ep.name},
                                          {"from", policy::healthName(ep.state)},

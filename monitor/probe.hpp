@@ -32,6 +32,9 @@ struct ProbeResult {
   std::string cert_subject;
   std::optional<int> cert_days_left;
   std::string warning;  // e.g. a certificate about to expire; does not make the probe fail
+  // Up, but taking no new clients (RRAS out of ports): a balancer drains
+  // it, keeping its flows; DNS answers another endpoint while there is one.
+  bool full = false;
 };
 
 class Probe {

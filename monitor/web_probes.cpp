@@ -175,6 +175,15 @@ asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
     co_return result;
   }
   keepSession(session, target);
+  // RRAS fails SSTP_DUPLEX_POST with an HTTP error when it has no free port
+  // (MS-SSTP section 4.1); 503 says exactly that.
+  if (head.status() == 503) {
+    result.up = true;
+    result.full = true;
+    result.reason = "SSTP_DUPLEX_POST answered HTTP 503: no free ports (full)";
+    session.close();
+    co_return result;
+  }
   auto length = head.header("content-length");
   if (head.status() != 200 || !length || *length != sstp::kStreamLength) {
     result.up = false;

@@ -16,6 +16,7 @@ enum class Health : uint8_t {
   online,       // Online
   degraded,     // Degraded
   unmonitored,  // Unmonitored: no monitors (or always serve)
+  full,         // Online, but taking no new clients (RRAS out of ports)
 };
 
 [[nodiscard]] constexpr std::string_view healthName(Health h) {
@@ -24,6 +25,7 @@ enum class Health : uint8_t {
     case Health::online: return "Online";
     case Health::degraded: return "Degraded";
     case Health::unmonitored: return "Unmonitored";
+    case Health::full: return "Full";
   }
   return "?";
 }

@@ -162,7 +162,10 @@ class Decider {
 }  // namespace
 
 bool available(std::span<const Profile> profiles, const Endpoint& e, const HealthTable& health, int depth) {
-  if (e.child < 0) return health.get(e.health_slot) != Health::degraded;
+  if (e.child < 0) {
+    Health h = health.get(e.health_slot);
+    return h != Health::degraded && h != Health::full;
+  }
   if (depth + 1 >= kMaxNesting) return false;
   unsigned up = 0;
   for (const Endpoint& c : profiles[static_cast<size_t>(e.child)].endpoints)

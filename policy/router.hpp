@@ -37,7 +37,7 @@ struct Decision {
 void decide(std::span<const Profile> profiles, size_t profile, const HealthTable& health, const ClientView& client,
             Decision& out);
 
-// Whether an endpoint counts as available: not Degraded, and for a nested
+// Whether an endpoint counts as available: not Degraded or Full, and for a nested
 // profile, enough of its child's endpoints available.
 [[nodiscard]] bool available(std::span<const Profile> profiles, const Endpoint& e, const HealthTable& health,
                              int depth = 0);

@@ -16,7 +16,7 @@ h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-.Online { background: #d6f5d6; } .Degraded { background: #f8d0d0; }
+.Online { background: #d6f5d6; } .Degraded { background: #f8d0d0; } .Full { background: #fbe7b5; }
 .CheckingEndpoint { background: #fff3c4; } .Disabled, .Unmonitored { background: #e4e4e4; }
 .warn { color: #a35a00; } .muted { color: #777; }
 </style></head>

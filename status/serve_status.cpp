@@ -115,7 +115,7 @@ std::string ServeStatus::metricsText() {
       bool disabled = !e.enabled || snap->health->adminDisabled(e.health_slot);
       m << "gtm_endpoint_up{" << labels << "} " << (!disabled && h != policy::Health::degraded ? 1 : 0) << "\n";
       for (policy::Health st : {policy::Health::checking, policy::Health::online, policy::Health::degraded,
-                                policy::Health::unmonitored})
+                                policy::Health::unmonitored, policy::Health::full})
         states << "gtm_endpoint_state{" << labels << ",state=\"" << policy::healthName(st) << "\"} "
                << (h == st ? 1 : 0) << "\n";
       states << "gtm_endpoint_state{" << labels << ",state=\"Disabled\"} " << (disabled ? 1 : 0) << "\n";

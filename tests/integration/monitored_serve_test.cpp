@@ -132,6 +132,24 @@ TEST(MonitoredServe, VerifyingProbeSeesASwappedCertificate) {
   }
 }
 
+// A site whose RRAS is out of ports answers SSTP_DUPLEX_POST with 503: it is
+// Full, not Degraded, and DNS answers the other site while there is one.
+TEST(MonitoredServe, FullSiteIsAnsweredOnlyWhenNoOtherIs) {
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({kSstpServer, "--listen", "127.0.10.10:" + std::to_string(sstp_port), "--mode", "full"},
+                                  "listening");
+  auto west = site("127.0.20.10", sstp_port);
+  std::string text = config(sstp_port);
+  text.replace(text.find("protocol = \"sstp\""), 17, "protocol = \"sstp\"\nsstp_mode = \"handshake\"");
+  auto gtm = GtmProcess::serve(text);
+  ASSERT_GE(waitFor(gtm->port(), "127.0.20.10", 3), 0) << gtm->log();
+  EXPECT_NE(gtm->log().find("endpoint=aovpn/east from=CheckingEndpoint to=Full"), std::string::npos) << gtm->log();
+  EXPECT_EQ(gtm->log().find("endpoint=aovpn/east from=CheckingEndpoint to=Degraded"), std::string::npos);
+  // West gone: the full site is better than none (fail-open).
+  west->stop();
+  EXPECT_GE(waitFor(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+}
+
 TEST(MonitoredServe, UnknownMonitorIsAConfigError) {
   std::string text = config(443);
   text.replace(text.find("monitors = [\"sstp\"]"), 19, "monitors = [\"ikev2\"]");

@@ -50,6 +50,9 @@ TEST(SstpProbe, EveryServerBehaviour) {
       {"rras", "status", 0, "HTTP 401"},
       {"rras", "handshake", 0, "SSTP Call Connect Ack received"},
       {"nak", "handshake", 1, "SSTP: CALL_CONNECT_NAK instead of CALL_CONNECT_ACK"},
+      // Out of ports: alive, but full (a balancer drains it).
+      {"full", "handshake", 0, "SSTP_DUPLEX_POST answered HTTP 503: no free ports (full)"},
+      {"full", "status", 0, "HTTP 401"},
       {"silent", "status", 1, "timeout after 1.0 s in the TLS handshake"},
       {"close-after-tls", "status", 1, "by the server waiting for the HTTP response"},
       {"garbage", "status", 1, "TLS handshake failed: wrong version number"},

@@ -8,6 +8,7 @@
 //                  18446744073709551615 to SSTP_DUPLEX_POST, then a Call
 //                  Connect Ack to the Call Connect Request (the default)
 //   nak            as rras, but a Call Connect Nak
+//   full           as rras, but 503 to SSTP_DUPLEX_POST (RRAS out of ports)
 //   silent         accepts TCP and never sends a byte
 //   close-after-tls  completes the TLS handshake, then closes
 //   garbage        sends bytes that are not TLS
@@ -63,6 +64,8 @@ const std::string kUnauthorized =
 const std::string kDuplexOk =
     "HTTP/1.1 200\r\nContent-Length: 18446744073709551615\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n";
 const std::string kNotFound = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+const std::string kServiceUnavailable =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 const std::string kServerError = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
 
 // Reads one request head (bounded); empty on error.
@@ -114,6 +117,10 @@ asio::awaitable<void> serveTls(Stream s) {
       co_return;
     }
     bool sstp_uri = head.find(" /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ HTTP/1.1\r\n") != std::string::npos;
+    if (head.rfind("SSTP_DUPLEX_POST ", 0) == 0 && sstp_uri && mode == "full") {
+      co_await writeAll(s, kServiceUnavailable, ec);
+      co_return;
+    }
     if (head.rfind("SSTP_DUPLEX_POST ", 0) == 0 && sstp_uri) {
       co_await writeAll(s, kDuplexOk, ec);
       if (ec) co_return;
