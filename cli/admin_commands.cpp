@@ -62,7 +62,7 @@ bool statusOf(const std::string& path, SocketAddress& at, std::string& token) {
     return false;
   }
   at = *loaded.config.status.listen;
-  token = status::readTokenFile(loaded.config.status.token_file);
+  token = loaded.config.status.token;
   return true;
 }
 

@@ -34,17 +34,19 @@ bool loadPlan(const std::string& path, lb::LbPlan& plan, std::string& errors) {
 
 int lbCommand(const Args& args) {
   std::string path;
-  bool dry_run = false, keep_rules = false;
+  bool dry_run = false, keep_rules = false, ignore_state = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--dry-run") {
       dry_run = true;
     } else if (args[i] == "--keep-rules") {
       keep_rules = true;
+    } else if (args[i] == "--ignore-state") {
+      ignore_state = true;
     } else if ((args[i] == "--config" || args[i] == "-c") && i + 1 < args.size()) {
       path = args[++i];
     } else {
       std::cerr << "gtm lb: unknown argument \"" << args[i] << "\"\n"
-                << "usage: gtm lb --config FILE [--dry-run] [--keep-rules]\n";
+                << "usage: gtm lb --config FILE [--dry-run] [--keep-rules] [--ignore-state]\n";
       return 2;
     }
   }
@@ -60,7 +62,17 @@ int lbCommand(const Args& args) {
   }
   auto settings = config::loadFile(path).config;
   status::AdminStore admin(settings.status.state_file);
-  if (auto r = admin.load(); !r) log::warn("admin state not loaded", {{"error", r.error()}});
+  if (auto r = admin.load(); !r) {
+    if (!ignore_state) {
+      log::error(r.error());
+      return 1;
+    }
+    log::warn("admin state ignored (--ignore-state): every real server starts enabled", {{"error", r.error()}});
+  }
+  if (auto r = admin.checkWritable(); !r && !dry_run) {
+    log::error(r.error());
+    return 1;
+  }
   std::mutex current_mutex;
   auto balancer = std::make_shared<lb::Balancer>(std::move(plan), &admin);
   if (dry_run) {
@@ -87,7 +99,7 @@ int lbCommand(const Args& args) {
         },
         admin);
     status_server = std::make_unique<status::StatusServer>(
-        *settings.status.listen, status::readTokenFile(settings.status.token_file), *status_provider);
+        *settings.status.listen, settings.status.token, *status_provider);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       balancer->stop(keep_rules);

@@ -14,13 +14,15 @@ constexpr const char* kUsage = R"(usage: gtm COMMAND [OPTIONS]
 
 commands:
   serve --config FILE   run the authoritative DNS server in the foreground
-                        (SIGHUP or a file change reloads; SIGTERM stops)
+                        (SIGHUP or a file change reloads; SIGTERM stops;
+                        --ignore-state starts with a corrupt state_file's
+                        admin overrides dropped instead of refusing to start)
   check --config FILE   validate FILE (for serve or lb) and print what it
                         would serve or balance; errors as file:line:column
   lb --config FILE      run the site balancer: nftables DNAT with Maglev
                         tables kept in step with the real servers' health
                         (--dry-run prints the ruleset; --keep-rules leaves
-                        it installed on exit)
+                        it installed on exit; --ignore-state as for serve)
   status --config FILE  what the running gtm serve answers and why, from its
                         status server ([status] listen); --json for the API's JSON
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE

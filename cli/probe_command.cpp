@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "common/small_file.hpp"
 #include "monitor/probe.hpp"
 
 namespace gtm::cli {
@@ -111,7 +112,10 @@ int probeCommand(const Args& args) {
           m.source = IpAddress::parse(*v);
           if (!m.source) return usage("--source needs an IPv4 or IPv6 address");
         } else if (a == "--ca-file") {
+          auto pem = readSmallFile(*v);
+          if (!pem) return usage("--ca-file: " + pem.error());
           m.ca_file = *v;
+          m.ca_pem = *pem;
         } else if (a == "--host") {
           m.host = *v;
         } else if (a == "--path") {

@@ -101,8 +101,16 @@ Result<Ok> dropRoot(const std::string& configured) {
 
 }  // namespace
 
-int serveCommand(const Args& args) {
+int serveCommand(const Args& all_args) {
   std::string path, error;
+  Args args;
+  bool ignore_state = false;
+  for (const std::string& a : all_args) {
+    if (a == "--ignore-state")
+      ignore_state = true;
+    else
+      args.push_back(a);
+  }
   if (!configPathFrom(args, path, error)) {
     std::cerr << "gtm serve: " << error << "\n";
     return 2;
@@ -123,7 +131,13 @@ int serveCommand(const Args& args) {
 
   Running run;
   status::AdminStore admin(c.config.status.state_file);
-  if (auto r = admin.load(); !r) log::warn("admin state not loaded", {{"error", r.error()}});
+  if (auto r = admin.load(); !r) {
+    if (!ignore_state) {
+      log::error(r.error());
+      return 1;
+    }
+    log::warn("admin state ignored (--ignore-state): every endpoint starts enabled", {{"error", r.error()}});
+  }
   admin.applyTo(*c.snapshot);
   run.engine = startMonitors(*c.snapshot);
   if (!run.engine) return 1;
@@ -144,7 +158,7 @@ int serveCommand(const Args& args) {
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status_server = std::make_unique<status::StatusServer>(*c.config.status.listen,
-                                                           status::readTokenFile(c.config.status.token_file), *status_provider);
+                                                           c.config.status.token, *status_provider);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       server.stop();
@@ -154,9 +168,11 @@ int serveCommand(const Args& args) {
   }
   // Every socket is open: drop root before the first query is read, so that
   // the query path never runs as root.
-  if (auto r = dropRoot(c.config.dns.user); !r) {
+  // Refused now rather than answering 500 to every admin action later.
+  if (auto r = dropRoot(c.config.dns.user); !r || (r = admin.checkWritable(), !r)) {
     log::error(r.error());
     if (status_server) status_server->stop();
+    server.stop();
     return 1;
   }
   server.start();

@@ -101,6 +101,7 @@ struct Monitor {
   std::string host;                  // Host header and TLS SNI
   bool verify_tls = false;
   std::string ca_file;               // PEM CAs to trust instead of the system's (verify_tls)
+  std::string ca_pem;                // its contents, read at load
   unsigned warn_cert_days = 21;
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
@@ -172,6 +173,7 @@ struct Service {
 struct StatusSettings {
   std::optional<SocketAddress> listen;  // none: no status server
   std::string token_file;               // none: control calls are off
+  std::string token;                    // its first line, read at load
   std::string state_file;               // where admin overrides are kept
   Location where;
 };

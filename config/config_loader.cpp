@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/small_file.hpp"
 #include "config/table_reader.hpp"
 
 namespace gtm::config {
@@ -218,7 +219,12 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   if (m.verify_tls && m.host.empty())
     r.error("verify_tls", "needs host = the name the site's certificate must carry (the VPN FQDN)");
   if (auto ca = r.string("ca_file")) {
-    if (!std::ifstream(*ca)) r.error("ca_file", "cannot read \"" + *ca + "\"");
+    if (auto pem = readSmallFile(*ca); !pem)
+      r.error("ca_file", pem.error());
+    else if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      r.error("ca_file", "\"" + *ca + "\" holds no PEM certificate");
+    else
+      m.ca_pem = *pem;
     m.ca_file = *ca;
   }
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
@@ -354,8 +360,13 @@ LoadResult loadString(std::string_view text, const std::string& path) {
         status.listen = *sa;
     }
     assign(status.token_file, sr.string("token_file"));
-    if (!status.token_file.empty() && !std::ifstream(status.token_file))
-      sr.error("token_file", "cannot read \"" + status.token_file + "\"");
+    if (!status.token_file.empty()) {
+      // An empty token would silently turn control off: refused.
+      if (auto token = readSecretLine(status.token_file); !token)
+        sr.error("token_file", token.error());
+      else
+        status.token = *token;
+    }
     assign(status.state_file, sr.string("state_file"));
     sr.finish();
   }

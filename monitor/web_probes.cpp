@@ -63,10 +63,11 @@ WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
                       asio::ssl::context::no_tlsv1_1);
     if (m.verify_tls) {
       boost::system::error_code ec;
-      if (m.ca_file.empty())
+      // ca_file was read at load (while root, if started as root).
+      if (m.ca_pem.empty())
         tls_->set_default_verify_paths(ec);
       else
-        tls_->load_verify_file(m.ca_file, ec);
+        tls_->add_certificate_authority(boost::asio::buffer(m.ca_pem), ec);
       // Nothing to trust means every handshake fails verification, which the
       // probe then reports; config loading already checked the file.
     }

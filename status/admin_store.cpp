@@ -1,8 +1,15 @@
 #include "status/admin_store.hpp"
 
-#include <cstdio>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+
+#include "common/small_file.hpp"
 
 namespace gtm::status {
 namespace {
@@ -15,40 +22,95 @@ const char* nameOf(AdminStore::State s) {
   }
 }
 
+std::string systemError(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Writes `text` to `path` so that a crash at any point leaves either the old
+// file or the new one, whole: a temporary file with a unique name in the
+// same directory, fsync, rename over the old one, fsync of the directory.
+Result<Ok> writeDurably(const std::string& path, const std::string& text) {
+  std::filesystem::path target(path);
+  std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  std::string tmp = dir + "/." + target.filename().string() + ".XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return Error{systemError("cannot create a temporary file in " + dir)};
+  auto fail = [&](const std::string& what) -> Result<Ok> {
+    Error e{systemError(what)};
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot write " + tmp);
+    done += static_cast<size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) return fail("cannot sync " + tmp);
+  if (::close(fd) != 0) {
+    fd = -1;
+    return fail("cannot close " + tmp);
+  }
+  fd = -1;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot replace " + path);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || ::fsync(dfd) != 0) {
+    Error e{systemError("cannot sync the directory " + dir)};
+    if (dfd >= 0) ::close(dfd);
+    return e;
+  }
+  ::close(dfd);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<Ok> AdminStore::load() {
   if (path_.empty()) return Ok{};
-  std::ifstream in(path_);
-  if (!in) return Ok{};  // no file yet: nothing overridden
+  if (::access(path_.c_str(), F_OK) != 0 && errno == ENOENT) return Ok{};  // no file yet: nothing overridden
+  auto text = readSmallFile(path_);
+  if (!text) return Error{"state_file " + text.error()};
+  std::map<std::string, State> states;
   try {
-    nlohmann::json j = nlohmann::json::parse(in);
-    std::lock_guard lock(mutex_);
-    for (const auto& [name, state] : j.at("endpoints").items()) {
-      std::string s = state.get<std::string>();
-      states_[name] = s == "disabled" ? State::disabled : s == "drained" ? State::drained : State::enabled;
+    nlohmann::json j = nlohmann::json::parse(*text);
+    for (const auto& [name, value] : j.at("endpoints").items()) {
+      std::string s = value.get<std::string>();
+      if (s != "enabled" && s != "disabled" && s != "drained")
+        throw std::runtime_error("\"" + name + "\" has the unknown state \"" + s + "\"");
+      states[name] = s == "disabled" ? State::disabled : s == "drained" ? State::drained : State::enabled;
     }
   } catch (const std::exception& e) {
-    return Error{"cannot read " + path_ + ": " + e.what()};
+    return Error{"state_file \"" + path_ + "\" is corrupt (" + e.what() +
+                 "); fix or remove it, or start with --ignore-state to drop every admin override"};
   }
+  std::lock_guard lock(mutex_);
+  states_ = std::move(states);
   return Ok{};
 }
 
 Result<Ok> AdminStore::set(const std::string& name, State state) {
   std::lock_guard lock(mutex_);
-  states_[name] = state;
-  if (path_.empty()) return Ok{};
-  nlohmann::json j;
-  j["endpoints"] = nlohmann::json::object();
-  for (const auto& [n, s] : states_) j["endpoints"][n] = nameOf(s);
-  std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) return Error{"cannot write " + tmp};
+  std::map<std::string, State> next = states_;
+  next[name] = state;
+  if (!path_.empty()) {
+    nlohmann::json j;
+    j["endpoints"] = nlohmann::json::object();
+    for (const auto& [n, s] : next) j["endpoints"][n] = nameOf(s);
+    // Written before it takes effect: a failed write changes nothing.
+    if (auto r = writeDurably(path_, j.dump(2) + "\n"); !r) return Error{"admin state not saved: " + r.error()};
   }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) return Error{"cannot replace " + path_};
+  states_ = std::move(next);
   return Ok{};
+}
+
+Result<Ok> AdminStore::checkWritable() const {
+  if (path_.empty()) return Ok{};
+  std::filesystem::path target(path_);
+  std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  // A new file is made beside the old one and renamed over it: the
+  // directory must be writable, not only the file.
+  if (::access(dir.c_str(), W_OK | X_OK) == 0) return Ok{};
+  return Error{systemError("state_file " + path_ + ": directory " + dir + " not writable by this user") +
+               "; create it for the user gtm runs as (install -d -o USER " + dir + ")"};
 }
 
 AdminStore::State AdminStore::state(const std::string& name) const {

@@ -1,6 +1,7 @@
 // The admin's overrides ("aovpn/east" disabled, "ikev2/rras1" drained), kept
-// in a JSON file so that they survive a restart (written atomically: a
-// temporary file, then a rename).
+// in a JSON file so that they survive a restart. An override takes effect
+// only once it is on disk (a temporary file with a unique name, fsync,
+// rename, fsync of the directory); a failed write changes nothing.
 #pragma once
 
 #include <map>
@@ -19,7 +20,11 @@ class AdminStore {
 
   enum class State { enabled, disabled, drained };
 
+  // A missing file is no override; an unreadable or corrupt one an error
+  // that names it (the daemons refuse to start unless --ignore-state).
   [[nodiscard]] Result<Ok> load();
+  // Whether this process can replace the file (run after dropping root).
+  [[nodiscard]] Result<Ok> checkWritable() const;
   // Records the state of "group/member" and saves the file.
   [[nodiscard]] Result<Ok> set(const std::string& name, State state);
   [[nodiscard]] State state(const std::string& name) const;

@@ -41,15 +41,6 @@ bool sameToken(const std::string& given, const std::string& token) {
 
 }  // namespace
 
-std::string readTokenFile(const std::string& path) {
-  if (path.empty()) return "";
-  std::ifstream in(path);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  return token;
-}
-
 StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits)
     : listen_(listen), token_(std::move(token)), provider_(provider), limits_(limits) {}
 

@@ -23,10 +23,6 @@ class io_context;
 
 namespace gtm::status {
 
-// The bearer token from [status] token_file: its first line, trailing spaces
-// and CR removed; "" when no file is named.
-[[nodiscard]] std::string readTokenFile(const std::string& path);
-
 struct StatusLimits {
   size_t max_request_bytes = 8 * 1024;               // headers and body each; 413 past it
   std::chrono::milliseconds request_timeout{10000};  // to read the request and write the reply

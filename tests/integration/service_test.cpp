@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
@@ -91,6 +92,104 @@ TEST(Service, NeverAnswersAsRootEvenWithoutAUser) {
   auto r = run(std::string(GTM_BINARY) + " serve --config " + path);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("does not answer queries as root"), std::string::npos) << r.output;
+}
+
+// Config for the privilege tests: the status server with a token and a
+// state file, and a monitor whose ca_file is root-only.
+std::string adminConfig(const std::string& dir, const std::string& state_dir) {
+  return testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\nuser = \"nobody\"\n") +
+         "\n[status]\nlisten = \"127.0.0.1:{PORT2}\"\ntoken_file = \"" + dir + "/token\"\nstate_file = \"" +
+         state_dir + "/admin.json\"\n\n[[monitor]]\nname = \"tls\"\nprotocol = \"https\"\nverify_tls = true\n"
+         "host = \"vpn.example.com\"\nca_file = \"" + dir + "/ca.pem\"\n";
+}
+
+void writeRootOnlySecrets(const std::string& dir) {
+  writeFile(dir, "token", "s3cret\n");
+  auto ca = run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir +
+                "/ca.key -out " + dir + "/ca.pem -subj /CN=test-ca -days 2 2>&1");
+  ASSERT_EQ(ca.exit_code, 0) << ca.output;
+  for (const char* f : {"/token", "/ca.pem", "/ca.key"}) {
+    ASSERT_EQ(::chown((dir + f).c_str(), 0, 0), 0);
+    ASSERT_EQ(::chmod((dir + f).c_str(), 0600), 0);
+  }
+}
+
+// A state directory that the user gtm runs as cannot write: refused at
+// start with the fix in the message, never a start that answers 500 later.
+TEST(Service, RefusesAStateDirectoryItCannotWriteAfterDroppingRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "dropping privileges needs root (CI runs as root)";
+  std::string dir = makeTempDir();
+  std::string state_dir = dir + "/state";
+  ASSERT_EQ(::mkdir(state_dir.c_str(), 0755), 0);  // root's
+  ASSERT_NO_FATAL_FAILURE(writeRootOnlySecrets(dir));
+  std::string text = adminConfig(dir, state_dir);
+  text.replace(text.find("{PORT}"), 6, std::to_string(freePort()));
+  text.replace(text.find("{PORT2}"), 7, std::to_string(freePort()));
+  std::string config = writeFile(dir, "gtm.toml", text);
+  auto r = run(std::string(GTM_BINARY) + " serve --config " + config, 5);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("directory " + state_dir + " not writable by this user"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("install -d -o USER " + state_dir), std::string::npos) << r.output;
+}
+
+// Root-only token and CA files: read as root at start, kept for reloads
+// after dropping root; admin actions are saved where the user may write,
+// and one that cannot be saved answers 500 and changes nothing.
+TEST(Service, DroppedRootReloadsWithRootOnlyFilesAndSavesAdminState) {
+  if (::geteuid() != 0) GTEST_SKIP() << "dropping privileges needs root (CI runs as root)";
+  passwd* nobody = ::getpwnam("nobody");
+  ASSERT_TRUE(nobody);
+  std::string dir = makeTempDir();
+  std::string state_dir = dir + "/state";
+  ASSERT_EQ(::mkdir(state_dir.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(state_dir.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+  ASSERT_NO_FATAL_FAILURE(writeRootOnlySecrets(dir));
+  auto gtm = GtmProcess::serve(adminConfig(dir, state_dir));
+  ASSERT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
+
+  // A changed config reloads (the file watcher, or SIGHUP) as nobody.
+  std::ifstream in(gtm->configPath());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("198.51.100.10"), 13, "198.51.100.99");
+  writeFile(std::filesystem::path(gtm->configPath()).parent_path().string(), "gtm.toml", text);
+  ::kill(gtm->pid(), SIGHUP);
+  std::string answer;
+  for (int i = 0; i < 60 && (answer = firstAnswer(gtm->port())) != "198.51.100.99"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(answer, "198.51.100.99") << gtm->log();
+  EXPECT_EQ(gtm->log().find("reload failed"), std::string::npos) << gtm->log();
+
+  // Control works, and the override is on disk, owned by nobody.
+  std::string cli = std::string(GTM_BINARY) + " endpoint disable aovpn/east --config " + gtm->configPath();
+  auto off = run(cli);
+  EXPECT_EQ(off.exit_code, 0) << off.output << gtm->log();
+  EXPECT_EQ(firstAnswer(gtm->port()), "203.0.113.10");
+  struct stat st {};
+  ASSERT_EQ(::stat((state_dir + "/admin.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, nobody->pw_uid);
+  // The directory turns read-only: enabling cannot be saved, so it fails
+  // (500) and east stays disabled.
+  ASSERT_EQ(::chmod(state_dir.c_str(), 0555), 0);
+  auto on = run(std::string(GTM_BINARY) + " endpoint enable aovpn/east --config " + gtm->configPath());
+  EXPECT_NE(on.exit_code, 0) << on.output;
+  EXPECT_NE(on.output.find("admin state not saved"), std::string::npos) << on.output;
+  EXPECT_EQ(firstAnswer(gtm->port()), "203.0.113.10");
+}
+
+TEST(Service, CorruptStateFileRefusesStartUnlessIgnored) {
+  std::string dir = makeTempDir();
+  writeFile(dir, "admin.json", "{\"endpoints\": {\"aovpn/east\": \"disab");
+  std::string text = testConfig("[dns]\nlisten = [\"127.0.0.1:" + std::to_string(freePort()) + "\"]\nthreads = 1\n") +
+                     "\n[status]\nlisten = \"127.0.0.1:" + std::to_string(freePort()) + "\"\nstate_file = \"" + dir +
+                     "/admin.json\"\n";
+  std::string config = writeFile(dir, "gtm.toml", text);
+  auto refused = run(std::string(GTM_BINARY) + " serve --config " + config, 5);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find(dir + "/admin.json\\\" is corrupt"), std::string::npos) << refused.output;
+  // --ignore-state: it starts (and runs until the 2 s timeout stops it).
+  auto ignored = run("timeout 2 " + std::string(GTM_BINARY) + " serve --ignore-state --config " + config, 5);
+  EXPECT_EQ(ignored.exit_code, 124) << ignored.output;
+  EXPECT_NE(ignored.output.find("admin state ignored"), std::string::npos) << ignored.output;
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+// Files a config names, as a careless admin or a hostile one leaves them: a
+// FIFO, /dev/zero, an empty file, a directory. gtm check refuses each at
+// once with the message gtm serve gives, never blocks or fills memory.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/test_config.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+
+std::string withStatus(const std::string& token_file) {
+  return testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n") +
+         "\n[status]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"" + token_file + "\"\n";
+}
+
+TEST(ConfigFiles, TokenFileMustBeASmallNonEmptyRegularFile) {
+  std::string dir = makeTempDir();
+  std::string fifo = dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  writeFile(dir, "empty", "\n");
+  struct Case {
+    std::string path, expect;
+  } cases[] = {
+      {fifo, "is a FIFO, not a regular file"},
+      {"/dev/zero", "is a character device, not a regular file"},
+      {dir, "is a directory, not a regular file"},
+      {dir + "/empty", "is empty"},
+      {dir + "/missing", "No such file or directory"},
+  };
+  for (const Case& c : cases) {
+    std::string text = withStatus(c.path);
+    text.replace(text.find("{PORT}"), 6, "5353");
+    std::string config = writeFile(dir, "gtm.toml", text);
+    auto start = std::chrono::steady_clock::now();
+    auto check = run(kGtm + " check --config " + config, 5);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(check.exit_code, 1) << c.path << ": " << check.output;
+    EXPECT_LT(seconds, 1.0) << c.path;
+    EXPECT_NE(check.output.find("[status] token_file: \"" + c.path + "\""), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find(c.expect), std::string::npos) << check.output;
+    // gtm serve says the same and does not start.
+    auto serve = run(kGtm + " serve --config " + config, 5);
+    EXPECT_EQ(serve.exit_code, 1) << serve.output;
+    EXPECT_NE(serve.output.find(c.expect), std::string::npos) << serve.output;
+  }
+}
+
+}  // namespace
+}  // namespace gtm::test
