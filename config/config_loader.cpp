@@ -142,7 +142,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   Monitor m;
   TableReader r(t, "[[monitor]]", diag);
   m.where = r.where();
-  assign(m.name, r.string("name", true));
+  assign(m.name, r.name("name"));
   assign(m.protocol, r.choice<P>("protocol", {{"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https},
                                               {"http", P::http}, {"tcp", P::tcp}}, true));
   const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;

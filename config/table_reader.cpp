@@ -1,5 +1,6 @@
 #include "config/table_reader.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace gtm::config {
@@ -64,8 +65,15 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
 
 std::optional<std::string> TableReader::name(std::string_view key) {
   auto v = string(key, true);
-  if (v && (v->empty() || v->find_first_of("/ \t\r\n") != std::string::npos)) {
-    error(key, "\"" + *v + "\" may not be empty or hold '/' or spaces");
+  // Names reach nftables comments, metric labels, log lines and URLs
+  // (/api/v1/endpoints/PROFILE/ENDPOINT): a small alphabet keeps every one
+  // of them safe without quoting.
+  auto safe = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  };
+  if (v && (v->empty() || v->size() > 63 || !std::all_of(v->begin(), v->end(), safe))) {
+    error(key, "\"" + *v + "\" must be 1 to 63 letters, digits, '.', '_' or '-'");
     return std::nullopt;
   }
   return v;

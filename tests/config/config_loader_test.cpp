@@ -27,7 +27,10 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
   } cases[] = {
       {"[dns]\nthreads = \"two\"\n", "c.toml:2:11: [dns] threads: expected an integer, got a string"},
       {"[[profile]]\nname = \"a/b\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n",
-       "c.toml:2:8: [[profile]] name: \"a/b\" may not be empty or hold '/' or spaces"},
+       "c.toml:2:8: [[profile]] name: \"a/b\" must be 1 to 63 letters, digits, '.', '_' or '-'"},
+      // A name that would break the nftables ruleset's comment.
+      {"[[service]]\nname = \"s\\\";x\"\nvip = \"192.0.2.1\"\nprotocol = \"udp\"\nports = [500]\n",
+       "c.toml:2:8: [[service]] name: \"s\";x\" must be 1 to 63 letters, digits, '.', '_' or '-'"},
       {"[dns]\nthreads = 9999\n", "c.toml:2:11: [dns] threads: 9999 is out of range (0 to 256)"},
       {"[dns]\nlisten = [\"127.0.0.1:99999\"]\n", "c.toml:2:10: [dns] listen: \"99999\" is not a port number"},
       {"[dns]\nlisten = [\"localhost:53\"]\n", "is not an IPv4 or IPv6 address"},
