@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/asio_address.hpp"
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
 #include "config/config_loader.hpp"
@@ -33,7 +34,7 @@ Response request(const SocketAddress& at, http::verb method, const std::string& 
     asio::io_context io;
     boost::beast::tcp_stream stream(io);
     stream.expires_after(std::chrono::seconds(10));
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address(at.ip.toString()), at.port));
+    stream.connect(asio::ip::tcp::endpoint(toAsio(at.ip), at.port));
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, at.toString());
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);

@@ -1,3 +1,4 @@
+#include "common/asio_address.hpp"
 #include "monitor/ikev2_probe.hpp"
 
 #include <openssl/rand.h>
@@ -22,29 +23,7 @@ namespace {
 
 constexpr int kAttempts = 3;  // the first send and two retransmissions
 
-udp::endpoint endpointOf(const ProbeTarget& t) {
-  if (t.address.family == IpAddress::Family::v4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy_n(t.address.bytes.begin(), 4, b.begin());
-    return {asio::ip::address_v4(b), t.port};
-  }
-  asio::ip::address_v6::bytes_type b;
-  std::copy_n(t.address.bytes.begin(), 16, b.begin());
-  return {asio::ip::address_v6(b), t.port};
-}
-
-IpAddress addressOf(const udp::endpoint& e) {
-  IpAddress ip;
-  if (e.address().is_v4()) {
-    auto b = e.address().to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), ip.bytes.begin());
-  } else {
-    ip.family = IpAddress::Family::v6;
-    auto b = e.address().to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), ip.bytes.begin());
-  }
-  return ip;
-}
+udp::endpoint endpointOf(const ProbeTarget& t) { return {toAsio(t.address), t.port}; }
 
 }  // namespace
 
@@ -79,7 +58,7 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
   req.nonce = nonce;
   req.ke_group = monitor_.ike_dh_group;
   req.ke_data = ke_;
-  req.nat_source = ikev2::natDetectionHash(spi, addressOf(local), local.port());
+  req.nat_source = ikev2::natDetectionHash(spi, fromAsio(local.address()), local.port());
   req.nat_destination = ikev2::natDetectionHash(spi, target.address, target.port);
   std::vector<uint8_t> packet;
   if (monitor_.nat_t) packet.assign(4, 0);  // non-ESP marker (RFC 3948)

@@ -1,3 +1,4 @@
+#include "common/asio_address.hpp"
 #include "monitor/tcp_session.hpp"
 
 #include <openssl/err.h>
@@ -23,17 +24,6 @@ asio::ssl::context& plainContext() {
   // plain and TLS sessions.
   static asio::ssl::context ctx(asio::ssl::context::tls_client);
   return ctx;
-}
-
-asio::ip::address toAsio(const IpAddress& ip) {
-  if (ip.family == IpAddress::Family::v4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy_n(ip.bytes.begin(), 4, b.begin());
-    return asio::ip::address_v4(b);
-  }
-  asio::ip::address_v6::bytes_type b;
-  std::copy_n(ip.bytes.begin(), 16, b.begin());
-  return asio::ip::address_v6(b);
 }
 
 std::string subjectOf(X509* cert) {

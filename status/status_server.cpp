@@ -1,3 +1,4 @@
+#include "common/asio_address.hpp"
 #include "status/status_server.hpp"
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
@@ -41,14 +42,22 @@ bool sameToken(const std::string& given, const std::string& token) {
 
 }  // namespace
 
+std::string rateLimitKey(IpAddress ip) {
+  if (ip.family == IpAddress::Family::v6) std::fill(ip.bytes.begin() + 8, ip.bytes.end(), 0);
+  return ip.toString();
+}
+
 StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits)
     : listen_(listen), token_(std::move(token)), provider_(provider), limits_(limits) {}
 
 bool StatusServer::allowRequest(const std::string& client) {
   auto now = std::chrono::steady_clock::now();
-  if (clients_.size() > 4096) {
-    // Forget clients whose bucket has refilled: they lose nothing by it.
-    auto full = std::chrono::duration<double>(limits_.burst / limits_.requests_per_second);
+  // Forget clients whose bucket has refilled (they lose nothing by it), at
+  // most once per refill time: a request costs O(1) however many clients.
+  auto full = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(limits_.burst / limits_.requests_per_second));
+  if (clients_.size() > 4096 && now - swept_ > full) {
+    swept_ = now;
     std::erase_if(clients_, [&](const auto& kv) { return now - kv.second.updated > full; });
   }
   auto [it, fresh] = clients_.try_emplace(client, Bucket{limits_.burst, now});
@@ -98,7 +107,7 @@ Result<Ok> StatusServer::start() {
   io_ = std::make_unique<asio::io_context>(1);
   auto acceptor = std::make_shared<tcp::acceptor>(*io_);
   boost::system::error_code ec;
-  tcp::endpoint at(asio::ip::make_address(listen_.ip.toString()), listen_.port);
+  tcp::endpoint at(toAsio(listen_.ip), listen_.port);
   acceptor->open(at.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(at, ec);
@@ -123,7 +132,7 @@ Result<Ok> StatusServer::start() {
                 } release{open_connections_};
                 boost::system::error_code rec;
                 auto peer = s.remote_endpoint(rec);
-                std::string client = rec ? "" : peer.address().to_string();
+                std::string client = rec ? "" : rateLimitKey(fromAsio(peer.address()));
                 beast::tcp_stream stream(std::move(s));
                 stream.expires_after(limits_.request_timeout);  // a slow client cannot hold a slot
                 beast::flat_buffer buffer(limits_.max_request_bytes);

@@ -31,6 +31,10 @@ struct StatusLimits {
   double burst = 30;                                 // this many
 };
 
+// Whose request budget a client spends: its IPv4 address, or the /64 of
+// its IPv6 address (an IPv4-mapped one counts as IPv4).
+[[nodiscard]] std::string rateLimitKey(IpAddress ip);
+
 class StatusServer {
  public:
   // `token` empty: the control calls are off (403).
@@ -48,7 +52,8 @@ class StatusServer {
   [[nodiscard]] Reply handle(const std::string& method, const std::string& target, const std::string& authorization);
 
  private:
-  // A token bucket per client address, touched only by the server's thread.
+  // A token bucket per client address (an IPv6 client by its /64, which one
+  // host holds whole), touched only by the server's thread.
   bool allowRequest(const std::string& client);
 
   struct Bucket {
@@ -61,6 +66,7 @@ class StatusServer {
   StatusLimits limits_;
   unsigned open_connections_ = 0;
   std::unordered_map<std::string, Bucket> clients_;
+  std::chrono::steady_clock::time_point swept_{};  // when idle buckets were last forgotten
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
 };

@@ -1,3 +1,4 @@
+#include "common/asio_address.hpp"
 #include "dns/server/tcp_listener.hpp"
 
 #include <array>
@@ -16,19 +17,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-IpAddress fromAsio(const asio::ip::address& a) {
-  IpAddress ip;
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), ip.bytes.begin());
-  } else {
-    ip.family = IpAddress::Family::v6;
-    auto b = a.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), ip.bytes.begin());
-  }
-  return ip;
-}
 
 // One client connection: read a framed query, answer it, repeat. The timer
 // closes the socket when no complete query arrives within the idle timeout.

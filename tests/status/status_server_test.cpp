@@ -3,6 +3,8 @@
 // (413), slow clients (the request timeout) and open connections.
 #include "status/status_server.hpp"
 
+#include "common/asio_address.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -91,6 +93,15 @@ class StatusServerLimits : public ::testing::Test {
   uint16_t port_ = 0;
   std::unique_ptr<status::StatusServer> server_;
 };
+
+TEST(StatusServerKeys, IPv6ClientsShareTheirSlash64) {
+  auto key = [](const char* text) { return status::rateLimitKey(*IpAddress::parse(text)); };
+  EXPECT_EQ(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+  EXPECT_NE(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+  EXPECT_NE(key("192.0.2.1"), key("192.0.2.2"));
+  // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+  EXPECT_EQ(key("192.0.2.1"), status::rateLimitKey(fromAsio(boost::asio::ip::make_address("::ffff:192.0.2.1"))));
+}
 
 TEST_F(StatusServerLimits, RequestRatePerClientAddress) {
   status::StatusLimits limits;
