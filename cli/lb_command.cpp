@@ -5,6 +5,7 @@
 // SIGHUP reloads the file (weights, drain, real servers), all or nothing.
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -107,7 +108,13 @@ int lbCommand(const Args& args) {
     }
   }
   service::ready();
-  service::Watchdog watchdog;
+  // systemd's watchdog is petted only while the table worker and the
+  // monitors make progress.
+  std::optional<service::Watchdog> watchdog;
+  watchdog.emplace([&](std::chrono::nanoseconds max_age) {
+    std::lock_guard lock(current_mutex);
+    return balancer->stalled(max_age);
+  });
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -131,14 +138,18 @@ int lbCommand(const Args& args) {
       next->stop(true);
       continue;
     }
-    balancer->stop(true);
+    // Swapped before the old one stops: the watchdog and the status server
+    // read the current balancer under current_mutex.
+    std::shared_ptr<lb::Balancer> old;
     {
       std::lock_guard lock(current_mutex);
-      balancer = std::move(next);
+      old = std::exchange(balancer, std::move(next));
     }
+    old->stop(true);
     log::info("reloaded", {{"config", path}});
   }
   service::stopping();
+  watchdog.reset();
   if (status_server) status_server->stop();
   balancer->stop(keep_rules);
   return 0;

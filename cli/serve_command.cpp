@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
@@ -181,7 +182,14 @@ int serveCommand(const Args& all_args) {
   else
     log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}, {"xdp", c.config.dns.xdp_interface}});
   service::ready();
-  service::Watchdog watchdog;
+  // systemd's watchdog is petted only while the query threads and the
+  // monitors make progress.
+  std::optional<service::Watchdog> watchdog;
+  watchdog.emplace([&server, &run](std::chrono::nanoseconds max_age) -> std::string {
+    if (std::string part = server.stalled(max_age); !part.empty()) return part;
+    auto engine = run.currentEngine();
+    return engine && engine->stalled(max_age) ? "monitor engine" : "";
+  });
   // A change to the file reloads it the way SIGHUP does.
   FileWatcher watcher;
   if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
@@ -198,6 +206,7 @@ int serveCommand(const Args& all_args) {
     break;
   }
   service::stopping();
+  watchdog.reset();
   watcher.stop();
   if (status_server) status_server->stop();
   server.stop();

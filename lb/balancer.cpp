@@ -143,13 +143,16 @@ Result<Ok> Balancer::start(const Balancer* previous) {
   log::info("nftables table installed", {{"table", plan_.table}, {"services", std::to_string(plan_.services.size())}});
   if (auto r = engine_->start(); !r) return r;
   thread_ = std::thread([this] { worker(); });
+  pthread_setname_np(thread_.native_handle(), "gtm-lb-table");
   return Ok{};
 }
 
 void Balancer::worker() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return dirty_ || stopping_; });
+    // Wakes at least every kHeartbeatEvery to show the watchdog it lives.
+    worker_heartbeat_.beat();
+    if (!wake_.wait_for(lock, kHeartbeatEvery, [this] { return dirty_ || stopping_; })) continue;
     if (stopping_) return;
     dirty_ = false;
     lock.unlock();
@@ -172,6 +175,12 @@ void Balancer::worker() {
     }
     lock.lock();
   }
+}
+
+std::string Balancer::stalled(std::chrono::nanoseconds max_age) const {
+  if (worker_heartbeat_.age() > max_age) return "table worker";
+  if (engine_ && engine_->stalled(max_age)) return "monitor engine";
+  return "";
 }
 
 void Balancer::stop(bool keep_rules) {

@@ -6,12 +6,15 @@
 // through it.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "common/heartbeat.hpp"
 #include "common/result.hpp"
 #include "lb/lb_plan.hpp"
 #include "lb/maglev_table.hpp"
@@ -64,6 +67,9 @@ class Balancer {
   [[nodiscard]] Result<Ok> start(const Balancer* previous = nullptr);
   // Stops; removes the table unless keep_rules.
   void stop(bool keep_rules);
+  // "table worker" or "monitor engine" when it showed no progress within
+  // max_age, else "".
+  [[nodiscard]] std::string stalled(std::chrono::nanoseconds max_age) const;
 
  private:
   struct ServiceState {
@@ -95,6 +101,7 @@ class Balancer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool dirty_ = false;
+  Heartbeat worker_heartbeat_;
   bool stopping_ = false;
   bool installed_ = false;
 };

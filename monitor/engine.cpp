@@ -149,7 +149,20 @@ Result<Ok> Engine::start() {
         },
         asio::detached);
   }
+  asio::co_spawn(
+      *io_,
+      [this]() -> asio::awaitable<void> {
+        asio::steady_timer tick(co_await asio::this_coro::executor);
+        for (;;) {
+          heartbeat_.beat();
+          tick.expires_after(kHeartbeatEvery);
+          co_await tick.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  heartbeat_.beat();
   thread_ = std::thread([io = io_.get()] { io->run(); });
+  pthread_setname_np(thread_.native_handle(), "gtm-monitor");
   return Ok{};
 }
 

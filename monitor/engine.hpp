@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/heartbeat.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "monitor/health_counter.hpp"
@@ -74,6 +75,9 @@ class Engine {
   };
   [[nodiscard]] std::vector<Latency> latencies() const;
   [[nodiscard]] uint64_t transitions() const;
+  // True when the engine's loop has not turned within max_age (a timer on
+  // it beats every kHeartbeatEvery).
+  [[nodiscard]] bool stalled(std::chrono::nanoseconds max_age) const { return heartbeat_.age() > max_age; }
 
  private:
   struct Check;
@@ -94,6 +98,7 @@ class Engine {
   std::vector<Event> events_;
   std::vector<Latency> latency_;
   uint64_t transitions_ = 0;
+  Heartbeat heartbeat_;
 };
 
 }  // namespace gtm::monitor

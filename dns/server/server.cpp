@@ -1,6 +1,8 @@
 #include "dns/server/server.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 
 #include "common/log.hpp"
 #include "dns/server/tcp_listener.hpp"
@@ -57,15 +59,43 @@ Result<Ok> Server::open() {
 }
 
 void Server::start() {
-  for (auto& l : udp_) threads_.emplace_back([l = l.get()] { l->run(); });
-  for (auto& l : xdp_) threads_.emplace_back([l = l.get()] { l->run(); });
+  // Named, so that top -H, a profile or the watchdog's log says which is which.
+  for (auto& l : udp_) {
+    threads_.emplace_back([l = l.get()] { l->run(); });
+    pthread_setname_np(threads_.back().native_handle(), "gtm-udp");
+  }
+  for (auto& l : xdp_) {
+    threads_.emplace_back([l = l.get()] { l->run(); });
+    pthread_setname_np(threads_.back().native_handle(), "gtm-xdp");
+  }
   for (auto& l : tcp_) l->start();
   for (auto& w : tcp_workers_) {
-    threads_.emplace_back([io = &w->io] {
-      auto guard = boost::asio::make_work_guard(*io);
-      io->run();
+    threads_.emplace_back([w = w.get()] {
+      auto guard = boost::asio::make_work_guard(w->io);
+      // A timer on the worker's own loop shows the watchdog it turns.
+      boost::asio::steady_timer tick(w->io);
+      std::function<void()> beat = [&] {
+        w->heartbeat.beat();
+        tick.expires_after(kHeartbeatEvery);
+        tick.async_wait([&](const boost::system::error_code& ec) {
+          if (!ec) beat();
+        });
+      };
+      beat();
+      w->io.run();
     });
+    pthread_setname_np(threads_.back().native_handle(), "gtm-tcp");
   }
+}
+
+std::string Server::stalled(std::chrono::nanoseconds max_age) const {
+  for (const auto& l : udp_)
+    if (l->heartbeat.age() > max_age) return "udp query thread";
+  for (const auto& l : xdp_)
+    if (l->heartbeat.age() > max_age) return "af_xdp query thread";
+  for (const auto& w : tcp_workers_)
+    if (w->heartbeat.age() > max_age) return "tcp query thread";
+  return "";
 }
 
 QueryTotals Server::totals() const {

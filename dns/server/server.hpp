@@ -39,6 +39,9 @@ class Server {
   void stop();   // stops them and waits
   // Every thread's query counters, summed.
   [[nodiscard]] QueryTotals totals() const;
+  // The first query thread that showed no progress within max_age ("udp
+  // 127.0.0.1:53"), or "".
+  [[nodiscard]] std::string stalled(std::chrono::nanoseconds max_age) const;
 
  private:
   config::DnsSettings settings_;

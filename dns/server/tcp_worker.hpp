@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/heartbeat.hpp"
 #include "dns/query_handler.hpp"
 #include "dns/snapshot_store.hpp"
 
@@ -17,6 +18,7 @@ struct TcpWorker {
   QueryHandler handler;
   unsigned max_connections;  // this thread's share
   unsigned connections = 0;
+  Heartbeat heartbeat;  // beaten by a timer on io, every kHeartbeatEvery
   // Last, so it goes first: pending handlers (TCP connections) are destroyed
   // while the fields they touch still exist.
   boost::asio::io_context io{1};

@@ -74,6 +74,10 @@ Result<Ok> UdpListener::open() {
   if (!fd) return Error{fd.error()};
   fd_ = *fd;
   pktinfo_ = at_.ip.isUnspecified();
+  // An idle socket still wakes its thread now and then, to show the
+  // watchdog that the thread is alive.
+  timeval wake{static_cast<time_t>(kHeartbeatEvery.count()), 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wake, sizeof wake);
   return Ok{};
 }
 
@@ -85,6 +89,7 @@ void UdpListener::stop() {
 
 void UdpListener::run() {
   while (!stopping_.load(std::memory_order_relaxed)) {
+    heartbeat.beat();
     unsigned received = receive();
     if (received == 0) continue;
     send(answer(received));

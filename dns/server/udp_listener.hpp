@@ -12,6 +12,7 @@
 #include <atomic>
 #include <vector>
 
+#include "common/heartbeat.hpp"
 #include "common/result.hpp"
 #include "dns/server/batch_wait.hpp"
 #include "dns/query_handler.hpp"
@@ -33,6 +34,7 @@ class UdpListener {
   [[nodiscard]] Result<Ok> open();
   void run();   // serves until stop()
   void stop();  // from any thread: wakes run() and makes it return
+  Heartbeat heartbeat;  // beats each time round run()'s loop
   [[nodiscard]] const QueryStats& stats() const { return handler_.stats(); }
 
  private:

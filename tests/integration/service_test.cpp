@@ -5,11 +5,14 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,6 +50,61 @@ TEST(Service, NotifiesReadyAndReloading) {
   ::kill(gtm->pid(), SIGHUP);
   EXPECT_NE(receive(fd, 2000).find("RELOADING=1"), std::string::npos);
   EXPECT_NE(receive(fd, 2000).find("READY=1"), std::string::npos);
+  ::close(fd);
+}
+
+// Every WATCHDOG=1 that arrives within `ms`.
+int watchdogPings(int fd, int ms) {
+  int pings = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count());
+    if (left <= 0) return pings;
+    if (receive(fd, left).find("WATCHDOG=1") != std::string::npos) ++pings;
+  }
+}
+
+// systemd's watchdog is petted only while every part makes progress: with
+// the monitor engine's thread held (ptrace stops that one thread, the rest
+// run on), the pings stop; released, they come back.
+TEST(Service, WatchdogStopsWhenTheMonitorsStall) {
+  std::string dir = makeTempDir();
+  std::string path = dir + "/notify";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ::chmod(path.c_str(), 0666);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "2000000", 1);  // pinged every second
+  auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n"));
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  EXPECT_GE(watchdogPings(fd, 2500), 1) << gtm->log();
+
+  pid_t monitor = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(gtm->pid()) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "gtm-monitor") monitor = std::stoi(task.path().filename().string());
+  }
+  ASSERT_GT(monitor, 0) << "no thread named gtm-monitor";
+  ASSERT_EQ(::ptrace(PTRACE_SEIZE, monitor, nullptr, nullptr), 0) << std::strerror(errno);
+  ASSERT_EQ(::ptrace(PTRACE_INTERRUPT, monitor, nullptr, nullptr), 0) << std::strerror(errno);
+  int status = 0;
+  ASSERT_EQ(::waitpid(monitor, &status, __WALL), monitor);
+  // Within the 2 s interval plus one 1 s check the pings stop, while DNS
+  // still answers (the query threads run on).
+  watchdogPings(fd, 3500);
+  EXPECT_EQ(watchdogPings(fd, 2500), 0) << gtm->log();
+  EXPECT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
+  EXPECT_NE(gtm->log().find("part=\"monitor engine\""), std::string::npos) << gtm->log();
+  ASSERT_EQ(::ptrace(PTRACE_DETACH, monitor, nullptr, nullptr), 0) << std::strerror(errno);
+  EXPECT_GE(watchdogPings(fd, 3000), 1) << gtm->log();
+  EXPECT_NE(gtm->log().find("every part makes progress again"), std::string::npos) << gtm->log();
   ::close(fd);
 }
 

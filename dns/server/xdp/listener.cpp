@@ -100,6 +100,7 @@ void Listener::stop() {
 
 void Listener::run() {
   while (!stopping_.load(std::memory_order_relaxed)) {
+    heartbeat.beat();  // wait() returns within a second when idle
     reclaim();
     refill();
     uint32_t index = 0;

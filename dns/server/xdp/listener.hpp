@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/heartbeat.hpp"
 #include "common/result.hpp"
 #include "dns/query_handler.hpp"
 #include "dns/server/batch_wait.hpp"
@@ -43,6 +44,7 @@ class Listener {
   [[nodiscard]] Result<Ok> open();  // needs root, like Program::attach
   void run();   // serves until stop()
   void stop();  // from any thread
+  Heartbeat heartbeat;  // beats each time round run()'s loop
   [[nodiscard]] const QueryStats& stats() const { return handler_.stats(); }
 
  private:
