@@ -6,6 +6,7 @@
 
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
+#include "config/toml_bounds.hpp"
 
 namespace gtm::config {
 namespace {
@@ -334,6 +335,10 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   LoadResult out{Config{}, Diagnostics(path)};
   out.config.path = path;
   toml::table root;
+  if (auto bad = checkTomlBounds(text)) {
+    out.diagnostics.error(bad->where, bad->message);
+    return out;
+  }
   try {
     root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
@@ -398,15 +403,14 @@ LoadResult loadString(std::string_view text, const std::string& path) {
 }
 
 LoadResult loadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Bounded and never blocking: a FIFO or /dev/zero is refused at once.
+  auto text = readSmallFile(path, kMaxConfigBytes);
+  if (!text) {
     LoadResult out{Config{}, Diagnostics(path)};
-    out.diagnostics.error({0, 0}, "cannot open the file");
+    out.diagnostics.error({0, 0}, "cannot load the config: " + text.error());
     return out;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return loadString(text.str(), path);
+  return loadString(*text, path);
 }
 
 }  // namespace gtm::config

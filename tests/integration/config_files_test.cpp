@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
+#include <thread>
 
+#include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/test_config.hpp"
 
@@ -49,6 +52,30 @@ TEST(ConfigFiles, TokenFileMustBeASmallNonEmptyRegularFile) {
     EXPECT_EQ(serve.exit_code, 1) << serve.output;
     EXPECT_NE(serve.output.find(c.expect), std::string::npos) << serve.output;
   }
+}
+
+// A table header of 50,000 parts overflowed toml++'s stack: gtm check
+// died with SIGSEGV, and a running gtm serve died on the automatic reload.
+TEST(ConfigFiles, DeepHeaderIsRefusedAndTheServerKeepsServing) {
+  std::string deep = "[a";
+  for (int i = 0; i < 50000; ++i) deep += ".a";
+  deep += "]\n";
+  std::string dir = makeTempDir();
+  auto check = run(kGtm + " check --config " + writeFile(dir, "deep.toml", deep), 10);
+  EXPECT_EQ(check.exit_code, 1) << check.output.substr(0, 300);
+  EXPECT_NE(check.output.find("deep.toml:1:65: a key of more than 32 dotted parts"), std::string::npos)
+      << check.output.substr(0, 300);
+
+  auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n"));
+  ASSERT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
+  // Overwritten in place: the file watcher reloads it.
+  writeFile(std::filesystem::path(gtm->configPath()).parent_path().string(), "gtm.toml", deep);
+  for (int i = 0; i < 60 && gtm->log().find("reload failed") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(gtm->running());
+  EXPECT_NE(gtm->log().find("reload failed, still serving the previous config"), std::string::npos)
+      << gtm->log().substr(0, 500);
+  EXPECT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
 }
 
 }  // namespace
