@@ -99,8 +99,10 @@ int lbCommand(const Args& args) {
           return balancer;
         },
         admin);
-    status_server = std::make_unique<status::StatusServer>(
-        *settings.status.listen, settings.status.token, *status_provider);
+    status::StatusLimits limits;
+    limits.allowed_hosts = settings.status.allowed_hosts;
+    status_server = std::make_unique<status::StatusServer>(*settings.status.listen, settings.status.token,
+                                                           *status_provider, limits);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       balancer->stop(keep_rules);

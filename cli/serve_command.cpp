@@ -158,8 +158,10 @@ int serveCommand(const Args& all_args) {
     sources.queries = [&server] { return server.totals(); };
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
-    status_server = std::make_unique<status::StatusServer>(*c.config.status.listen,
-                                                           c.config.status.token, *status_provider);
+    status::StatusLimits limits;
+    limits.allowed_hosts = c.config.status.allowed_hosts;
+    status_server = std::make_unique<status::StatusServer>(*c.config.status.listen, c.config.status.token,
+                                                           *status_provider, limits);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       server.stop();

@@ -175,6 +175,7 @@ struct StatusSettings {
   std::string token_file;               // none: control calls are off
   std::string token;                    // its first line, read at load
   std::string state_file;               // where admin overrides are kept
+  std::vector<std::string> allowed_hosts;  // Host names answered besides IP literals and localhost
   Location where;
 };
 

@@ -1,4 +1,3 @@
-#include "common/asio_address.hpp"
 #include "status/status_server.hpp"
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
@@ -12,10 +11,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fstream>
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "common/asio_address.hpp"
 #include "common/log.hpp"
 #include "status/dashboard_page.hpp"
 
@@ -38,6 +40,72 @@ bool sameToken(const std::string& given, const std::string& token) {
   unsigned char diff = 0;
   for (size_t i = 0; i < token.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token[i]);
   return diff == 0;
+}
+
+}  // namespace
+
+bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed) {
+  std::string name(host);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  // Without its port: "[::1]:8053" -> "::1", "gtm.example.com:8053" -> "gtm.example.com".
+  if (!name.empty() && name.front() == '[') {
+    size_t close = name.find(']');
+    if (close == std::string::npos) return false;
+    std::string rest = name.substr(close + 1);
+    name = name.substr(1, close - 1);
+    if (!rest.empty() && (rest[0] != ':' || rest.find_first_not_of("0123456789", 1) != std::string::npos)) return false;
+    return IpAddress::parse(name).has_value();
+  }
+  if (size_t colon = name.find(':'); colon != std::string::npos) {
+    if (name.find_first_not_of("0123456789", colon + 1) != std::string::npos) return false;
+    name.resize(colon);
+  }
+  if (name.empty()) return false;
+  if (IpAddress::parse(name) || name == "localhost") return true;
+  for (std::string a : allowed) {
+    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (a == name) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// RFC 3629: well-formed UTF-8, no overlong forms, no surrogates.
+bool validUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+// The same text with %XX sequences decoded; nullopt for a bad escape.
+std::optional<std::string> percentDecoded(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
 }
 
 }  // namespace
@@ -121,41 +189,84 @@ Result<Ok> StatusServer::start() {
           tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, aec));
           if (aec == asio::error::operation_aborted) co_return;
           if (aec) continue;
-          if (open_connections_ >= limits_.max_connections) continue;  // the socket closes as it goes
-          ++open_connections_;  // here, not in the coroutine: it starts later
+          boost::system::error_code pec;
+          auto peer = socket.remote_endpoint(pec);
+          if (pec) continue;
+          std::string client = rateLimitKey(fromAsio(peer.address()));
+          // Counted here, not in the coroutine (it starts later). Past either
+          // cap the socket closes as it goes: one client address cannot take
+          // every slot.
+          unsigned& mine = connections_of_[client];
+          if (open_connections_ >= limits_.max_connections || mine >= limits_.max_connections_per_client) {
+            if (mine == 0) connections_of_.erase(client);
+            continue;
+          }
+          ++open_connections_;
+          ++mine;
           asio::co_spawn(
               acceptor->get_executor(),
-              [this, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+              [this, s = std::move(socket), client]() mutable -> asio::awaitable<void> {
                 struct Release {
-                  unsigned& n;
-                  ~Release() { --n; }
-                } release{open_connections_};
+                  StatusServer& server;
+                  const std::string& client;
+                  ~Release() {
+                    --server.open_connections_;
+                    if (--server.connections_of_[client] == 0) server.connections_of_.erase(client);
+                  }
+                } release{*this, client};
                 boost::system::error_code rec;
-                auto peer = s.remote_endpoint(rec);
-                std::string client = rec ? "" : rateLimitKey(fromAsio(peer.address()));
                 beast::tcp_stream stream(std::move(s));
-                stream.expires_after(limits_.request_timeout);  // a slow client cannot hold a slot
+                stream.expires_after(limits_.head_timeout);  // a slow client cannot hold a slot
                 beast::flat_buffer buffer(limits_.max_request_bytes);
                 http::request_parser<http::string_body> parser;
                 parser.header_limit(static_cast<uint32_t>(limits_.max_request_bytes));
                 parser.body_limit(limits_.max_request_bytes);
-                co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, rec));
+                // The request line first: Beast waits forever on bare LF line
+                // ends, which are refused here at once.
+                auto received = [&] {
+                  return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+                };
+                while (!rec && received().find('\n') == std::string_view::npos) {
+                  if (buffer.size() >= limits_.max_request_bytes) {
+                    rec = http::error::header_limit;
+                    break;
+                  }
+                  size_t n = co_await stream.async_read_some(buffer.prepare(limits_.max_request_bytes - buffer.size()),
+                                                             asio::redirect_error(asio::use_awaitable, rec));
+                  buffer.commit(n);
+                }
+                if (size_t lf = received().find('\n'); !rec && (lf == 0 || received()[lf - 1] != '\r'))
+                  rec = http::error::bad_line_ending;
+                if (!rec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, rec));
                 Reply r;
+                const auto& req = parser.get();
                 if (rec == http::error::header_limit || rec == http::error::body_limit) {
                   r = json(413, "the request is larger than " + std::to_string(limits_.max_request_bytes) + " bytes");
-                } else if (rec) {
-                  co_return;
+                } else if (rec && (rec == http::error::end_of_stream || rec == http::error::partial_message ||
+                                  rec.category() != http::make_error_code(http::error::bad_version).category())) {
+                  co_return;  // gone, too slow or a socket error: nothing to answer
+                } else if (std::string_view target(req.target().data(), req.target().size());
+                           rec || (req.version() != 10 && req.version() != 11) || !percentDecoded(target) ||
+                           !validUtf8(*percentDecoded(target))) {
+                  // Bad syntax (a NUL, a line without a colon, bare LF line
+                  // ends, HTTP/2's preface), an unknown version, a path that
+                  // is not UTF-8: said, not silently closed.
+                  std::string why = rec ? rec.message() : "HTTP version or path not accepted";
+                  if (allowRequest(client)) log::warn("malformed request to the status server", {{"client", client}, {"error", why}});
+                  r = json(400, "malformed request: " + why);
+                } else if (std::string host(req[http::field::host]); !hostAllowed(host, limits_.allowed_hosts)) {
+                  r = json(421, "this server does not answer for host \"" + host +
+                                    "\" (add it to [status] allowed_hosts)");
                 } else if (!allowRequest(client)) {
                   std::ostringstream text;
                   text << "too many requests: at most " << limits_.requests_per_second << " a second from one address";
                   r = json(429, text.str());
                 } else {
-                  const auto& req = parser.get();
                   r = handle(std::string(req.method_string()), std::string(req.target()),
                              std::string(req[http::field::authorization]));
                 }
-                const auto& req = parser.get();
-                unsigned version = req.version() ? req.version() : 11;
+                stream.expires_after(limits_.request_timeout);
+                unsigned version = req.version() == 10 ? 10 : 11;
                 http::response<http::string_body> res{static_cast<http::status>(r.status), version};
                 res.set(http::field::content_type, r.content_type);
                 res.set(http::field::cache_control, "no-store");

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -25,11 +27,21 @@ namespace gtm::status {
 
 struct StatusLimits {
   size_t max_request_bytes = 8 * 1024;               // headers and body each; 413 past it
-  std::chrono::milliseconds request_timeout{10000};  // to read the request and write the reply
-  unsigned max_connections = 64;                     // open at once; more are closed at accept
+  std::chrono::milliseconds head_timeout{3000};      // to receive the request head and body
+  std::chrono::milliseconds request_timeout{10000};  // to write the reply
+  unsigned max_connections = 512;                    // open at once; more are closed at accept
+  unsigned max_connections_per_client = 8;           // per client address (IPv6: per /64)
   double requests_per_second = 10;                   // per client address, after a burst of
   double burst = 30;                                 // this many
+  // Host header values answered besides IP literals and localhost (with
+  // or without a port); any other gets 421, so that a page using DNS
+  // rebinding cannot read the API from an admin's browser.
+  std::vector<std::string> allowed_hosts;
 };
+
+// Whether a Host header value names this server: an IP literal, localhost,
+// or one of `allowed` (case-insensitive, with or without a port).
+[[nodiscard]] bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed);
 
 // Whose request budget a client spends: its IPv4 address, or the /64 of
 // its IPv6 address (an IPv4-mapped one counts as IPv4).
@@ -66,6 +78,7 @@ class StatusServer {
   StatusLimits limits_;
   unsigned open_connections_ = 0;
   std::unordered_map<std::string, Bucket> clients_;
+  std::unordered_map<std::string, unsigned> connections_of_;  // open connections per client key
   std::chrono::steady_clock::time_point swept_{};  // when idle buckets were last forgotten
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace gtm::test {
 namespace {
@@ -75,7 +76,7 @@ class Client {
 
 std::string get(uint16_t port, const char* source, const std::string& extra_headers = "") {
   Client c(port, source);
-  c.send("GET /healthz HTTP/1.1\r\nHost: gtm\r\n" + extra_headers + "\r\n");
+  c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n");
   return c.readToClose();
 }
 
@@ -130,7 +131,7 @@ TEST_F(StatusServerLimits, OversizedRequestIsRefusedWith413) {
   std::string big = "X-Padding: " + std::string(9000, 'a') + "\r\n";
   EXPECT_EQ(statusLine(get(port_, "127.0.0.2", big)), "HTTP/1.1 413 Payload Too Large");
   Client body(port_, "127.0.0.2");
-  body.send("POST /api/v1/endpoints/p/e/disable HTTP/1.1\r\nHost: gtm\r\nContent-Length: 100000\r\n\r\n" +
+  body.send("POST /api/v1/endpoints/p/e/disable HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n" +
             std::string(9000, 'b'));
   EXPECT_EQ(statusLine(body.readToClose()), "HTTP/1.1 413 Payload Too Large");
   EXPECT_EQ(statusLine(get(port_, "127.0.0.2")), "HTTP/1.1 200 OK");
@@ -138,7 +139,7 @@ TEST_F(StatusServerLimits, OversizedRequestIsRefusedWith413) {
 
 TEST_F(StatusServerLimits, SlowClientsAndOpenConnections) {
   status::StatusLimits limits;
-  limits.request_timeout = std::chrono::milliseconds(600);
+  limits.head_timeout = std::chrono::milliseconds(600);
   limits.max_connections = 2;
   start(limits);
   // Two clients trickling a request in hold both connections...
@@ -160,6 +161,66 @@ TEST_F(StatusServerLimits, SlowClientsAndOpenConnections) {
   EXPECT_EQ(b.readToClose(1000), "closed");
   EXPECT_LT(std::chrono::steady_clock::now() - start_time, std::chrono::milliseconds(2500));
   EXPECT_EQ(statusLine(get(port_, "127.0.0.4")), "HTTP/1.1 200 OK") << "the slots are free again";
+}
+
+// Slowloris from one address: 100 connections, each sending a header byte a
+// second and reconnecting when closed. Another address is still answered.
+TEST_F(StatusServerLimits, SlowlorisFromOneAddressLeavesOthersServed) {
+  start({});
+  std::vector<std::unique_ptr<Client>> attackers(100);
+  auto attack = [&] {
+    for (auto& a : attackers) {
+      if (!a || a->readToClose(0) == "closed") a = std::make_unique<Client>(port_, "127.0.0.2");
+      a->send("G");
+    }
+  };
+  unsigned asked = 0, answered = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < end) {
+    attack();
+    for (int i = 0; i < 8; ++i) {
+      ++asked;
+      answered += statusLine(get(port_, "127.0.0.1")) == "HTTP/1.1 200 OK";
+      std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    }
+  }
+  EXPECT_GE(asked, 31u);
+  EXPECT_GE(answered * 100, asked * 95) << answered << " of " << asked;
+}
+
+TEST_F(StatusServerLimits, ForeignHostIsMisdirected) {
+  status::StatusLimits limits;
+  limits.allowed_hosts = {"gtm.example.com"};
+  start(limits);
+  auto ask = [&](const std::string& host) {
+    Client c(port_, "127.0.0.5");
+    c.send("GET /api/v1/status HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+    return statusLine(c.readToClose());
+  };
+  // What a page on a rebound name sends: refused.
+  EXPECT_EQ(ask("attacker.example"), "HTTP/1.1 421 Misdirected Request");
+  EXPECT_EQ(ask("attacker.example:" + std::to_string(port_)), "HTTP/1.1 421 Misdirected Request");
+  for (const std::string& host : std::vector<std::string>{"127.0.0.1", "127.0.0.1:" + std::to_string(port_), "[::1]:8053",
+                                                            "localhost", "GTM.example.com:8053"})
+    EXPECT_EQ(ask(host), "HTTP/1.1 200 OK") << host;
+}
+
+TEST_F(StatusServerLimits, MalformedRequestsGet400) {
+  start({});
+  const std::string requests[] = {
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a" + std::string(1, '\0') + "b\r\n\r\n",  // a NUL
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n",
+      "GET /healthz HTTP/1.2\r\nHost: 127.0.0.1\r\n\r\n",
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+      "GET /healthz HTTP/1.1\nHost: 127.0.0.1\n\n",
+      "GET /caf%C3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+  };
+  for (size_t i = 0; i < std::size(requests); ++i) {
+    Client c(port_, "127.0.0.6");
+    c.send(requests[i]);
+    EXPECT_EQ(statusLine(c.readToClose()), "HTTP/1.1 400 Bad Request") << "request " << i;
+  }
 }
 
 }  // namespace
