@@ -2,9 +2,11 @@
 // FIFO, /dev/zero, an empty file, a directory. gtm check refuses each at
 // once with the message gtm serve gives, never blocks or fills memory.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <fstream>
 #include <filesystem>
 #include <thread>
 
@@ -17,9 +19,9 @@ namespace {
 
 const std::string kGtm = GTM_BINARY;
 
-std::string withStatus(const std::string& token_file) {
-  return testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n") +
-         "\n[status]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"" + token_file + "\"\n";
+std::string withStatus(const std::string& token_file, const std::string& listen = "127.0.0.1:0") {
+  return testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n") + "\n[status]\nlisten = \"" + listen +
+         "\"\ntoken_file = \"" + token_file + "\"\n";
 }
 
 TEST(ConfigFiles, TokenFileMustBeASmallNonEmptyRegularFile) {
@@ -76,6 +78,32 @@ TEST(ConfigFiles, DeepHeaderIsRefusedAndTheServerKeepsServing) {
   EXPECT_NE(gtm->log().find("reload failed, still serving the previous config"), std::string::npos)
       << gtm->log().substr(0, 500);
   EXPECT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
+}
+
+// A reload that meets a FIFO used to block the main thread, so that later
+// reloads and even SIGTERM were ignored: now it fails at once, and SIGTERM
+// right after stops gtm within a second.
+TEST(ConfigFiles, ReloadMeetingAFifoFailsAndSigtermStillStops) {
+  std::string dir = makeTempDir();
+  writeFile(dir, "token", "t0ken\n");
+  auto gtm = GtmProcess::serve(withStatus(dir + "/token", "127.0.0.1:{PORT2}"));
+  std::string fifo = dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  std::ifstream in(gtm->configPath());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find(dir + "/token"), dir.size() + 6, fifo);
+  writeFile(std::filesystem::path(gtm->configPath()).parent_path().string(), "gtm.toml", text);
+  ::kill(gtm->pid(), SIGHUP);
+  for (int i = 0; i < 40 && gtm->log().find("reload failed") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_NE(gtm->log().find("is a FIFO, not a regular file"), std::string::npos) << gtm->log();
+  EXPECT_EQ(firstAnswer(gtm->port()), "198.51.100.10");
+  auto start = std::chrono::steady_clock::now();
+  ::kill(gtm->pid(), SIGTERM);
+  while (gtm->running() && std::chrono::steady_clock::now() - start < std::chrono::seconds(3))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(gtm->running());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 }  // namespace
