@@ -3,7 +3,6 @@
 namespace gtm::dns {
 namespace {
 
-constexpr int kMaxCnameChain = 8;
 constexpr uint16_t kQuestionNameOffset = kHeaderSize;
 
 enum class NodeResult { answered, nodata, cname, truncated };

@@ -46,6 +46,21 @@ std::string txtData(const std::string& data) {
   return out;
 }
 
+// How many quoted character-strings TXT data in presentation form holds.
+size_t quotedStrings(std::string_view data) {
+  size_t n = 0;
+  bool inside = false;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (inside && data[i] == '\\') {
+      ++i;
+    } else if (data[i] == '"') {
+      n += inside ? 0 : 1;
+      inside = !inside;
+    }
+  }
+  return n;
+}
+
 // Encodes one record from presentation text; returns it without the owner.
 Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const std::string& type,
                              const std::string& data, const std::string& origin_wire) {
@@ -64,6 +79,9 @@ Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const 
         return std::tolower(static_cast<unsigned char>(a)) == std::tolower(b);
       }))
     return Error{"the name " + toText(owner_wire) + " does not survive as the owner of a " + type + " record"};
+  // ldns stops reading RDATA at 65,535 bytes and drops the rest unsaid.
+  if (type == "TXT" && ldns_rr_rd_count(rr.get()) != quotedStrings(data))
+    return Error{"the TXT data is longer than one record holds (65,535 bytes of RDATA)"};
   uint8_t* wire = nullptr;
   size_t size = 0;
   if (ldns_rr2wire(&wire, rr.get(), LDNS_SECTION_ANSWER, &size) != LDNS_STATUS_OK)
@@ -101,6 +119,7 @@ class ZoneCompiler {
     addSoa();
     addNs();
     for (const config::Record& r : cfg_.records) addRecord(r);
+    checkServable();
     addEmptyNonTerminals();
     addGlue();
     return diag_.list().size() == errors;
@@ -186,6 +205,41 @@ class ZoneCompiler {
       return diag_.error(r.where, "records of one name and type must share one TTL (RFC 2181 5.2)");
     if (t == LDNS_RR_TYPE_CNAME) set->cname_target = cnameTarget(*rec);
     set->records.push_back(std::move(*rec));
+    first_where_.try_emplace({*owner, wire_type}, r.where);
+  }
+
+  // What no answer could carry is refused here, not cut or repeated on the
+  // wire: an RRset past a 65,535-byte message (header, question, each
+  // record behind a 2-byte compressed owner), and a CNAME chain that loops
+  // or runs longer than the answer builder follows.
+  void checkServable() {
+    for (const auto& [key, where] : first_where_) {
+      const auto& [owner, type] = key;
+      const RRSet* set = zone_->nodes[owner].find(type);
+      size_t size = kHeaderSize + owner.size() + 4;
+      for (const EncodedRecord& rec : set->records) size += 2 + rec.size();
+      if (size > 65535)
+        diag_.error(where, "the records of " + toText(owner) + " take " + std::to_string(size) +
+                               " bytes in an answer, more than a DNS message holds (65,535)");
+      if (type != type::CNAME) continue;
+      std::vector<std::string> chain{owner};
+      for (std::string next = set->cname_target;;) {
+        if (std::find(chain.begin(), chain.end(), next) != chain.end()) {
+          diag_.error(where, "CNAME " + toText(owner) + " loops back to " + toText(next));
+          break;
+        }
+        if (chain.size() > static_cast<size_t>(kMaxCnameChain)) {
+          diag_.error(where, "CNAME chain from " + toText(owner) + " is longer than " +
+                                 std::to_string(kMaxCnameChain) + " links");
+          break;
+        }
+        auto it = zone_->nodes.find(next);
+        const RRSet* hop = it == zone_->nodes.end() ? nullptr : it->second.find(type::CNAME);
+        if (!hop) break;  // ends at a name with data, outside the zone or nowhere
+        chain.push_back(next);
+        next = hop->cname_target;
+      }
+    }
   }
 
   void addEmptyNonTerminals() {
@@ -219,6 +273,7 @@ class ZoneCompiler {
   SerialClock& serials_;
   Zone* zone_ = nullptr;
   std::vector<std::string> ns_names_;
+  std::map<std::pair<std::string, uint16_t>, config::Location> first_where_;  // each record set's first record
 };
 
 }  // namespace

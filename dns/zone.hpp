@@ -11,6 +11,10 @@
 
 namespace gtm::dns {
 
+// How many CNAMEs in a row an answer follows inside a zone; a longer chain
+// (or a loop) is refused at load.
+inline constexpr int kMaxCnameChain = 8;
+
 // One resource record without its owner name: TYPE, CLASS, TTL, RDLENGTH, RDATA.
 using EncodedRecord = std::string;
 

@@ -77,6 +77,41 @@ TEST(SnapshotBuilder, Refusals) {
   }
 }
 
+TEST(SnapshotBuilder, WhatNoAnswerCouldCarryIsRefused) {
+  std::string ns1 = "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n";
+  // A 100 KB TXT: more than a DNS message holds.
+  std::string big;
+  for (int i = 0; i < 400; ++i) big += "\\\"" + std::string(250, 'a') + "\\\" ";
+  std::string txt = std::string(kZoneHead) + ns1 + "  { name = \"big\", type = \"TXT\", data = \"" + big + "\" } ]\n";
+  EXPECT_NE(compile(txt).find("t.toml:6:3: the TXT data is longer than one record holds"), std::string::npos)
+      << compile(txt).substr(0, 300);
+  // 300 TXT records of 250 bytes: each fits, the set does not.
+  std::string many = std::string(kZoneHead) + ns1;
+  for (int i = 0; i < 300; ++i)
+    many += "  { name = \"many\", type = \"TXT\", data = \"" + std::to_string(i) + std::string(250, 'b') + "\" },\n";
+  many += "]\n";
+  EXPECT_NE(compile(many).find("t.toml:6:3: the records of many.z.test. take"), std::string::npos)
+      << compile(many).substr(0, 300);
+  EXPECT_NE(compile(many).find("more than a DNS message holds"), std::string::npos);
+  // self -> self, and l1 -> l2 -> l1.
+  std::string self = std::string(kZoneHead) + ns1 + "  { name = \"self\", type = \"CNAME\", data = \"self\" } ]\n";
+  EXPECT_NE(compile(self).find("t.toml:6:3: CNAME self.z.test. loops back to self.z.test."), std::string::npos)
+      << compile(self);
+  std::string pair = std::string(kZoneHead) + ns1 + "  { name = \"l1\", type = \"CNAME\", data = \"l2\" },\n" +
+                     "  { name = \"l2\", type = \"CNAME\", data = \"l1\" } ]\n";
+  EXPECT_NE(compile(pair).find("CNAME l1.z.test. loops back to l1.z.test."), std::string::npos) << compile(pair);
+  // Nine in a row: past what an answer follows. Eight: served whole.
+  auto chain = [&](int n) {
+    std::string text = std::string(kZoneHead) + ns1;
+    for (int i = 0; i < n; ++i)
+      text += "  { name = \"c" + std::to_string(i) + "\", type = \"CNAME\", data = \"c" + std::to_string(i + 1) + "\" },\n";
+    return text + "  { name = \"c" + std::to_string(n) + "\", type = \"A\", data = \"192.0.2.9\" } ]\n";
+  };
+  EXPECT_NE(compile(chain(9)).find("CNAME chain from c0.z.test. is longer than 8 links"), std::string::npos)
+      << compile(chain(9));
+  EXPECT_EQ(compile(chain(8)), "");
+}
+
 TEST(SnapshotBuilder, SerialGrowsWithEveryLoad) {
   auto loaded = config::loadString(std::string(kZoneHead) +
                                        "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n",
