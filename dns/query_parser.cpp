@@ -153,6 +153,7 @@ ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
 
   for (uint32_t i = 0; i < uint32_t{ancount} + nscount; ++i) {
     if (!r.skipName() || !r.has(10)) return bad;
+    if (readU16(r.at()) == type::OPT) return bad;  // RFC 6891 6.1.1: OPT only in the additional section
     r.skip(8);
     uint16_t rdlen = r.u16();
     if (!r.has(rdlen)) return bad;

@@ -9,7 +9,10 @@ ResponseWriter::ResponseWriter(std::span<uint8_t> buffer, size_t limit, size_t o
     : buf_(buffer), limit_(std::min(limit, buffer.size()) - std::min(opt_reserve, std::min(limit, buffer.size()))) {}
 
 void ResponseWriter::begin(const Query& q, uint8_t rcode, bool authoritative) {
-  uint16_t flags = flag::QR | (q.flags & (0x7800 | flag::RD | flag::CD)) | (rcode & 0x0F);
+  // The opcode and RD are copied; CD only where the query is answered
+  // (an unknown opcode gets NOTIMP with no other flag, as Knot and NSD do).
+  uint16_t copied = 0x7800 | flag::RD | (rcode == rcode::NOTIMP ? 0 : flag::CD);
+  uint16_t flags = flag::QR | (q.flags & copied) | (rcode & 0x0F);
   if (authoritative) flags |= flag::AA;
   writeU16(&buf_[0], q.id);
   writeU16(&buf_[2], flags);

@@ -200,10 +200,20 @@ TEST_F(QueryHandlerTest, MalformedAndOtherOpcodes) {
   zero.qdcount_override = 0;
   EXPECT_EQ(ldns_pkt_get_rcode(ask(zero).get()), LDNS_RCODE_FORMERR);
   auto notify = q("vpn.example.com.", dns::type::SOA);
-  notify.flags = 4 << 11;  // NOTIFY
+  notify.flags = (4 << 11) | 0x0100 | 0x0010;  // NOTIFY, RD, CD
   auto p = ask(notify);
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOTIMPL);
   EXPECT_EQ(ldns_pkt_get_opcode(p.get()), LDNS_PACKET_NOTIFY);
+  EXPECT_TRUE(ldns_pkt_rd(p.get())) << "RD is copied";
+  EXPECT_FALSE(ldns_pkt_cd(p.get())) << "no other flag";
+  EXPECT_FALSE(ldns_pkt_aa(p.get()));
+  // An OPT record in the answer section (RFC 6891 6.1.1).
+  auto opt = q("aovpn.vpn.example.com.", A);
+  opt.edns = true;
+  auto wire = buildQuery(opt);
+  wire[7] = 1;   // ANCOUNT 1
+  wire[11] = 0;  // ARCOUNT 0: the OPT record now stands in the answer section
+  EXPECT_EQ(ldns_pkt_get_rcode(decode(raw(wire)).get()), LDNS_RCODE_FORMERR);
   // A name running past the end of the packet.
   auto cut = buildQuery(q("aovpn.vpn.example.com.", A));
   cut.resize(20);
