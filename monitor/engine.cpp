@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,9 +24,11 @@ struct Engine::EndpointEntry {
   policy::Health state = policy::Health::checking;
 };
 
+// One health target: (monitor, address, port), probed once however many
+// endpoints (in however many profiles) use it, with one state.
 struct Engine::Check {
-  size_t endpoint = 0;  // index into endpoints_
-  size_t monitor = 0;   // index into monitors_ and probes_
+  std::vector<size_t> endpoints;  // indices into endpoints_ of those that use it
+  size_t monitor = 0;             // index into monitors_ and probes_
   ProbeTarget target;
   HealthCounter counter;
   ProbeResult last;
@@ -59,13 +63,23 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
       for (size_t m : p.monitors) {
         for (const IpAddress& a : e.probe_addresses) {
           const config::Monitor& mon = monitors_[m];
-          checks_.push_back(std::make_unique<Check>(
-              Check{endpoints_.size() - 1, m, {a, mon.port}, HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+          Check* check = nullptr;
+          for (auto& c : checks_)
+            if (c->monitor == m && c->target.address == a && c->target.port == mon.port) check = c.get();
+          if (!check) {
+            checks_.push_back(std::make_unique<Check>(
+                Check{{}, m, {a, mon.port}, HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+            check = checks_.back().get();
+          }
+          if (std::find(check->endpoints.begin(), check->endpoints.end(), endpoints_.size() - 1) ==
+              check->endpoints.end()) {
+            check->endpoints.push_back(endpoints_.size() - 1);
+            endpoints_.back().checks.push_back(check);
+          }
         }
       }
     }
   }
-  for (auto& c : checks_) endpoints_[c->endpoint].checks.push_back(c.get());
   for (const config::Monitor& m : monitors_) latency_.push_back({m.name, {}, 0, 0, 0});
 }
 
@@ -84,7 +98,8 @@ bool sameProbe(const config::Monitor& a, const config::Monitor& b) {
          a.timeout == b.timeout && a.tolerated_failures == b.tolerated_failures && a.rise == b.rise &&
          a.sstp_mode == b.sstp_mode && a.path == b.path && ranges(a) == ranges(b) && a.headers == b.headers &&
          a.host == b.host && a.verify_tls == b.verify_tls && a.ca_file == b.ca_file &&
-         a.warn_cert_days == b.warn_cert_days && a.nat_t == b.nat_t && a.ike_dh_group == b.ike_dh_group;
+         a.ca_pem == b.ca_pem && a.warn_cert_days == b.warn_cert_days && a.nat_t == b.nat_t &&
+         a.ike_dh_group == b.ike_dh_group && a.ike_expect == b.ike_expect && a.source == b.source;
 }
 
 }  // namespace
@@ -92,10 +107,9 @@ bool sameProbe(const config::Monitor& a, const config::Monitor& b) {
 void Engine::adopt(const Engine& previous) {
   std::lock_guard lock(previous.status_mutex_);
   for (auto& c : checks_) {
-    const std::string& endpoint = endpoints_[c->endpoint].name;
     for (const auto& old : previous.checks_) {
-      if (previous.endpoints_[old->endpoint].name == endpoint && old->target.address == c->target.address &&
-          old->target.port == c->target.port && sameProbe(previous.monitors_[old->monitor], monitors_[c->monitor])) {
+      if (old->target.address == c->target.address && old->target.port == c->target.port &&
+          sameProbe(previous.monitors_[old->monitor], monitors_[c->monitor])) {
         c->counter = old->counter;
         c->last = old->last;
         c->last_change = old->last_change;
@@ -175,7 +189,6 @@ void Engine::stop() {
 void Engine::record(Check& check, const ProbeResult& result) {
   policy::Health before = check.counter.state();
   bool changed;
-  EndpointEntry& ep = endpoints_[check.endpoint];
   const config::Monitor& m = monitors_[check.monitor];
   {
     std::lock_guard lock(status_mutex_);
@@ -191,11 +204,14 @@ void Engine::record(Check& check, const ProbeResult& result) {
     if (!result.up) ++l.failures;
     if (changed) {
       check.last_change = std::chrono::system_clock::now();
-      remember({check.last_change, ep.name, m.name, before, check.counter.state(), result.reason});
+      for (size_t e : check.endpoints)
+        remember({check.last_change, endpoints_[e].name, m.name, before, check.counter.state(), result.reason});
     }
   }
+  std::string users;
+  for (size_t e : check.endpoints) users += (users.empty() ? "" : ",") + endpoints_[e].name;
   if (changed) {
-    log::info("check state changed", {{"endpoint", ep.name},
+    log::info("check state changed", {{"endpoint", users},
                                       {"monitor", m.name},
                                       {"address", check.target.address.toString()},
                                       {"from", policy::healthName(before)},
@@ -203,8 +219,8 @@ void Engine::record(Check& check, const ProbeResult& result) {
                                       {"reason", result.reason}});
   }
   if (!result.warning.empty() && result.up && changed)
-    log::warn("check warning", {{"endpoint", ep.name}, {"monitor", m.name}, {"warning", result.warning}});
-  publish(ep, result.reason);
+    log::warn("check warning", {{"endpoint", users}, {"monitor", m.name}, {"warning", result.warning}});
+  for (size_t e : check.endpoints) publish(endpoints_[e], result.reason);
 }
 
 void Engine::publish(EndpointEntry& ep, const std::string& reason) {
@@ -239,9 +255,11 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
 std::vector<Engine::CheckStatus> Engine::status() const {
   std::vector<CheckStatus> out;
   std::lock_guard lock(status_mutex_);
-  for (const auto& c : checks_)
-    out.push_back({endpoints_[c->endpoint].name, monitors_[c->monitor].name, c->target.address.toString(),
-                   c->counter.state(), c->last, c->last_change});
+  // One row per endpoint and check: a shared target shows under each user.
+  for (const EndpointEntry& ep : endpoints_)
+    for (const Check* c : ep.checks)
+      out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), c->counter.state(), c->last,
+                     c->last_change});
   return out;
 }
 

@@ -1,5 +1,6 @@
-// The health path: runs every check (each monitored endpoint address under
-// each of its profile's monitors) on one thread and one io_context, jittered
+// The health path: runs every check (a target: monitor, address and port,
+// probed once however many endpoints, profiles or services use it) on one
+// thread and one io_context, jittered
 // so probes do not arrive in bursts, and publishes each endpoint's state to
 // the HealthTable the DNS answers read. It never touches a query.
 #pragma once
@@ -36,8 +37,8 @@ class Engine {
   ~Engine();
 
   // Before start(): takes over the state and last result of every check of
-  // `previous` that probes the same address of the same endpoint with an
-  // identical monitor, and publishes the endpoints' states at once, so that
+  // `previous` that probes the same address and port with an identical
+  // monitor, and publishes the endpoints' states at once, so that
   // a reload neither forgets a Degraded site nor restarts its counts.
   void adopt(const Engine& previous);
   [[nodiscard]] Result<Ok> start();  // makes the probes, starts the thread

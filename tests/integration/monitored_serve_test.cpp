@@ -150,6 +150,36 @@ TEST(MonitoredServe, FullSiteIsAnsweredOnlyWhenNoOtherIs) {
   EXPECT_GE(waitFor(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
 }
 
+// A health target is (monitor, address, port): one VIP in three profiles
+// is probed once per interval, not three times, and has one state.
+TEST(MonitoredServe, SharedTargetIsProbedOnce) {
+  uint16_t sstp_port = freePort();
+  auto east = site("127.0.10.10", sstp_port);
+  auto west = site("127.0.20.10", sstp_port);
+  std::string text = config(sstp_port);
+  for (const char* name : {"second", "third"})
+    text += std::string("\n[[profile]]\nname = \"") + name + "\"\nfqdn = \"" + name +
+            ".vpn.example.com.\"\nmonitors = [\"sstp\"]\n  [[profile.endpoint]]\n  name = \"east\"\n"
+            "  target = \"127.0.10.10\"\n";
+  auto gtm = GtmProcess::serve(text);
+  // interval 0.5 s: about five probes of east in 2.6 s, not fifteen.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  std::string log = east->log();
+  size_t at = log.rfind("requests=");
+  ASSERT_NE(at, std::string::npos) << log;
+  unsigned requests = 0, resumed = 0;
+  ASSERT_EQ(std::sscanf(log.c_str() + at, "requests=%u resumed=%u", &requests, &resumed), 2) << log.substr(at);
+  EXPECT_GE(requests, 3u);
+  EXPECT_LE(requests, 7u) << "one probe per interval for the three profiles";
+  // One state: east stops, and every profile's endpoint goes Degraded.
+  east->stop();
+  for (int i = 0; i < 60 && gtm->log().find("endpoint=third/east from=Online to=Degraded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (const char* p : {"aovpn", "second", "third"})
+    EXPECT_NE(gtm->log().find(std::string("endpoint=") + p + "/east from=Online to=Degraded"), std::string::npos)
+        << p << "\n" << gtm->log();
+}
+
 TEST(MonitoredServe, UnknownMonitorIsAConfigError) {
   std::string text = config(443);
   text.replace(text.find("monitors = [\"sstp\"]"), 19, "monitors = [\"ikev2\"]");
