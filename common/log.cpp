@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "common/utf8.hpp"
 
 namespace gtm::log {
 namespace {
@@ -24,38 +27,46 @@ const char* name(Level level) {
   return "?";
 }
 
-// logfmt quoting: values with spaces, quotes or '=' are quoted and escaped.
+// A logfmt value: quoted when it holds a space, a quote, '=', a backslash,
+// a control character or is empty; inside quotes a quote and a backslash
+// are escaped, control characters written as \n, \r, \t or \u00XX, and
+// bytes that are not UTF-8 replaced by U+FFFD. One value, one line.
 void appendValue(std::string& out, std::string_view v) {
-  bool quote = v.empty() || v.find_first_of(" \"=\t\n\\") != std::string_view::npos;
+  bool quote = v.empty();
+  for (size_t i = 0; i < v.size() && !quote; ++i) {
+    auto c = static_cast<unsigned char>(v[i]);
+    quote = c <= 0x20 || c == 0x7F || c == '"' || c == '=' || c == '\\' || c >= 0x80;
+  }
   if (!quote) {
     out.append(v);
     return;
   }
   out.push_back('"');
-  for (char c : v) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out.append("\\n");
+  for (size_t i = 0; i < v.size();) {
+    auto c = static_cast<unsigned char>(v[i]);
+    size_t n = utf8SequenceAt(v, i);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD
+      ++i;
       continue;
     }
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void appendJsonString(std::string& out, std::string_view v) {
-  out.push_back('"');
-  for (char c : v) {
     if (c == '"' || c == '\\') {
       out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else if (c == '\r') {
+      out.append("\\r");
+    } else if (c == '\t') {
+      out.append("\\t");
+    } else if (c < 0x20 || c == 0x7F) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out.append(buf);
     } else {
-      out.push_back(c);
+      out.append(v.substr(i, n));
     }
+    i += n;
   }
   out.push_back('"');
 }
@@ -77,16 +88,13 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   std::string line;
   if (g_json.load(std::memory_order_relaxed)) {
-    line = "{\"ts\":\"";
-    line.append(ts).append("\",\"level\":\"").append(name(level)).append("\",\"msg\":");
-    appendJsonString(line, msg);
-    for (const auto& [k, v] : fields) {
-      line.push_back(',');
-      appendJsonString(line, k);
-      line.push_back(':');
-      appendJsonString(line, v);
-    }
-    line.append("}\n");
+    // nlohmann::json writes the line; bytes that are not UTF-8 become U+FFFD.
+    nlohmann::ordered_json j;
+    j["ts"] = ts;
+    j["level"] = name(level);
+    j["msg"] = msg;
+    for (const auto& [k, v] : fields) j[std::string(k)] = v;
+    line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     line = "ts=";
     line.append(ts).append(" level=").append(name(level)).append(" msg=");

@@ -19,6 +19,7 @@
 
 #include "common/asio_address.hpp"
 #include "common/log.hpp"
+#include "common/utf8.hpp"
 #include "status/dashboard_page.hpp"
 
 namespace gtm::status {
@@ -70,26 +71,6 @@ bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed)
 }
 
 namespace {
-
-// RFC 3629: well-formed UTF-8, no overlong forms, no surrogates.
-bool validUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-    for (size_t k = 1; k < n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n;
-  }
-  return true;
-}
 
 // The same text with %XX sequences decoded; nullopt for a bad escape.
 std::optional<std::string> percentDecoded(std::string_view s) {
