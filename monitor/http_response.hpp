@@ -1,9 +1,11 @@
 // The head of an HTTP/1.x response (status line and headers), read
 // incrementally from a byte stream and bounded in size: a server that sends
-// an endless header or body cannot make a probe read forever.
+// an endless header or body cannot make a probe read forever. Parsed by
+// Boost.Beast's parser once the head is complete.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +17,10 @@ namespace gtm::monitor {
 class HttpResponseHead {
  public:
   static constexpr size_t kMaxHeadBytes = 16 * 1024;
+  HttpResponseHead();
+  ~HttpResponseHead();
+  HttpResponseHead(const HttpResponseHead&) = delete;
+  HttpResponseHead& operator=(const HttpResponseHead&) = delete;
 
   enum class Progress { need_more, complete, invalid };
 
@@ -29,13 +35,13 @@ class HttpResponseHead {
   [[nodiscard]] std::string_view body() const { return std::string_view(buffer_).substr(head_size_); }
 
  private:
-  Progress parse();
+  struct Parsed;  // Beast's parser and the message it read
 
   std::string buffer_;
   size_t head_size_ = 0;
   int status_ = 0;
   std::string error_;
-  std::vector<std::pair<std::string, std::string>> headers_;  // names lower-cased
+  std::unique_ptr<Parsed> parsed_;
   Progress state_ = Progress::need_more;
 };
 

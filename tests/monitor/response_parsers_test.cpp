@@ -31,7 +31,8 @@ TEST(HttpResponseHead, Rejections) {
   } cases[] = {
       {"SSH-2.0-OpenSSH\r\n", "not an HTTP response (starts with \"SSH-2.0-OpenSSH??\")"},
       {"HTTP/1.1 2x0 OK\r\n\r\n", "malformed HTTP status line \"HTTP/1.1 2x0 OK\""},
-      {"HTTP/1.1 401 Unauthorized\r\nno colon here\r\n\r\n", "malformed HTTP header line \"no colon here\""},
+      {"HTTP/1.1 401 Unauthorized\r\nno colon here\r\n\r\n", "malformed HTTP response head (bad field)"},
+      {"HTTP/1.1 401 Unauthorized\r\nContent-Length: x\r\n\r\n", "malformed HTTP response head (bad Content-Length)"},
   };
   for (const Case& c : cases) {
     HttpResponseHead h;
