@@ -64,6 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void readQuery(size_t len) {
+    // Grown to the largest query this client has sent, never more.
+    if (query_.size() < len) query_.resize(len);
     asio::async_read(socket_, asio::buffer(query_.data(), len),
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
                        if (ec) return self->finish();
@@ -74,14 +76,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void answer(size_t query_size) {
     client_.now = static_cast<uint32_t>(std::time(nullptr));
     const Snapshot& snapshot = worker_.snapshots.get();
+    std::vector<uint8_t>& scratch = worker_.scratch;
     size_t size = worker_.handler.handle(snapshot, {query_.data(), query_size}, client_,
-                                         {response_.data() + 2, response_.size() - 2});
+                                         {scratch.data() + 2, scratch.size() - 2});
     if (size == 0) {
       // Not a query (QR set, too short): RFC 7766 lets us close.
       return finish();
     }
-    response_[0] = static_cast<uint8_t>(size >> 8);
-    response_[1] = static_cast<uint8_t>(size);
+    scratch[0] = static_cast<uint8_t>(size >> 8);
+    scratch[1] = static_cast<uint8_t>(size);
+    // Kept until written; its capacity stays at the largest answer so far.
+    response_.assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size + 2));
     armTimer();
     asio::async_write(socket_, asio::buffer(response_.data(), size + 2),
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
@@ -102,8 +107,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::milliseconds idle_;
   ClientInfo client_;
   std::array<uint8_t, 2> length_{};
-  std::vector<uint8_t> query_ = std::vector<uint8_t>(65535);
-  std::vector<uint8_t> response_ = std::vector<uint8_t>(65535 + 2);
+  // Empty until a query arrives: an idle connection costs its socket and
+  // this object, not 128 KiB.
+  std::vector<uint8_t> query_;
+  std::vector<uint8_t> response_;
 };
 
 }  // namespace

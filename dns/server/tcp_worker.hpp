@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <vector>
+
 #include "common/heartbeat.hpp"
 #include "dns/query_handler.hpp"
 #include "dns/snapshot_store.hpp"
@@ -18,6 +20,9 @@ struct TcpWorker {
   QueryHandler handler;
   unsigned max_connections;  // this thread's share
   unsigned connections = 0;
+  // Where every connection of this thread writes its answer before copying
+  // it out: a connection holds only what it has in flight.
+  std::vector<uint8_t> scratch = std::vector<uint8_t>(65535 + 2);
   Heartbeat heartbeat;  // beaten by a timer on io, every kHeartbeatEvery
   // Last, so it goes first: pending handlers (TCP connections) are destroyed
   // while the fields they touch still exist.
