@@ -157,6 +157,7 @@ int serveCommand(const Args& all_args) {
     sources.engine = [&run]() -> std::shared_ptr<const monitor::Engine> { return run.currentEngine(); };
     sources.queries = [&server] { return server.totals(); };
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
+    sources.endpoint_metrics = c.config.status.endpoint_metrics;
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status::StatusLimits limits;
     limits.allowed_hosts = c.config.status.allowed_hosts;

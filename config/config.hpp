@@ -176,6 +176,7 @@ struct StatusSettings {
   std::string token;                    // its first line, read at load
   std::string state_file;               // where admin overrides are kept
   std::vector<std::string> allowed_hosts;  // Host names answered besides IP literals and localhost
+  bool endpoint_metrics = true;         // false: metrics per profile only
   Location where;
 };
 

@@ -373,6 +373,7 @@ LoadResult loadString(std::string_view text, const std::string& path) {
         status.token = *token;
     }
     assign(status.state_file, sr.string("state_file"));
+    assign(status.endpoint_metrics, sr.boolean("endpoint_metrics"));
     for (const std::string& host : sr.stringList("allowed_hosts")) {
       if (host.empty() || host.size() > 253 || host.find_first_of(" \t\r\n/:[]") != std::string::npos)
         sr.error("allowed_hosts", "\"" + host + "\" is not a host name");

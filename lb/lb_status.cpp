@@ -7,14 +7,18 @@
 
 namespace gtm::lb {
 
-std::string LbStatus::statusJson() {
+std::string LbStatus::statusJson(const status::StatusQuery& query) {
   auto balancer = current_();
   nlohmann::json j;
   j["time"] = status::isoTime(std::chrono::system_clock::now());
   j["services"] = nlohmann::json::array();
   std::vector<monitor::Engine::CheckStatus> checks;
   if (balancer->engine()) checks = balancer->engine()->status();
+  size_t matching = 0;
   for (const auto& s : balancer->report()) {
+    if (!query.group.empty() && s.name != query.group) continue;
+    size_t index = matching++;
+    if (index < query.offset || index >= query.offset + query.limit) continue;
     nlohmann::json sj{{"name", s.name},       {"vip", s.vip},           {"protocol", s.protocol},
                       {"ports", s.ports},     {"table_size", s.table_size}, {"table_changes", s.table_changes},
                       {"reals", nlohmann::json::array()}};
@@ -27,6 +31,9 @@ std::string LbStatus::statusJson() {
     }
     j["services"].push_back(sj);
   }
+  j["total"] = matching;
+  j["offset"] = query.offset;
+  j["limit"] = query.limit;
   j["events"] = balancer->engine() ? status::eventsJson(*balancer->engine()) : nlohmann::json::array();
   return j.dump();
 }

@@ -17,7 +17,7 @@ class LbStatus : public status::StatusProvider {
   // `current` returns the running balancer (a reload replaces it).
   LbStatus(std::function<std::shared_ptr<Balancer>()> current, status::AdminStore& admin)
       : current_(std::move(current)), admin_(admin) {}
-  std::string statusJson() override;
+  std::string statusJson(const status::StatusQuery& query) override;
   std::string metricsText() override;
   Result<bool> control(const std::string& service, const std::string& real, const std::string& action) override;
 

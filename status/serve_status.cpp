@@ -1,6 +1,8 @@
 #include "status/serve_status.hpp"
 
+#include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "common/log.hpp"
 #include "dns/stat_ids.hpp"
@@ -24,17 +26,23 @@ nlohmann::json currentAnswer(const dns::Snapshot& snap, size_t profile) {
 
 }  // namespace
 
-std::string ServeStatus::statusJson() {
+std::string ServeStatus::statusJson(const StatusQuery& query) {
   const ServeSources& s = sources_;
   auto snap = s.snapshot();
   auto engine = s.engine();
-  std::vector<monitor::Engine::CheckStatus> checks;
-  if (engine) checks = engine->status();
+  // The checks by endpoint, once: not a scan of every check per endpoint.
+  std::unordered_map<std::string, std::vector<monitor::Engine::CheckStatus>> checks;
+  if (engine)
+    for (auto& c : engine->status()) checks[c.endpoint].push_back(std::move(c));
   nlohmann::json j;
   j["time"] = isoTime(std::chrono::system_clock::now());
   j["profiles"] = nlohmann::json::array();
+  size_t matching = 0;
   for (size_t pi = 0; pi < snap->profiles.size(); ++pi) {
     const policy::Profile& p = snap->profiles[pi];
+    if (!query.group.empty() && p.name != query.group) continue;
+    size_t index = matching++;
+    if (index < query.offset || index >= query.offset + query.limit) continue;
     nlohmann::json pj{{"name", p.name},          {"fqdn", p.fqdn},
                       {"routing", policy::routingName(p.routing)}, {"ttl", p.ttl},
                       {"answer", currentAnswer(*snap, pi)},      {"endpoints", nlohmann::json::array()}};
@@ -49,14 +57,15 @@ std::string ServeStatus::statusJson() {
       if (e.child >= 0) ej["profile"] = snap->profiles[static_cast<size_t>(e.child)].name;
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
-      for (const auto& c : checks) {
-        if (c.endpoint != name) continue;
-        ej["checks"].push_back(checkJson(c));
-      }
+      if (auto it = checks.find(name); it != checks.end())
+        for (const auto& c : it->second) ej["checks"].push_back(checkJson(c));
       pj["endpoints"].push_back(ej);
     }
     j["profiles"].push_back(pj);
   }
+  j["total"] = matching;
+  j["offset"] = query.offset;
+  j["limit"] = query.limit;
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return j.dump();
 }
@@ -84,13 +93,22 @@ std::string ServeStatus::metricsText() {
   auto zones = dns::statNames(dns::StatKind::zone);
   for (size_t i = 0; i < zones.size(); ++i)
     m << "gtm_dns_zone_queries_total{zone=\"" << labelValue(zones[i]) << "\"} " << q.by_zone[i] << "\n";
-  m << "# HELP gtm_answers_total Answers that carried the endpoint's addresses, by profile and endpoint.\n"
-       "# TYPE gtm_answers_total counter\n";
   auto endpoints = dns::statNames(dns::StatKind::endpoint);
-  for (size_t i = 0; i < endpoints.size(); ++i) {
-    size_t slash = endpoints[i].find('/');
-    m << "gtm_answers_total{profile=\"" << labelValue(endpoints[i].substr(0, slash)) << "\",endpoint=\""
-      << labelValue(endpoints[i].substr(slash + 1)) << "\"} " << q.answers[i] << "\n";
+  if (s.endpoint_metrics) {
+    m << "# HELP gtm_answers_total Answers that carried the endpoint's addresses, by profile and endpoint.\n"
+         "# TYPE gtm_answers_total counter\n";
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      size_t slash = endpoints[i].find('/');
+      m << "gtm_answers_total{profile=\"" << labelValue(endpoints[i].substr(0, slash)) << "\",endpoint=\""
+        << labelValue(endpoints[i].substr(slash + 1)) << "\"} " << q.answers[i] << "\n";
+    }
+  } else {
+    std::map<std::string, uint64_t> by_profile;
+    for (size_t i = 0; i < endpoints.size(); ++i) by_profile[endpoints[i].substr(0, endpoints[i].find('/'))] += q.answers[i];
+    m << "# HELP gtm_profile_answers_total Answers with endpoint addresses, by profile.\n"
+         "# TYPE gtm_profile_answers_total counter\n";
+    for (const auto& [profile, n] : by_profile)
+      m << "gtm_profile_answers_total{profile=\"" << labelValue(profile) << "\"} " << n << "\n";
   }
   m << "# HELP gtm_dns_dropped_total Packets that were not queries and got no answer.\n"
        "# TYPE gtm_dns_dropped_total counter\ngtm_dns_dropped_total "
@@ -103,23 +121,34 @@ std::string ServeStatus::metricsText() {
        "gtm_dns_rate_limited_total{action=\"dropped\"} "
     << q.rate_limited_dropped << "\ngtm_dns_rate_limited_total{action=\"slipped\"} " << q.rate_limited_slipped
     << "\n";
-  m << "# HELP gtm_endpoint_up 1 while the endpoint may be answered (not Degraded, not disabled).\n"
-       "# TYPE gtm_endpoint_up gauge\n";
   std::ostringstream states;
-  states << "# HELP gtm_endpoint_state The endpoint's monitor state, one series per state.\n"
-            "# TYPE gtm_endpoint_state gauge\n";
-  for (const policy::Profile& p : snap->profiles)
+  if (s.endpoint_metrics) {
+    m << "# HELP gtm_endpoint_up 1 while the endpoint may be answered (not Degraded, not disabled).\n"
+         "# TYPE gtm_endpoint_up gauge\n";
+    states << "# HELP gtm_endpoint_state The endpoint's monitor state, one series per state.\n"
+              "# TYPE gtm_endpoint_state gauge\n";
+  } else {
+    m << "# HELP gtm_profile_endpoints_up Endpoints that may be answered (not Degraded, not disabled), by profile.\n"
+         "# TYPE gtm_profile_endpoints_up gauge\n";
+  }
+  for (const policy::Profile& p : snap->profiles) {
+    unsigned up = 0;
     for (const policy::Endpoint& e : p.endpoints) {
-      std::string labels = "profile=\"" + labelValue(p.name) + "\",endpoint=\"" + labelValue(e.name) + "\"";
       policy::Health h = snap->health->get(e.health_slot);
       bool disabled = !e.enabled || snap->health->adminDisabled(e.health_slot);
-      m << "gtm_endpoint_up{" << labels << "} " << (!disabled && h != policy::Health::degraded ? 1 : 0) << "\n";
+      bool answerable = !disabled && h != policy::Health::degraded;
+      up += answerable;
+      if (!s.endpoint_metrics) continue;
+      std::string labels = "profile=\"" + labelValue(p.name) + "\",endpoint=\"" + labelValue(e.name) + "\"";
+      m << "gtm_endpoint_up{" << labels << "} " << (answerable ? 1 : 0) << "\n";
       for (policy::Health st : {policy::Health::checking, policy::Health::online, policy::Health::degraded,
                                 policy::Health::unmonitored, policy::Health::full})
         states << "gtm_endpoint_state{" << labels << ",state=\"" << policy::healthName(st) << "\"} "
                << (h == st ? 1 : 0) << "\n";
       states << "gtm_endpoint_state{" << labels << ",state=\"Disabled\"} " << (disabled ? 1 : 0) << "\n";
     }
+    if (!s.endpoint_metrics) m << "gtm_profile_endpoints_up{profile=\"" << labelValue(p.name) << "\"} " << up << "\n";
+  }
   m << states.str();
   if (engine) appendProbeMetrics(m, *engine);
   auto [ok, failed] = s.reloads();

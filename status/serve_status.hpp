@@ -18,12 +18,15 @@ struct ServeSources {
   std::function<std::shared_ptr<const monitor::Engine>()> engine;  // may return null
   std::function<dns::QueryTotals()> queries;
   std::function<std::pair<uint64_t, uint64_t>()> reloads;  // succeeded, failed
+  // [status] endpoint_metrics: series per endpoint, or per profile only
+  // (for configs of many thousands of endpoints).
+  bool endpoint_metrics = true;
 };
 
 class ServeStatus : public StatusProvider {
  public:
   ServeStatus(ServeSources sources, AdminStore& admin) : sources_(std::move(sources)), admin_(admin) {}
-  std::string statusJson() override;
+  std::string statusJson(const StatusQuery& query) override;
   std::string metricsText() override;
   Result<bool> control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
 

@@ -3,16 +3,29 @@
 // itself (HTTP, token, limits) is the same for both.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "common/result.hpp"
 
 namespace gtm::status {
 
+// Which part of the status to show: one group (profile or service) by
+// name, or a page of them. A config of 100,000 endpoints makes a 14 MB
+// document otherwise.
+struct StatusQuery {
+  std::string group;     // empty: every group, paged
+  size_t offset = 0;     // groups to skip
+  size_t limit = 1000;   // groups to show at most
+  static constexpr size_t kMaxLimit = 10000;
+};
+
 class StatusProvider {
  public:
   virtual ~StatusProvider() = default;
-  [[nodiscard]] virtual std::string statusJson() = 0;   // GET /api/v1/status
+  // GET /api/v1/status[?profile=NAME|?service=NAME][&offset=N][&limit=M]; the
+  // document says "total", "offset" and "limit" for paging.
+  [[nodiscard]] virtual std::string statusJson(const StatusQuery& query) = 0;
   [[nodiscard]] virtual std::string metricsText() = 0;  // GET /metrics
   // action: "disable", "enable" or "drain" on group/member (profile/endpoint,
   // or service/real). false: no such member; an error: the action failed.

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -72,6 +73,35 @@ bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed)
 
 namespace {
 
+// ?profile=NAME (or service=NAME), offset=N, limit=M; nothing for junk.
+std::optional<StatusQuery> statusQuery(std::string_view target) {
+  StatusQuery q;
+  size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return q;
+  std::string_view rest = target.substr(mark + 1);
+  while (!rest.empty()) {
+    std::string_view pair = rest.substr(0, rest.find('&'));
+    rest = pair.size() < rest.size() ? rest.substr(pair.size() + 1) : std::string_view();
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string_view key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (key == "profile" || key == "service") {
+      q.group = std::string(value);
+      continue;
+    }
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    if (key == "offset")
+      q.offset = n;
+    else if (key == "limit" && n >= 1 && n <= StatusQuery::kMaxLimit)
+      q.limit = n;
+    else
+      return std::nullopt;
+  }
+  return q;
+}
+
 // The same text with %XX sequences decoded; nullopt for a bad escape.
 std::optional<std::string> percentDecoded(std::string_view s) {
   std::string out;
@@ -129,7 +159,11 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (method == "GET" || method == "HEAD") {
     if (path == "/") return {200, "text/html; charset=utf-8", std::string(kDashboardPage)};
     if (path == "/healthz") return {200, "text/plain", "ok\n"};
-    if (path == "/api/v1/status") return {200, "application/json", provider_.statusJson()};
+    if (path == "/api/v1/status") {
+      auto query = statusQuery(target);
+      if (!query) return json(400, "query parameters: profile or service=NAME, offset=N, limit=1 to 10000");
+      return {200, "application/json", provider_.statusJson(*query)};
+    }
     if (path == "/metrics") return {200, "text/plain; version=0.0.4", provider_.metricsText()};
     return json(404, "no such page");
   }

@@ -68,6 +68,40 @@ class StatusTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> east_, west_;
 };
 
+// A config of 2,000 profiles (10,000 endpoints): the status API pages and
+// filters, and metrics per profile keep a scrape small.
+TEST_F(StatusTest, LargeConfigsPageTheApiAndTrimMetrics) {
+  std::string text = "[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n\n" + minimalZone() +
+                     "\n[status]\nlisten = \"127.0.0.1:{PORT2}\"\nendpoint_metrics = false\n";
+  for (int p = 0; p < 2000; ++p) {
+    text += "[[profile]]\nname = \"p" + std::to_string(p) + "\"\nfqdn = \"p" + std::to_string(p) + ".vpn.example.com.\"\n";
+    for (int e = 0; e < 5; ++e)
+      text += "  [[profile.endpoint]]\n  name = \"e" + std::to_string(e) + "\"\n  target = \"198.18." +
+              std::to_string(p % 200) + "." + std::to_string(e + 1) + "\"\n  priority = " + std::to_string(e + 1) + "\n";
+  }
+  auto gtm = GtmProcess::serve(text);
+  auto page = nlohmann::json::parse(http(gtm->port2(), "GET", "/api/v1/status").body);
+  EXPECT_EQ(page["total"], 2000);
+  EXPECT_EQ(page["profiles"].size(), 1000u);
+  auto one = nlohmann::json::parse(http(gtm->port2(), "GET", "/api/v1/status?profile=p1234").body);
+  ASSERT_EQ(one["profiles"].size(), 1u);
+  EXPECT_EQ(one["profiles"][0]["name"], "p1234");
+  EXPECT_EQ(one["profiles"][0]["endpoints"].size(), 5u);
+  auto tail = nlohmann::json::parse(http(gtm->port2(), "GET", "/api/v1/status?offset=1990&limit=50").body);
+  EXPECT_EQ(tail["profiles"].size(), 10u);
+  EXPECT_EQ(tail["profiles"][0]["name"], "p1990");
+  EXPECT_EQ(http(gtm->port2(), "GET", "/api/v1/status?limit=0").status, 400);
+  EXPECT_EQ(http(gtm->port2(), "GET", "/api/v1/status?color=red").status, 400);
+  auto metrics = http(gtm->port2(), "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body.find("gtm_endpoint_state{"), std::string::npos);
+  EXPECT_EQ(metrics.body.find("gtm_answers_total{"), std::string::npos);
+  EXPECT_NE(metrics.body.find("gtm_profile_endpoints_up{profile=\"p1999\"} 5"), std::string::npos);
+  EXPECT_LT(metrics.body.size(), 300u * 1024) << "bytes per scrape";
+  std::cout << "status page of 1000 profiles: " << http(gtm->port2(), "GET", "/api/v1/status").body.size()
+            << " bytes; metrics: " << metrics.body.size() << " bytes\n";
+}
+
 TEST_F(StatusTest, HealthJsonMetricsAndPage) {
   auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
   for (int i = 0; i < 40 && firstAnswer(gtm->port()).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -21,7 +21,7 @@ namespace {
 
 class FixedProvider : public status::StatusProvider {
  public:
-  std::string statusJson() override { return "{}"; }
+  std::string statusJson(const status::StatusQuery&) override { return "{}"; }
   std::string metricsText() override { return "gtm_up 1\n"; }
   Result<bool> control(const std::string&, const std::string&, const std::string&) override { return false; }
 };
