@@ -29,6 +29,15 @@ struct Edns {
   ClientSubnet ecs;
 };
 
+// A TSIG record (RFC 8945), as much as an error answer copies of it; the
+// spans point into the query packet.
+struct Tsig {
+  bool present = false;
+  std::span<const uint8_t> key_name;        // wire name, uncompressed
+  std::span<const uint8_t> algorithm;       // wire name, uncompressed
+  std::span<const uint8_t> time_and_fudge;  // 6 + 2 bytes
+};
+
 struct Query {
   uint16_t id = 0;
   uint16_t flags = 0;
@@ -42,6 +51,7 @@ struct Query {
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   Edns edns;
+  Tsig tsig;
 
   [[nodiscard]] std::string_view nameView() const {
     return {reinterpret_cast<const char*>(name.data()), name_length};
@@ -55,6 +65,7 @@ enum class ParseStatus {
   notimp,    // opcode other than QUERY
   badvers,   // EDNS version above 0
   cookie_only,  // no question, only a COOKIE option (RFC 7873 5.4): NOERROR
+  tsig_badkey,  // signed with TSIG: gtm knows no key, so NOTAUTH + BADKEY (RFC 8945 5.2)
 };
 
 // Parses header, question and the OPT record. On formerr/notimp/badvers the

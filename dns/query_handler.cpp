@@ -89,13 +89,22 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
   uint8_t options[64];
   size_t ecs_scope_at = sizeof options;
   size_t options_size = q_.edns.present ? encodeOptions(client, options, &ecs_scope_at) : 0;
-  ResponseWriter w(out, limit, q_.edns.present ? 11 + options_size : 0);
+  // The OPT record, and for a TSIG-signed query its error record after it,
+  // are written last into room kept for them.
+  size_t tsig_size = status == ParseStatus::tsig_badkey ? ResponseWriter::tsigErrorSize(q_.tsig) : 0;
+  size_t reserve = (q_.edns.present ? 11 + options_size : 0) + tsig_size;
+  if (reserve > std::min(limit, out.size()) - kHeaderSize - q_.question.size()) {
+    reserve -= tsig_size;  // a key name too long for the client's limit: NOTAUTH alone
+    tsig_size = 0;
+  }
+  ResponseWriter w(out, limit, reserve);
 
   uint8_t extended_rcode = 0;
   switch (status) {
     case ParseStatus::formerr: w.begin(q_, rcode::FORMERR, false); break;
     case ParseStatus::notimp: w.begin(q_, rcode::NOTIMP, false); break;
     case ParseStatus::cookie_only: w.begin(q_, rcode::NOERROR, false); break;
+    case ParseStatus::tsig_badkey: w.begin(q_, rcode::NOTAUTH, false); break;
     case ParseStatus::badvers:
       w.begin(q_, rcode::BADVERS & 0x0F, false);
       extended_rcode = rcode::BADVERS >> 4;
@@ -117,6 +126,7 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
     QueryStats::bump(stats_.rate_limited_slipped);
   }
   if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
+  if (tsig_size) w.addTsigError(q_.tsig, q_.id, rcode::BADKEY);
   stats_.count(q_.qtype, extended_rcode ? QueryStats::kBadvers : (out[3] & 0x0F), (out[2] & 0x02) != 0);
   return w.size();
 }

@@ -24,6 +24,18 @@ class Reader {
   void skip(size_t n) { pos_ += n; }
 
   // Skips a possibly compressed name; false if it runs past the packet.
+  // An uncompressed name: its bytes, or an empty span.
+  std::span<const uint8_t> plainName() {
+    size_t start = pos_;
+    for (;;) {
+      if (!has(1)) return {};
+      uint8_t len = u8();
+      if (len == 0) return p_.subspan(start, pos_ - start);
+      if ((len & 0xC0) || !has(len)) return {};
+      skip(len);
+    }
+  }
+
   bool skipName() {
     for (;;) {
       if (!has(1)) return false;
@@ -126,6 +138,7 @@ bool parseOpt(Reader& r, Edns& edns) {
 
 ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
   q.edns = Edns{};
+  q.tsig = Tsig{};
   q.question = {};
   q.name_length = 0;
   if (packet.size() < kHeaderSize) return ParseStatus::drop;
@@ -166,6 +179,30 @@ ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
     size_t name_start = r.pos();
     if (!r.skipName() || !r.has(10)) return bad;
     uint16_t rtype = readU16(r.at());
+    if (rtype == type::TSIG) {
+      // The last record (RFC 8945 5.1); owner and algorithm uncompressed.
+      if (i + 1 != arcount) return bad;
+      Reader name_reader(packet);
+      name_reader.skip(name_start);
+      auto key = name_reader.plainName();
+      if (key.empty()) return bad;
+      r.skip(8);
+      uint16_t rdlen = r.u16();
+      if (!r.has(rdlen)) return bad;
+      Reader rd(packet.subspan(r.pos(), rdlen));
+      auto algorithm = rd.plainName();
+      if (algorithm.empty() || !rd.has(10)) return bad;
+      auto time_and_fudge = packet.subspan(r.pos() + rd.pos(), 8);
+      rd.skip(8);
+      uint16_t mac = rd.u16();
+      if (!rd.has(size_t{mac} + 6)) return bad;
+      rd.skip(size_t{mac} + 4);
+      uint16_t other = rd.u16();
+      if (!rd.has(other)) return bad;
+      q.tsig = {true, key, algorithm, time_and_fudge};
+      r.skip(rdlen);
+      continue;
+    }
     if (rtype == type::OPT) {
       if (seen_opt) return bad;  // RFC 6891 6.1.1: more than one OPT is FORMERR
       if (!root_owner || r.pos() != name_start + 1) return bad;
@@ -185,6 +222,7 @@ ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q) {
   if (q.opcode != 0) return ParseStatus::notimp;
   if (q.edns.present && q.edns.version > 0) return ParseStatus::badvers;
   if (cookie_request) return q.edns.cookie_length >= 8 ? ParseStatus::cookie_only : ParseStatus::formerr;
+  if (q.tsig.present) return ParseStatus::tsig_badkey;
   return ParseStatus::ok;
 }
 

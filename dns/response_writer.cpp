@@ -102,4 +102,24 @@ void ResponseWriter::addOpt(uint16_t payload, uint8_t extended_rcode, std::span<
   writeU16(&buf_[10], static_cast<uint16_t>(readU16(&buf_[10]) + 1));
 }
 
+void ResponseWriter::addTsigError(const Tsig& tsig, uint16_t original_id, uint16_t error) {
+  uint8_t* p = &buf_[pos_];
+  std::memcpy(p, tsig.key_name.data(), tsig.key_name.size());
+  p += tsig.key_name.size();
+  writeU16(p, type::TSIG);
+  writeU16(p + 2, kClassAny);
+  writeU32(p + 4, 0);
+  writeU16(p + 8, static_cast<uint16_t>(tsig.algorithm.size() + 8 + 8));
+  p += 10;
+  std::memcpy(p, tsig.algorithm.data(), tsig.algorithm.size());
+  p += tsig.algorithm.size();
+  std::memcpy(p, tsig.time_and_fudge.data(), 8);
+  writeU16(p + 8, 0);  // MAC size: unsigned
+  writeU16(p + 10, original_id);
+  writeU16(p + 12, error);
+  writeU16(p + 14, 0);  // other len
+  pos_ += tsigErrorSize(tsig);
+  writeU16(&buf_[10], static_cast<uint16_t>(readU16(&buf_[10]) + 1));
+}
+
 }  // namespace gtm::dns

@@ -47,6 +47,14 @@ class ResponseWriter {
   // (already encoded as code, length, data).
   void addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options);
 
+  // The unsigned TSIG record of an error answer (RFC 8945 5.3): the
+  // query's key name, algorithm, time and fudge, no MAC, the query's ID and
+  // `error`. Written last, into room reserved at construction.
+  void addTsigError(const Tsig& tsig, uint16_t original_id, uint16_t error);
+  [[nodiscard]] static size_t tsigErrorSize(const Tsig& tsig) {
+    return tsig.key_name.size() + 10 + tsig.algorithm.size() + 8 + 8;
+  }
+
   [[nodiscard]] size_t size() const { return pos_; }
 
  private:

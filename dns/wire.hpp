@@ -13,14 +13,15 @@ inline constexpr uint16_t kMaxUdpWithoutEdns = 512;
 
 namespace type {
 inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
-                          OPT = 41, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254, ANY = 255, CAA = 257;
+                          OPT = 41, TSIG = 250, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254, ANY = 255,
+                          CAA = 257;
 }
 inline constexpr uint16_t kClassIn = 1;
 inline constexpr uint16_t kClassAny = 255;
 
 namespace rcode {
-inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
-inline constexpr uint16_t BADVERS = 16;
+inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5, NOTAUTH = 9;
+inline constexpr uint16_t BADVERS = 16, BADKEY = 17;
 }  // namespace rcode
 
 namespace edns_option {

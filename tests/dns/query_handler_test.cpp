@@ -331,6 +331,44 @@ TEST_F(QueryHandlerTest, CookieOnlyQueryGetsNoerrorWithAServerCookie) {
   EXPECT_EQ(ldns_pkt_get_rcode(ask(spec).get()), LDNS_RCODE_FORMERR);
 }
 
+// gtm holds no TSIG keys: a signed query gets NOTAUTH with an unsigned TSIG
+// record whose error is BADKEY (RFC 8945 section 5.2), not an answer.
+TEST_F(QueryHandlerTest, TsigSignedQueryGetsNotauthBadkey) {
+  for (bool edns : {false, true}) {
+    ldns_pkt* query = nullptr;
+    ASSERT_EQ(ldns_pkt_query_new_frm_str(&query, "aovpn.vpn.example.com.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0),
+              LDNS_STATUS_OK);
+    ldns_pkt_set_id(query, 4711);
+    if (edns) ldns_pkt_set_edns_udp_size(query, 1232);
+    ASSERT_EQ(ldns_pkt_tsig_sign(query, "some-key.example.", "c2VjcmV0LXNlY3JldC1zZWNyZXQ=", 300, "hmac-sha256.",
+                                 nullptr),
+              LDNS_STATUS_OK);
+    uint8_t* wire = nullptr;
+    size_t size = 0;
+    ASSERT_EQ(ldns_pkt2wire(&wire, query, &size), LDNS_STATUS_OK);
+    std::vector<uint8_t> bytes(wire, wire + size);
+    free(wire);
+    ldns_pkt_free(query);
+    auto p = decode(raw(bytes));
+    ASSERT_TRUE(p) << "edns " << edns;
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOTAUTH);
+    EXPECT_EQ(ldns_pkt_ancount(p.get()), 0);
+    EXPECT_EQ(ldns_pkt_id(p.get()), 4711);
+    ldns_rr* tsig = ldns_pkt_tsig(p.get());
+    ASSERT_TRUE(tsig) << "edns " << edns;
+    char* owner = ldns_rdf2str(ldns_rr_owner(tsig));
+    EXPECT_STREQ(owner, "some-key.example.");
+    free(owner);
+    char* algorithm = ldns_rdf2str(ldns_rr_rdf(tsig, 0));
+    EXPECT_STREQ(algorithm, "hmac-sha256.");
+    free(algorithm);
+    EXPECT_EQ(ldns_rdf_size(ldns_rr_rdf(tsig, 3)), 2u) << "an empty MAC: unsigned";
+    EXPECT_EQ(ldns_rdf2native_int16(ldns_rr_rdf(tsig, 4)), 4711) << "original ID";
+    EXPECT_EQ(ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5)), 17) << "error BADKEY";
+    EXPECT_EQ(ldns_pkt_edns(p.get()), edns);
+  }
+}
+
 TEST_F(QueryHandlerTest, MalformedCookieIsFormerr) {
   for (size_t len : {0u, 5u, 9u, 15u, 41u}) {
     auto spec = q("aovpn.vpn.example.com.", A);
