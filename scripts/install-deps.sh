@@ -8,7 +8,7 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
        libgtest-dev libgmock-dev clang libbpf-dev libxdp-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux)
-bench=(dnsperf gdnsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3)
+bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3)
 
 want=()
 for group in "${@:-build}"; do
@@ -34,8 +34,11 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-# gdnsd's package starts a system service on port 53; the benchmark runs its
-# own instance, so the packaged one is stopped where systemd runs.
-if printf '%s\n' "${missing[@]}" | grep -qx gdnsd && command -v systemctl >/dev/null; then
-  systemctl disable --now gdnsd >/dev/null 2>&1 || true
-fi
+# gdnsd's, Knot's and NSD's packages start a system service on port 53; the
+# benchmark runs its own instances, so the packaged ones are stopped where
+# systemd runs.
+for service in gdnsd knot nsd; do
+  if printf '%s\n' "${missing[@]}" | grep -qx "$service" && command -v systemctl >/dev/null; then
+    systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done
