@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # $dir and $work come from bench/common.sh
 # gtm against the strongest authoritative servers here, serving the same
 # names from the same zone, in the same run: gdnsd, Knot DNS with its
 # sockets and in its XDP mode, NSD. The servers run in a network namespace
@@ -27,6 +28,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 rate=${2:-100000}
 
+# shellcheck disable=SC2034  # read by bench/common.sh on exit
 keep_logs=dns-bench-logs  # kept in the build folder
 . bench/common.sh
 bench_setup bench
