@@ -1,0 +1,83 @@
+// A client of etcd's v3 JSON gateway (the gRPC API as HTTP/1.1 POSTs with
+// JSON bodies; etcd 3.4 as Debian ships it): leases, put, range, delete and
+// a streaming watch, over plain HTTP with Boost.Beast. Calls block for at
+// most the timeout; a connection error or timeout moves to the next
+// endpoint. Never called on the packet path.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gtm::cluster {
+
+struct EtcdSettings {
+  std::vector<std::string> endpoints;  // "http://198.18.50.11:2379"
+  std::chrono::milliseconds timeout{2000};
+};
+
+struct KeyValue {
+  std::string key, value;
+  int64_t mod_revision = 0;
+  int64_t lease = 0;
+};
+
+struct WatchEvent {
+  bool deleted = false;
+  KeyValue kv;
+};
+
+class EtcdClient {
+ public:
+  explicit EtcdClient(EtcdSettings settings) : settings_(std::move(settings)) {}
+
+  [[nodiscard]] Result<int64_t> grantLease(int ttl_seconds);
+  [[nodiscard]] Result<Ok> keepAlive(int64_t lease);
+  [[nodiscard]] Result<Ok> revokeLease(int64_t lease);
+  // Returns the revision the write made.
+  [[nodiscard]] Result<int64_t> put(std::string_view key, std::string_view value, int64_t lease = 0);
+  [[nodiscard]] Result<Ok> remove(std::string_view key);
+  // Every key under `prefix`, and the revision they were read at.
+  struct Range {
+    std::vector<KeyValue> kvs;
+    int64_t revision = 0;
+  };
+  [[nodiscard]] Result<Range> rangePrefix(std::string_view prefix);
+
+  // Streams every change under `prefix` from `start_revision` on, calling
+  // on_event for each, until stopWatch() or an error (returned). The
+  // history being compacted past start_revision is an error too: the caller
+  // ranges again.
+  [[nodiscard]] Result<Ok> watchPrefix(std::string_view prefix, int64_t start_revision,
+                                       const std::function<void(const WatchEvent&)>& on_event);
+  void stopWatch();  // from any thread: the watch returns soon after
+
+ private:
+  struct Endpoint {
+    std::string host, port;
+  };
+  [[nodiscard]] Result<std::string> post(std::string_view path, const std::string& body, bool* connect_failed);
+  [[nodiscard]] Result<std::string> call(std::string_view path, const std::string& body);
+  [[nodiscard]] std::vector<Endpoint> endpoints() const;
+
+  EtcdSettings settings_;
+  size_t preferred_ = 0;  // the endpoint that answered last
+  std::mutex watch_mutex_;
+  int watch_fd_ = -1;
+  std::atomic<bool> watch_stop_{false};
+};
+
+// Bytes as etcd's JSON carries them.
+[[nodiscard]] std::string base64Encode(std::string_view bytes);
+[[nodiscard]] std::string base64Decode(std::string_view text);
+// The range_end that makes a range or watch cover every key under `prefix`.
+[[nodiscard]] std::string prefixEnd(std::string_view prefix);
+
+}  // namespace gtm::cluster
