@@ -16,7 +16,9 @@ commands:
   serve --config FILE   run the authoritative DNS server in the foreground
                         (SIGHUP or a file change reloads; SIGTERM stops;
                         --ignore-state starts with a corrupt state_file's
-                        admin overrides dropped instead of refusing to start)
+                        admin overrides dropped instead of refusing to start;
+                        --node NAME names this node in [cluster], over the
+                        config's node, so every node can share one file)
   check --config FILE   validate FILE (for serve or lb) and print what it
                         would serve or balance; errors as file:line:column
   lb --config FILE      run the site balancer: nftables DNAT with Maglev

@@ -10,14 +10,21 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <optional>
+
+#include <openssl/sha.h>
+#include <toml++/toml.h>
 
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
+#include "cluster/cluster_node.hpp"
 #include "common/file_watcher.hpp"
 #include "common/log.hpp"
 #include "common/privileges.hpp"
 #include "common/service_notify.hpp"
+#include "common/small_file.hpp"
+#include "config/toml_bounds.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
@@ -36,6 +43,7 @@ std::string listenList(const config::DnsSettings& dns) {
 // The running state that a reload replaces and the status server reads.
 struct Running {
   dns::SnapshotStore store;
+  std::unique_ptr<cluster::ClusterNode> cluster;  // with [cluster], read at start
   std::mutex engine_mutex;
   std::shared_ptr<monitor::Engine> engine;
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
@@ -48,8 +56,10 @@ struct Running {
 
 // Starts the monitors of a snapshot; with `previous`, checks that did not
 // change keep their state.
-std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, const monitor::Engine* previous = nullptr) {
+std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, cluster::ClusterNode* shared,
+                                               const monitor::Engine* previous = nullptr) {
   auto engine = std::make_shared<monitor::Engine>(s.monitors, s.profiles, s.health);
+  engine->share(shared);
   if (previous) engine->adopt(*previous);
   if (auto r = engine->start(); !r) {
     log::error("monitors did not start", {{"error", r.error()}});
@@ -73,7 +83,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   if (c.config.dns.listen != dns.listen || c.config.dns.threads != dns.threads)
     log::warn("[dns] listen and threads change only on restart");
   auto previous = run.currentEngine();
-  auto next = startMonitors(*c.snapshot, previous.get());
+  auto next = startMonitors(*c.snapshot, run.cluster.get(), previous.get());
   if (!next) {  // the old config keeps serving; the error was logged
     ++run.reloads_failed;
     return;
@@ -87,6 +97,41 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   run.store.publish(std::move(c.snapshot));
   ++run.reloads_ok;
   log::info("reloaded", {{"config", path}});
+}
+
+// The cluster member's settings from [cluster]. The config digest covers
+// what every node must serve alike (zones, profiles, monitors), not what is
+// each node's own ([dns], [status], [log], [cluster]): nodes that listen on
+// their own addresses still agree, nodes with another zone do not.
+cluster::NodeSettings clusterSettings(const config::Config& cfg, const std::string& path) {
+  const config::ClusterSettings& c = cfg.cluster;
+  cluster::NodeSettings s;
+  s.node = c.node;
+  s.prefix = c.prefix;
+  s.etcd.endpoints = c.etcd;
+  using A = config::ClusterSettings::Agreement;
+  s.agreement = c.agreement == A::all     ? cluster::Agreement::all
+                : c.agreement == A::any   ? cluster::Agreement::any
+                : c.agreement == A::local ? cluster::Agreement::local
+                                          : cluster::Agreement::majority;
+  s.lease_ttl = c.lease_ttl;
+  s.version = GTM_VERSION;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::ostringstream shared;
+  if (auto text = readSmallFile(path, config::kMaxConfigBytes)) {
+    try {
+      toml::table t = toml::parse(*text, path);
+      for (const char* own : {"dns", "status", "log", "cluster"}) t.erase(own);
+      shared << t;  // toml++ writes keys in order: the same content, the same text
+    } catch (const toml::parse_error&) {
+    }
+  }
+  std::string bytes = shared.str();
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  char hex[17];
+  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  s.config_digest = hex;
+  return s;
 }
 
 // Started as root: become `user`, or "nobody" when none is set; never stay root.
@@ -106,11 +151,14 @@ int serveCommand(const Args& all_args) {
   std::string path, error;
   Args args;
   bool ignore_state = false;
-  for (const std::string& a : all_args) {
-    if (a == "--ignore-state")
+  std::string node;  // --node NAME: this node's name in the cluster, over [cluster] node
+  for (size_t i = 0; i < all_args.size(); ++i) {
+    if (all_args[i] == "--ignore-state")
       ignore_state = true;
+    else if (all_args[i] == "--node" && i + 1 < all_args.size())
+      node = all_args[++i];
     else
-      args.push_back(a);
+      args.push_back(all_args[i]);
   }
   if (!configPathFrom(args, path, error)) {
     std::cerr << "gtm serve: " << error << "\n";
@@ -140,7 +188,24 @@ int serveCommand(const Args& all_args) {
     log::warn("admin state ignored (--ignore-state): every endpoint starts enabled", {{"error", r.error()}});
   }
   admin.applyTo(*c.snapshot);
-  run.engine = startMonitors(*c.snapshot);
+  if (!node.empty()) c.config.cluster.node = node;
+  if (c.config.cluster.enabled) {
+    // Started before the monitors, so that none of their observations is
+    // missed; it applies admin overrides from etcd to the local copy.
+    run.cluster = std::make_unique<cluster::ClusterNode>(
+        clusterSettings(c.config, path),
+        [&run] {
+          if (auto e = run.currentEngine()) e->refresh();
+        },
+        [&run, &admin](const std::string& name, const std::string& state) {
+          auto s = status::AdminStore::stateFrom(state);
+          if (!s || admin.state(name) == *s) return;
+          if (auto r = admin.set(name, *s); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
+          admin.applyTo(*run.store.current());
+          log::info("admin action from the cluster", {{"endpoint", name}, {"state", state}});
+        });
+  }
+  run.engine = startMonitors(*c.snapshot, run.cluster.get());
   if (!run.engine) return 1;
   run.store.publish(std::move(c.snapshot));
   dns::server::Server server(c.config.dns, run.store);
@@ -158,6 +223,7 @@ int serveCommand(const Args& all_args) {
     sources.queries = [&server] { return server.totals(); };
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
     sources.endpoint_metrics = c.config.status.endpoint_metrics;
+    sources.cluster = run.cluster.get();
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status::StatusLimits limits;
     limits.allowed_hosts = c.config.status.allowed_hosts;
@@ -180,6 +246,7 @@ int serveCommand(const Args& all_args) {
     return 1;
   }
   server.start();
+  if (run.cluster) run.cluster->start();
   if (c.config.dns.xdp_interface.empty())
     log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
   else
@@ -210,6 +277,7 @@ int serveCommand(const Args& all_args) {
   }
   service::stopping();
   watchdog.reset();
+  if (run.cluster) run.cluster->stop();  // leaves the cluster at once (lease revoked)
   watcher.stop();
   if (status_server) status_server->stop();
   server.stop();

@@ -185,8 +185,22 @@ struct LogSettings {
   bool debug = false;  // level = "debug"
 };
 
+// [cluster]: several gtm nodes sharing health and admin state through etcd.
+// Read at start only.
+struct ClusterSettings {
+  bool enabled = false;            // the table is there
+  std::string node;                // this node's name; default: the host name
+  std::vector<std::string> etcd;   // "http://198.18.50.11:2379", ...
+  std::string prefix = "/gtm/";    // every key under it
+  enum class Agreement { majority, all, any, local };
+  Agreement agreement = Agreement::majority;
+  unsigned lease_ttl = 5;          // seconds
+  Location where;
+};
+
 struct Config {
   std::string path;
+  ClusterSettings cluster;
   DnsSettings dns;
   StatusSettings status;
   LogSettings log;

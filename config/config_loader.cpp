@@ -1,5 +1,7 @@
 #include "config/config_loader.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -353,6 +355,29 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   forEachTable(r, "zone", "[[zone]]", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
   forEachTable(r, "monitor", "[[monitor]]", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
   forEachTable(r, "service", "[[service]]", diag, [&](const toml::table& t) { readService(t, out.config, diag); });
+  if (const toml::table* cl = r.table("cluster")) {
+    TableReader cr(*cl, "[cluster]", diag);
+    ClusterSettings& c = out.config.cluster;
+    c.enabled = true;
+    c.where = cr.where();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    c.node = host;
+    if (cl->get("node")) assign(c.node, cr.name("node"));
+    c.etcd = cr.stringList("etcd");
+    if (c.etcd.empty()) cr.error("etcd", "needs at least one endpoint URL, e.g. \"http://198.18.50.11:2379\"");
+    for (const std::string& url : c.etcd)
+      if (url.rfind("http://", 0) != 0 || url.size() < 8)
+        cr.error("etcd", "\"" + url + "\" is not an http:// URL (HTTPS to etcd is not supported yet)");
+    assign(c.prefix, cr.string("prefix"));
+    if (c.prefix.empty() || c.prefix.front() != '/' || c.prefix.back() != '/')
+      cr.error("prefix", "must start and end with '/'");
+    using A = ClusterSettings::Agreement;
+    assign(c.agreement, cr.choice<A>("agreement", {{"majority", A::majority}, {"all", A::all}, {"any", A::any},
+                                                   {"local", A::local}}));
+    assign(c.lease_ttl, cr.integer("lease_ttl", 2, 60));
+    cr.finish();
+  }
   if (const toml::table* st = r.table("status")) {
     TableReader sr(*st, "[status]", diag);
     StatusSettings& status = out.config.status;

@@ -65,15 +65,16 @@ std::string LbStatus::metricsText() {
   return m.str();
 }
 
-Result<bool> LbStatus::control(const std::string& service, const std::string& real, const std::string& action) {
+status::ControlOutcome LbStatus::control(const std::string& service, const std::string& real,
+                                         const std::string& action) {
   auto balancer = current_();
-  if (!balancer->hasReal(service, real)) return false;
+  if (!balancer->hasReal(service, real)) return {status::ControlOutcome::Kind::unknown, ""};
   auto state = action == "enable"    ? status::AdminStore::State::enabled
                : action == "disable" ? status::AdminStore::State::disabled
                                      : status::AdminStore::State::drained;
-  if (auto r = admin_.set(service + "/" + real, state); !r) return Error{r.error()};
+  if (auto r = admin_.set(service + "/" + real, state); !r) return {status::ControlOutcome::Kind::failed, r.error()};
   balancer->poke();
-  return true;
+  return {};
 }
 
 }  // namespace gtm::lb

@@ -19,7 +19,8 @@ class LbStatus : public status::StatusProvider {
       : current_(std::move(current)), admin_(admin) {}
   std::string statusJson(const status::StatusQuery& query) override;
   std::string metricsText() override;
-  Result<bool> control(const std::string& service, const std::string& real, const std::string& action) override;
+  status::ControlOutcome control(const std::string& service, const std::string& real,
+                                 const std::string& action) override;
 
  private:
   std::function<std::shared_ptr<Balancer>()> current_;

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -30,6 +31,7 @@ struct Engine::Check {
   std::vector<size_t> endpoints;  // indices into endpoints_ of those that use it
   size_t monitor = 0;             // index into monitors_ and probes_
   ProbeTarget target;
+  std::string key;  // "MONITOR|ADDRESS|PORT", the same on every node
   HealthCounter counter;
   ProbeResult last;
   std::chrono::system_clock::time_point last_change{};
@@ -68,7 +70,8 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
             if (c->monitor == m && c->target.address == a && c->target.port == mon.port) check = c.get();
           if (!check) {
             checks_.push_back(std::make_unique<Check>(
-                Check{{}, m, {a, mon.port}, HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+                Check{{}, m, {a, mon.port}, mon.name + "|" + a.toString() + "|" + std::to_string(mon.port),
+                      HealthCounter(mon.tolerated_failures, mon.rise), {}}));
             check = checks_.back().get();
           }
           if (std::find(check->endpoints.begin(), check->endpoints.end(), endpoints_.size() - 1) ==
@@ -180,6 +183,13 @@ Result<Ok> Engine::start() {
   return Ok{};
 }
 
+void Engine::refresh() {
+  if (!io_) return;
+  asio::post(*io_, [this] {
+    for (EndpointEntry& ep : endpoints_) publish(ep, "the nodes' agreement changed");
+  });
+}
+
 void Engine::stop() {
   if (io_) io_->stop();
   if (thread_.joinable()) thread_.join();
@@ -208,6 +218,7 @@ void Engine::record(Check& check, const ProbeResult& result) {
         remember({check.last_change, endpoints_[e].name, m.name, before, check.counter.state(), result.reason});
     }
   }
+  if (changed && shared_) shared_->observed(check.key, check.counter.state(), result.reason);
   std::string users;
   for (size_t e : check.endpoints) users += (users.empty() ? "" : ",") + endpoints_[e].name;
   if (changed) {
@@ -229,12 +240,16 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
   policy::Health state = policy::Health::online;
   bool full = false;
   for (const Check* c : ep.checks) {
-    if (c->counter.state() == policy::Health::degraded) {
+    // With other nodes, what they agree; alone, this node's own view.
+    policy::Health own = c->counter.state();
+    if (own == policy::Health::online && c->last.up && c->last.full) own = policy::Health::full;
+    policy::Health s = shared_ ? shared_->agreed(c->key, own) : own;
+    if (s == policy::Health::degraded) {
       state = policy::Health::degraded;
       break;
     }
-    if (c->counter.state() == policy::Health::checking) state = policy::Health::checking;
-    full = full || (c->last.up && c->last.full);
+    if (s == policy::Health::checking) state = policy::Health::checking;
+    full = full || s == policy::Health::full;
   }
   if (state == policy::Health::online && full) state = policy::Health::full;
   if (state != ep.state) {
@@ -257,9 +272,11 @@ std::vector<Engine::CheckStatus> Engine::status() const {
   std::lock_guard lock(status_mutex_);
   // One row per endpoint and check: a shared target shows under each user.
   for (const EndpointEntry& ep : endpoints_)
-    for (const Check* c : ep.checks)
-      out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), c->counter.state(), c->last,
-                     c->last_change});
+    for (const Check* c : ep.checks) {
+      policy::Health own = c->counter.state();
+      out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), own,
+                     shared_ ? shared_->agreed(c->key, own) : own, c->last, c->last_change});
+    }
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include "config/config.hpp"
 #include "monitor/health_counter.hpp"
 #include "monitor/probe.hpp"
+#include "monitor/shared_health.hpp"
 #include "policy/health.hpp"
 #include "policy/profile.hpp"
 
@@ -41,15 +42,22 @@ class Engine {
   // monitor, and publishes the endpoints' states at once, so that
   // a reload neither forgets a Degraded site nor restarts its counts.
   void adopt(const Engine& previous);
+  // Before start(): share observations with other nodes and answer by what
+  // they agree (null: this node's own view).
+  void share(SharedHealth* shared) { shared_ = shared; }
   [[nodiscard]] Result<Ok> start();  // makes the probes, starts the thread
   void stop();
+  // From any thread: publish every endpoint's state again, because what the
+  // nodes agree changed.
+  void refresh();
 
   // A copy of every check's last result, for status output and tests.
   struct CheckStatus {
     std::string endpoint;  // "profile/endpoint"
     std::string monitor;
     std::string address;
-    policy::Health state = policy::Health::checking;
+    policy::Health state = policy::Health::checking;  // this node's own
+    policy::Health agreed = policy::Health::checking;  // what the answers follow
     ProbeResult last;
     std::chrono::system_clock::time_point last_change{};
   };
@@ -100,6 +108,7 @@ class Engine {
   std::vector<Latency> latency_;
   uint64_t transitions_ = 0;
   Heartbeat heartbeat_;
+  SharedHealth* shared_ = nullptr;
 };
 
 }  // namespace gtm::monitor

@@ -14,14 +14,6 @@
 namespace gtm::status {
 namespace {
 
-const char* nameOf(AdminStore::State s) {
-  switch (s) {
-    case AdminStore::State::disabled: return "disabled";
-    case AdminStore::State::drained: return "drained";
-    default: return "enabled";
-  }
-}
-
 std::string systemError(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // Writes `text` to `path` so that a crash at any point leaves either the old
@@ -64,6 +56,21 @@ Result<Ok> writeDurably(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+const char* AdminStore::stateName(State s) {
+  switch (s) {
+    case State::disabled: return "disabled";
+    case State::drained: return "drained";
+    default: return "enabled";
+  }
+}
+
+std::optional<AdminStore::State> AdminStore::stateFrom(std::string_view name) {
+  if (name == "enabled") return State::enabled;
+  if (name == "disabled") return State::disabled;
+  if (name == "drained") return State::drained;
+  return std::nullopt;
+}
+
 Result<Ok> AdminStore::load() {
   if (path_.empty()) return Ok{};
   if (::access(path_.c_str(), F_OK) != 0 && errno == ENOENT) return Ok{};  // no file yet: nothing overridden
@@ -74,9 +81,9 @@ Result<Ok> AdminStore::load() {
     nlohmann::json j = nlohmann::json::parse(*text);
     for (const auto& [name, value] : j.at("endpoints").items()) {
       std::string s = value.get<std::string>();
-      if (s != "enabled" && s != "disabled" && s != "drained")
-        throw std::runtime_error("\"" + name + "\" has the unknown state \"" + s + "\"");
-      states[name] = s == "disabled" ? State::disabled : s == "drained" ? State::drained : State::enabled;
+      auto state = stateFrom(s);
+      if (!state) throw std::runtime_error("\"" + name + "\" has the unknown state \"" + s + "\"");
+      states[name] = *state;
     }
   } catch (const std::exception& e) {
     return Error{"state_file \"" + path_ + "\" is corrupt (" + e.what() +
@@ -94,7 +101,7 @@ Result<Ok> AdminStore::set(const std::string& name, State state) {
   if (!path_.empty()) {
     nlohmann::json j;
     j["endpoints"] = nlohmann::json::object();
-    for (const auto& [n, s] : next) j["endpoints"][n] = nameOf(s);
+    for (const auto& [n, s] : next) j["endpoints"][n] = stateName(s);
     // Written before it takes effect: a failed write changes nothing.
     if (auto r = writeDurably(path_, j.dump(2) + "\n"); !r) return Error{"admin state not saved: " + r.error()};
   }

@@ -6,7 +6,9 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "dns/snapshot.hpp"
@@ -19,6 +21,8 @@ class AdminStore {
   explicit AdminStore(std::string path) : path_(std::move(path)) {}
 
   enum class State { enabled, disabled, drained };
+  [[nodiscard]] static const char* stateName(State s);
+  [[nodiscard]] static std::optional<State> stateFrom(std::string_view name);
 
   // A missing file is no override; an unreadable or corrupt one an error
   // that names it (the daemons refuse to start unless --ignore-state).

@@ -30,7 +30,8 @@ std::string labelValue(const std::string& v) {
 nlohmann::json checkJson(const monitor::Engine::CheckStatus& c) {
   nlohmann::json cj{{"monitor", c.monitor},
                     {"address", c.address},
-                    {"state", policy::healthName(c.state)},
+                    {"state", policy::healthName(c.state)},     // this node's own observation
+                    {"agreed", policy::healthName(c.agreed)},   // what the answers follow
                     {"latency_ms", static_cast<double>(c.last.latency.count()) / 1000.0},
                     {"reason", c.last.reason},
                     {"since", isoTime(c.last_change)}};

@@ -66,6 +66,17 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   j["total"] = matching;
   j["offset"] = query.offset;
   j["limit"] = query.limit;
+  if (const cluster::ClusterNode* c = s.cluster) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& n : c->nodes())
+      nodes.push_back({{"name", n.name}, {"config_digest", n.config_digest}, {"version", n.version}});
+    j["cluster"] = {{"node", c->settings().node},
+                    {"connected", c->connected()},
+                    {"agreement", cluster::agreementName(c->settings().agreement)},
+                    {"config_digest", c->settings().config_digest},
+                    {"config_mismatch", c->configMismatch()},
+                    {"nodes", nodes}};
+  }
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return j.dump();
 }
@@ -151,23 +162,39 @@ std::string ServeStatus::metricsText() {
   }
   m << states.str();
   if (engine) appendProbeMetrics(m, *engine);
+  if (const cluster::ClusterNode* c = s.cluster) {
+    m << "# HELP gtm_cluster_connected 1 while this node reaches etcd and answers by the nodes' agreement.\n"
+         "# TYPE gtm_cluster_connected gauge\ngtm_cluster_connected "
+      << (c->connected() ? 1 : 0) << "\n";
+    m << "# HELP gtm_cluster_nodes Live nodes this node knows of, itself included.\n"
+         "# TYPE gtm_cluster_nodes gauge\ngtm_cluster_nodes "
+      << c->nodes().size() << "\n";
+    m << "# HELP gtm_cluster_config_mismatch Live nodes whose config differs from this node's.\n"
+         "# TYPE gtm_cluster_config_mismatch gauge\ngtm_cluster_config_mismatch "
+      << c->configMismatch().size() << "\n";
+  }
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"
     << "gtm_reloads_total{result=\"ok\"} " << ok << "\ngtm_reloads_total{result=\"failed\"} " << failed << "\n";
   return m.str();
 }
 
-Result<bool> ServeStatus::control(const std::string& profile, const std::string& endpoint, const std::string& action) {
+ControlOutcome ServeStatus::control(const std::string& profile, const std::string& endpoint, const std::string& action) {
   auto snap = sources_.snapshot();
   bool found = false;
   for (const policy::Profile& p : snap->profiles)
     for (const policy::Endpoint& e : p.endpoints) found = found || (p.name == profile && e.name == endpoint);
-  if (!found) return false;
+  if (!found) return {ControlOutcome::Kind::unknown, ""};
   // For DNS answers, drain is disable: no new client is sent there.
   auto state = action == "enable" ? AdminStore::State::enabled : AdminStore::State::disabled;
-  if (auto r = admin_.set(profile + "/" + endpoint, state); !r) return Error{r.error()};
+  std::string name = profile + "/" + endpoint;
+  // In a cluster the action is written to etcd first, and every node
+  // (this one too) applies it from there; without etcd nothing changes.
+  if (sources_.cluster)
+    if (auto r = sources_.cluster->setAdmin(name, AdminStore::stateName(state)); !r)
+      return {ControlOutcome::Kind::unavailable, r.error()};
+  if (auto r = admin_.set(name, state); !r) return {ControlOutcome::Kind::failed, r.error()};
   admin_.applyTo(*snap);
-  return true;
+  return {};
 }
-
 }  // namespace gtm::status

@@ -9,6 +9,7 @@
 #include "dns/snapshot.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
+#include "cluster/cluster_node.hpp"
 #include "status/status_provider.hpp"
 
 namespace gtm::status {
@@ -21,6 +22,9 @@ struct ServeSources {
   // [status] endpoint_metrics: series per endpoint, or per profile only
   // (for configs of many thousands of endpoints).
   bool endpoint_metrics = true;
+  // With [cluster]: admin actions go through etcd, and the status shows the
+  // nodes. Null for a node on its own.
+  cluster::ClusterNode* cluster = nullptr;
 };
 
 class ServeStatus : public StatusProvider {
@@ -28,7 +32,7 @@ class ServeStatus : public StatusProvider {
   ServeStatus(ServeSources sources, AdminStore& admin) : sources_(std::move(sources)), admin_(admin) {}
   std::string statusJson(const StatusQuery& query) override;
   std::string metricsText() override;
-  Result<bool> control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
+  ControlOutcome control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
 
  private:
   ServeSources sources_;

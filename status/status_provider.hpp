@@ -20,6 +20,12 @@ struct StatusQuery {
   static constexpr size_t kMaxLimit = 10000;
 };
 
+// What became of an admin action.
+struct ControlOutcome {
+  enum class Kind { done, unknown, failed, unavailable } kind = Kind::done;
+  std::string error;  // failed: the write failed (500); unavailable: etcd cannot be reached (503)
+};
+
 class StatusProvider {
  public:
   virtual ~StatusProvider() = default;
@@ -28,9 +34,9 @@ class StatusProvider {
   [[nodiscard]] virtual std::string statusJson(const StatusQuery& query) = 0;
   [[nodiscard]] virtual std::string metricsText() = 0;  // GET /metrics
   // action: "disable", "enable" or "drain" on group/member (profile/endpoint,
-  // or service/real). false: no such member; an error: the action failed.
-  [[nodiscard]] virtual Result<bool> control(const std::string& group, const std::string& member,
-                                             const std::string& action) = 0;
+  // or service/real).
+  [[nodiscard]] virtual ControlOutcome control(const std::string& group, const std::string& member,
+                                               const std::string& action) = 0;
 };
 
 }  // namespace gtm::status

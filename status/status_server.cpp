@@ -179,9 +179,11 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (b == std::string::npos || rest.find('/', b + 1) != std::string::npos) return json(404, "no such endpoint");
   std::string group = rest.substr(0, a), member = rest.substr(a + 1, b - a - 1), action = rest.substr(b + 1);
   if (action != "disable" && action != "enable" && action != "drain") return json(404, "no such action");
-  auto done = provider_.control(group, member, action);
-  if (!done) return json(500, done.error());
-  if (!*done) return json(404, "no endpoint " + group + "/" + member);
+  using Kind = ControlOutcome::Kind;
+  ControlOutcome done = provider_.control(group, member, action);
+  if (done.kind == Kind::unknown) return json(404, "no endpoint " + group + "/" + member);
+  if (done.kind == Kind::failed) return json(500, done.error);
+  if (done.kind == Kind::unavailable) return json(503, done.error);
   log::info("admin action", {{"endpoint", group + "/" + member}, {"action", action}});
   return {200, "application/json", nlohmann::json{{"endpoint", group + "/" + member}, {"action", action}}.dump()};
 }

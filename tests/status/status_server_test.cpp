@@ -23,7 +23,9 @@ class FixedProvider : public status::StatusProvider {
  public:
   std::string statusJson(const status::StatusQuery&) override { return "{}"; }
   std::string metricsText() override { return "gtm_up 1\n"; }
-  Result<bool> control(const std::string&, const std::string&, const std::string&) override { return false; }
+  status::ControlOutcome control(const std::string&, const std::string&, const std::string&) override {
+    return {status::ControlOutcome::Kind::unknown, ""};
+  }
 };
 
 // A free loopback port for TCP right now.

@@ -12,15 +12,20 @@ std::string Etcd::cannotRun() {
 std::unique_ptr<Etcd> Etcd::start() {
   auto e = std::unique_ptr<Etcd>(new Etcd());
   e->dir_ = makeTempDir();
-  std::string client = "http://127.0.0.1:" + std::to_string(freePort());
-  std::string peer = "http://127.0.0.1:" + std::to_string(freePort());
-  e->url_ = client;
-  e->process_ = ChildProcess::start({"/usr/bin/etcd", "--name", "t1", "--data-dir", e->dir_ + "/data",
-                                     "--listen-client-urls", client, "--advertise-client-urls", client,
-                                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                                     "--initial-cluster", "t1=" + peer, "--initial-cluster-state", "new"},
-                                    "ready to serve client requests");
+  e->url_ = "http://127.0.0.1:" + std::to_string(freePort());
+  e->peer_ = "http://127.0.0.1:" + std::to_string(freePort());
+  e->restart();
   return e;
+}
+
+void Etcd::stop() { process_.reset(); }
+
+void Etcd::restart() {
+  process_ = ChildProcess::start({"/usr/bin/etcd", "--name", "t1", "--data-dir", dir_ + "/data",
+                                  "--listen-client-urls", url_, "--advertise-client-urls", url_,
+                                  "--listen-peer-urls", peer_, "--initial-advertise-peer-urls", peer_,
+                                  "--initial-cluster", "t1=" + peer_, "--initial-cluster-state", "new"},
+                                 "ready to serve client requests");
 }
 
 }  // namespace gtm::test

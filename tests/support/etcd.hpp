@@ -16,9 +16,11 @@ class Etcd {
   static std::unique_ptr<Etcd> start();
   [[nodiscard]] const std::string& url() const { return url_; }
   [[nodiscard]] std::string log() const { return process_ ? process_->log() : ""; }
+  void stop();     // the member goes away (its data stays)
+  void restart();  // back, with the same data and ports
 
  private:
-  std::string dir_, url_;
+  std::string dir_, url_, peer_;
   std::unique_ptr<ChildProcess> process_;
 };
 

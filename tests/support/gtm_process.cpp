@@ -128,7 +128,8 @@ std::string ChildProcess::log() const {
   return s.str();
 }
 
-std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text) {
+std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text,
+                                              const std::vector<std::string>& extra_args) {
   auto p = std::unique_ptr<GtmProcess>(new GtmProcess());
   p->port_ = freePort();
   std::string text = config_text;
@@ -144,7 +145,12 @@ std::unique_ptr<GtmProcess> GtmProcess::serve(const std::string& config_text) {
   if (pid == 0) {
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 2);
-    ::execl(GTM_BINARY, GTM_BINARY, "serve", "--config", p->config_path_.c_str(), nullptr);
+    std::vector<std::string> args{GTM_BINARY, "serve", "--config", p->config_path_};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(GTM_BINARY, argv.data());
     _exit(127);
   }
   p->pid_ = pid;

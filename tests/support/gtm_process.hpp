@@ -49,7 +49,9 @@ class GtmProcess {
  public:
   // "{PORT}" in the config text is replaced by a free port, "{PORT2}" by
   // another (for the status server).
-  static std::unique_ptr<GtmProcess> serve(const std::string& config_text);
+  // extra_args follow "serve --config FILE".
+  static std::unique_ptr<GtmProcess> serve(const std::string& config_text,
+                                           const std::vector<std::string>& extra_args = {});
   ~GtmProcess();
 
   [[nodiscard]] uint16_t port() const { return port_; }

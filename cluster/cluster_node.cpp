@@ -1,0 +1,180 @@
+#include "cluster/cluster_node.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+
+namespace gtm::cluster {
+
+ClusterNode::ClusterNode(NodeSettings settings, std::function<void()> on_agreement_change,
+                         std::function<void(const std::string&, const std::string&)> on_admin)
+    : settings_(std::move(settings)),
+      on_agreement_change_(std::move(on_agreement_change)),
+      on_admin_(std::move(on_admin)),
+      etcd_(settings_.etcd),
+      watcher_(settings_.etcd),
+      view_(settings_.node) {}
+
+ClusterNode::~ClusterNode() { stop(); }
+
+void ClusterNode::start() {
+  thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "gtm-cluster");
+}
+
+void ClusterNode::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  watcher_.stopWatch();
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ClusterNode::observed(const std::string& target, policy::Health state, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  own_[target] = {state, reason};
+  unwritten_[target] = true;
+  wake_.notify_all();
+}
+
+policy::Health ClusterNode::agreed(const std::string& target, policy::Health own) {
+  // Cut off from etcd (or in a minority partition, where etcd fails our
+  // lease): this node's own view, until it rejoins.
+  if (!connected_) return own;
+  std::lock_guard lock(mutex_);
+  return agree(settings_.agreement, own, view_.others(target));
+}
+
+Result<Ok> ClusterNode::setAdmin(const std::string& name, const std::string& state) {
+  if (!connected_) return Error{"etcd cannot be reached: the change was not made on any node"};
+  auto r = etcd_.put(settings_.prefix + "admin/" + name, state);
+  if (!r) return Error{r.error()};
+  return Ok{};
+}
+
+std::vector<NodeInfo> ClusterNode::nodes() const {
+  std::lock_guard lock(mutex_);
+  return view_.nodes();
+}
+
+std::vector<std::string> ClusterNode::configMismatch() const {
+  std::lock_guard lock(mutex_);
+  return view_.configMismatch(settings_.config_digest);
+}
+
+std::string ClusterNode::observationJson(const std::string& target) const {
+  const Own& o = own_.at(target);
+  return nlohmann::json{{"state", policy::healthName(o.state)}, {"reason", o.reason},
+                        {"time", std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count()}}
+      .dump();
+}
+
+void ClusterNode::apply(const std::string& key, const std::string& value, bool deleted, bool* agreement_changed) {
+  std::string_view rel = std::string_view(key).substr(settings_.prefix.size());
+  if (rel.substr(0, 6) == "admin/") {
+    if (!deleted && on_admin_) on_admin_(std::string(rel.substr(6)), value);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  if (deleted)
+    view_.remove(rel);
+  else
+    view_.put(rel, value);
+  *agreement_changed = true;
+}
+
+Result<Ok> ClusterNode::session() {
+  auto lease = etcd_.grantLease(static_cast<int>(settings_.lease_ttl));
+  if (!lease) return Error{lease.error()};
+  nlohmann::json me{{"config_digest", settings_.config_digest}, {"version", settings_.version}};
+  if (auto r = etcd_.put(settings_.prefix + "nodes/" + settings_.node, me.dump(), *lease); !r) return Error{r.error()};
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [target, unwritten] : unwritten_) unwritten = true;  // a new lease: publish them all again
+    for (const auto& [target, o] : own_) unwritten_[target] = true;
+  }
+  auto range = etcd_.rangePrefix(settings_.prefix);
+  if (!range) return Error{range.error()};
+  {
+    std::lock_guard lock(mutex_);
+    view_.clear();
+  }
+  bool changed = false;
+  for (const KeyValue& kv : range->kvs) apply(kv.key, kv.value, false, &changed);
+  connected_ = true;
+  log::info("cluster: connected to etcd", {{"node", settings_.node}, {"nodes", std::to_string(nodes().size())}});
+  if (on_agreement_change_) on_agreement_change_();
+
+  // The watch, from just after the range: no change is missed.
+  std::atomic<bool> watch_failed{false};
+  std::string watch_error;
+  std::thread watch([&] {
+    auto r = watcher_.watchPrefix(settings_.prefix, range->revision + 1, [&](const WatchEvent& e) {
+      bool agreement_changed = false;
+      apply(e.kv.key, e.kv.value, e.deleted, &agreement_changed);
+      if (agreement_changed && on_agreement_change_) on_agreement_change_();
+    });
+    if (!r) watch_error = r.error();
+    watch_failed = true;
+    wake_.notify_all();
+  });
+  Result<Ok> result = Ok{};
+  auto renew_every = std::chrono::milliseconds(settings_.lease_ttl * 1000 / 3);
+  auto next_renewal = std::chrono::steady_clock::now() + renew_every;
+  while (!stopping_ && !watch_failed) {
+    std::vector<std::pair<std::string, std::string>> writes;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_renewal, [&] {
+        if (stopping_ || watch_failed) return true;
+        for (const auto& [t, u] : unwritten_)
+          if (u) return true;
+        return false;
+      });
+      for (auto& [target, unwritten] : unwritten_)
+        if (unwritten) {
+          writes.emplace_back(target, observationJson(target));
+          unwritten = false;
+        }
+    }
+    for (const auto& [target, json] : writes)
+      if (auto r = etcd_.put(settings_.prefix + "obs/" + settings_.node + "/" + target, json, *lease); !r) {
+        result = Error{r.error()};
+        break;
+      }
+    if (!result) break;
+    if (std::chrono::steady_clock::now() >= next_renewal) {
+      if (auto r = etcd_.keepAlive(*lease); !r) {
+        result = Error{r.error()};
+        break;
+      }
+      next_renewal = std::chrono::steady_clock::now() + renew_every;
+    }
+  }
+  if (!watch_failed) watcher_.stopWatch();
+  watch.join();
+  if (result && watch_failed && !stopping_) result = Error{watch_error.empty() ? "the watch ended" : watch_error};
+  if (stopping_) (void)etcd_.revokeLease(*lease);  // leave at once, not after the TTL
+  return result;
+}
+
+void ClusterNode::run() {
+  bool said = false;
+  while (!stopping_) {
+    auto r = session();
+    bool was_connected = connected_.exchange(false);
+    if (stopping_) break;
+    if (was_connected || !said) {
+      log::error("cluster: etcd cannot be reached; answering by this node's own observations, admin state kept",
+                 {{"node", settings_.node}, {"error", r ? std::string("session ended") : r.error()}});
+      said = true;
+      if (on_agreement_change_) on_agreement_change_();
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
+  }
+}
+
+}  // namespace gtm::cluster

@@ -1,0 +1,112 @@
+// Two gtm serve nodes and one etcd member on loopback (Debian's etcd,
+// started here) with two SSTP sites: an admin action on one node changes
+// the other's answers within a second, a site that dies moves both, each
+// node lists the other, and with etcd gone both keep answering and admin
+// actions answer 503 until it returns.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/etcd.hpp"
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/test_config.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+
+// Seconds until `port` answers `want`, or a negative value after `limit`.
+double waitFor(uint16_t port, const std::string& want, double limit) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (firstAnswer(port) == want) return elapsed;
+    if (elapsed > limit) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string curl(uint16_t port, const std::string& path) {
+  return run("curl -s http://127.0.0.1:" + std::to_string(port) + path).output;
+}
+
+TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  if (!haveCommand("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps.sh test)";
+  auto etcd = Etcd::start();
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  auto west = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.20.10:" + std::to_string(sstp_port)}, "listening");
+  std::string dir = makeTempDir();
+  writeFile(dir, "token", "cluster-token\n");
+  // One file for both nodes, as a deployment would copy it; --node names each.
+  std::string text = "[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n\n[cluster]\netcd = [\"" + etcd->url() +
+                     "\"]\nlease_ttl = 3\n\n[status]\nlisten = \"127.0.0.1:{PORT2}\"\ntoken_file = \"" + dir +
+                     "/token\"\nstate_file = \"{STATE}\"\n\n" + minimalZone() + twoSiteSstpProfile(sstp_port);
+  text.replace(text.find("{STATE}"), 7, dir + "/admin.json");
+  auto node = [&](const char* name) { return GtmProcess::serve(text, {"--node", name}); };
+  auto ns1 = node("ns1");
+  auto ns2 = node("ns2");
+  ASSERT_GE(waitFor(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
+  ASSERT_GE(waitFor(ns2->port(), "127.0.10.10", 3), 0) << ns2->log();
+
+  // Each node lists both, with the same config digest.
+  nlohmann::json status;
+  for (int i = 0; i < 50; ++i) {
+    status = nlohmann::json::parse(curl(ns2->port2(), "/api/v1/status"), nullptr, false);
+    if (status.is_object() && status.contains("cluster") && status["cluster"]["nodes"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(status.is_object() && status.contains("cluster")) << status.dump();
+  EXPECT_EQ(status["cluster"]["node"], "ns2");
+  EXPECT_TRUE(status["cluster"]["connected"].get<bool>());
+  EXPECT_EQ(status["cluster"]["nodes"].size(), 2u) << status.dump();
+  EXPECT_TRUE(status["cluster"]["config_mismatch"].empty()) << status.dump();
+  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos);
+
+  // An admin drain through ns1 reaches ns2's answers within a second.
+  auto disable = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
+  ASSERT_EQ(disable.exit_code, 0) << disable.output << ns1->log();
+  double moved = waitFor(ns2->port(), "127.0.20.10", 3);
+  EXPECT_GE(moved, 0) << ns2->log();
+  EXPECT_LT(moved, 1.0);
+  ASSERT_EQ(run(kGtm + " endpoint enable aovpn/east --config " + ns2->configPath()).exit_code, 0);
+  EXPECT_GE(waitFor(ns1->port(), "127.0.10.10", 2), 0) << ns1->log();
+
+  // East really dies: both nodes see it, both move (majority of two).
+  east->stop();
+  EXPECT_GE(waitFor(ns1->port(), "127.0.20.10", 3), 0) << ns1->log();
+  EXPECT_GE(waitFor(ns2->port(), "127.0.20.10", 3), 0) << ns2->log();
+  east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  EXPECT_GE(waitFor(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
+  // Two probe intervals: each node's own view of east is Online again (one
+  // node seeing it up is a tie of two, which already answers east).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+
+  // etcd goes: answers go on, local failover still works, admin actions
+  // answer 503 and change nothing.
+  etcd->stop();
+  for (int i = 0; i < 60 && curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 0") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 0"), std::string::npos) << ns1->log();
+  EXPECT_EQ(firstAnswer(ns1->port()), "127.0.10.10") << curl(ns1->port2(), "/api/v1/status") << ns1->log();
+  auto refused = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
+  EXPECT_EQ(firstAnswer(ns1->port()), "127.0.10.10") << "nothing changed";
+  east->stop();
+  EXPECT_GE(waitFor(ns2->port(), "127.0.20.10", 3), 0) << "local failover without etcd\n" << ns2->log();
+
+  // etcd returns: the nodes rejoin.
+  etcd->restart();
+  for (int i = 0; i < 100 && curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos) << ns1->log();
+}
+
+}  // namespace
+}  // namespace gtm::test
