@@ -82,6 +82,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   }
   if (c.config.dns.listen != dns.listen || c.config.dns.threads != dns.threads)
     log::warn("[dns] listen and threads change only on restart");
+  if (run.cluster) c.snapshot->identity = run.cluster->settings().node;  // [cluster] is read at start only
   auto previous = run.currentEngine();
   auto next = startMonitors(*c.snapshot, run.cluster.get(), previous.get());
   if (!next) {  // the old config keeps serving; the error was logged
@@ -189,6 +190,9 @@ int serveCommand(const Args& all_args) {
   }
   admin.applyTo(*c.snapshot);
   if (!node.empty()) c.config.cluster.node = node;
+  // A cluster node says which it is (id.server, hostname.bind, NSID).
+  std::string identity = c.config.cluster.enabled ? c.config.cluster.node : "";
+  c.snapshot->identity = identity;
   if (c.config.cluster.enabled) {
     // Started before the monitors, so that none of their observations is
     // missed; it applies admin overrides from etcd to the local copy.

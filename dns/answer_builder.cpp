@@ -1,5 +1,8 @@
 #include "dns/answer_builder.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace gtm::dns {
 namespace {
 
@@ -82,6 +85,25 @@ void addNegative(const Query& q, const Zone& zone, ResponseWriter& w) {
 
 uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::ClientView& client, ResponseWriter& w,
                     QueryStats& stats) {
+  if (q.qclass == kClassChaos && !snapshot.identity.empty() &&
+      (q.qtype == type::TXT || q.qtype == type::ANY) &&
+      (q.nameView() == std::string_view("\x02" "id" "\x06" "server", 11) ||
+       q.nameView() == std::string_view("\x08" "hostname" "\x04" "bind", 15))) {
+    // id.server / hostname.bind: which node this is (as BIND, Knot, NSD).
+    w.begin(q, rcode::NOERROR, true);
+    uint8_t rec[10 + 1 + 63];
+    size_t n = std::min<size_t>(snapshot.identity.size(), 63);
+    writeU16(rec, type::TXT);
+    writeU16(rec + 2, kClassChaos);
+    writeU32(rec + 4, 0);
+    writeU16(rec + 8, static_cast<uint16_t>(n + 1));
+    rec[10] = static_cast<uint8_t>(n);
+    std::memcpy(rec + 11, snapshot.identity.data(), n);
+    if (!w.addRecord(Section::answer, Owner{kQuestionNameOffset, {}},
+                     std::string_view(reinterpret_cast<const char*>(rec), 11 + n)))
+      w.truncate();
+    return 0;
+  }
   if (q.qclass != kClassIn) {
     w.begin(q, rcode::REFUSED, false);
     return 0;

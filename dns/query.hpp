@@ -27,6 +27,7 @@ struct Edns {
   uint8_t cookie_length = 0;  // 0: no cookie option
   std::array<uint8_t, 40> cookie{};
   ClientSubnet ecs;
+  bool nsid = false;  // the client asks for the server's identity (RFC 5001)
 };
 
 // A TSIG record (RFC 8945), as much as an error answer copies of it; the

@@ -34,15 +34,25 @@ policy::ClientView QueryHandler::clientView(const ClientInfo& client) {
   return v;
 }
 
-size_t QueryHandler::encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at) {
+size_t QueryHandler::encodeOptions(const Snapshot& snapshot, const ClientInfo& client, uint8_t* out,
+                                   size_t* ecs_scope_at) {
   size_t n = 0;
   const Edns& e = q_.edns;
+  if (e.nsid && !snapshot.identity.empty()) {
+    // RFC 5001: the server's identity, here the cluster node's name.
+    size_t len = std::min<size_t>(snapshot.identity.size(), 63);
+    writeU16(out, edns_option::NSID);
+    writeU16(out + 2, static_cast<uint16_t>(len));
+    std::copy_n(snapshot.identity.data(), len, out + 4);
+    n += 4 + len;
+  }
   if (e.cookie_length >= 8) {
-    writeU16(out, edns_option::COOKIE);
-    writeU16(out + 2, 8 + CookieSigner::kServerCookieSize);
-    std::copy_n(e.cookie.begin(), 8, out + 4);
+    uint8_t* p = out + n;
+    writeU16(p, edns_option::COOKIE);
+    writeU16(p + 2, 8 + CookieSigner::kServerCookieSize);
+    std::copy_n(e.cookie.begin(), 8, p + 4);
     cookies_.sign(std::span<const uint8_t, 8>(e.cookie.data(), 8), client.address, client.now,
-                  std::span<uint8_t, CookieSigner::kServerCookieSize>(out + 12, CookieSigner::kServerCookieSize));
+                  std::span<uint8_t, CookieSigner::kServerCookieSize>(p + 12, CookieSigner::kServerCookieSize));
     n += 4 + 8 + CookieSigner::kServerCookieSize;
   }
   if (e.ecs.present) {
@@ -86,9 +96,9 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
     limit = q_.edns.present ? std::clamp<size_t>(q_.edns.udp_payload, kMaxUdpWithoutEdns, max_udp_payload_)
                             : kMaxUdpWithoutEdns;
   }
-  uint8_t options[64];
+  uint8_t options[128];  // NSID (67), COOKIE (28), ECS (24) at the most
   size_t ecs_scope_at = sizeof options;
-  size_t options_size = q_.edns.present ? encodeOptions(client, options, &ecs_scope_at) : 0;
+  size_t options_size = q_.edns.present ? encodeOptions(snapshot, client, options, &ecs_scope_at) : 0;
   // The OPT record, and for a TSIG-signed query its error record after it,
   // are written last into room kept for them.
   size_t tsig_size = status == ParseStatus::tsig_badkey ? ResponseWriter::tsigErrorSize(q_.tsig) : 0;

@@ -35,7 +35,7 @@ class QueryHandler {
   [[nodiscard]] const QueryStats& stats() const { return stats_; }
 
  private:
-  size_t encodeOptions(const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at);
+  size_t encodeOptions(const Snapshot& snapshot, const ClientInfo& client, uint8_t* out, size_t* ecs_scope_at);
   policy::ClientView clientView(const ClientInfo& client);
   enum class Limit { send, slip, drop };
   Limit rateLimit(const ClientInfo& client, std::span<const uint8_t> response);

@@ -126,6 +126,8 @@ bool parseOpt(Reader& r, Edns& edns) {
         for (uint16_t k = 0; k < len; ++k) edns.cookie[k] = p[i + k];
         edns.cookie_length = static_cast<uint8_t>(len);
       }
+    } else if (code == edns_option::NSID) {
+      edns.nsid = true;  // a request carries no data; any is ignored
     } else if (code == edns_option::ECS) {
       if (!parseEcs(p + i, len, edns.ecs)) return false;
     }

@@ -19,6 +19,10 @@ struct Snapshot {
   std::vector<config::Monitor> monitors;
   // One entry per endpoint of every profile, written by the monitor engine.
   std::shared_ptr<policy::HealthTable> health;
+  // This node's name in a cluster, given to id.server / hostname.bind CH TXT
+  // and the EDNS NSID option, so an admin can tell which node answered;
+  // empty: neither is answered.
+  std::string identity;
 
   // The most specific zone containing the wire name, or nullptr.
   [[nodiscard]] const Zone* findZone(std::string_view wire_name) const {

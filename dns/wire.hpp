@@ -17,6 +17,7 @@ inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, 
                           CAA = 257;
 }
 inline constexpr uint16_t kClassIn = 1;
+inline constexpr uint16_t kClassChaos = 3;
 inline constexpr uint16_t kClassAny = 255;
 
 namespace rcode {
@@ -25,7 +26,7 @@ inline constexpr uint16_t BADVERS = 16, BADKEY = 17;
 }  // namespace rcode
 
 namespace edns_option {
-inline constexpr uint16_t ECS = 8, COOKIE = 10;
+inline constexpr uint16_t NSID = 3, ECS = 8, COOKIE = 10;
 }
 
 // Header flag bits in the second 16-bit word.

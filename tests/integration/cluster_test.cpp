@@ -54,6 +54,16 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   ASSERT_GE(waitFor(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
   ASSERT_GE(waitFor(ns2->port(), "127.0.10.10", 3), 0) << ns2->log();
 
+  // Each node says which it is: id.server and hostname.bind in class CH,
+  // and the EDNS NSID option (RFC 5001).
+  if (haveCommand("dig")) {
+    std::string at = " @127.0.0.1 -p " + std::to_string(ns2->port());
+    EXPECT_EQ(run("dig +short CH TXT id.server" + at).output, "\"ns2\"\n");
+    EXPECT_EQ(run("dig +short CH TXT hostname.bind" + at).output, "\"ns2\"\n");
+    EXPECT_NE(run("dig +nsid aovpn.vpn.example.com" + at).output.find("NSID: 6e 73 32 (\"ns2\")"), std::string::npos)
+        << run("dig +nsid aovpn.vpn.example.com" + at).output;
+  }
+
   // Each node lists both, with the same config digest.
   nlohmann::json status;
   for (int i = 0; i < 50; ++i) {
