@@ -19,17 +19,6 @@ namespace {
 
 const std::string kGtm = GTM_BINARY;
 
-// Seconds until `port` answers `want`, or a negative value after `limit`.
-double waitFor(uint16_t port, const std::string& want, double limit) {
-  auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (firstAnswer(port) == want) return elapsed;
-    if (elapsed > limit) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 std::string curl(uint16_t port, const std::string& path) {
   return run("curl -s http://127.0.0.1:" + std::to_string(port) + path).output;
 }
@@ -51,8 +40,8 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   auto node = [&](const char* name) { return GtmProcess::serve(text, {"--node", name}); };
   auto ns1 = node("ns1");
   auto ns2 = node("ns2");
-  ASSERT_GE(waitFor(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
-  ASSERT_GE(waitFor(ns2->port(), "127.0.10.10", 3), 0) << ns2->log();
+  ASSERT_GE(waitForAnswer(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
+  ASSERT_GE(waitForAnswer(ns2->port(), "127.0.10.10", 3), 0) << ns2->log();
 
   // Each node says which it is: id.server and hostname.bind in class CH,
   // and the EDNS NSID option (RFC 5001).
@@ -81,18 +70,18 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   // An admin drain through ns1 reaches ns2's answers within a second.
   auto disable = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
   ASSERT_EQ(disable.exit_code, 0) << disable.output << ns1->log();
-  double moved = waitFor(ns2->port(), "127.0.20.10", 3);
+  double moved = waitForAnswer(ns2->port(), "127.0.20.10", 3);
   EXPECT_GE(moved, 0) << ns2->log();
   EXPECT_LT(moved, 1.0);
   ASSERT_EQ(run(kGtm + " endpoint enable aovpn/east --config " + ns2->configPath()).exit_code, 0);
-  EXPECT_GE(waitFor(ns1->port(), "127.0.10.10", 2), 0) << ns1->log();
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.10.10", 2), 0) << ns1->log();
 
   // East really dies: both nodes see it, both move (majority of two).
   east->stop();
-  EXPECT_GE(waitFor(ns1->port(), "127.0.20.10", 3), 0) << ns1->log();
-  EXPECT_GE(waitFor(ns2->port(), "127.0.20.10", 3), 0) << ns2->log();
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.20.10", 3), 0) << ns1->log();
+  EXPECT_GE(waitForAnswer(ns2->port(), "127.0.20.10", 3), 0) << ns2->log();
   east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
-  EXPECT_GE(waitFor(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
   // Two probe intervals: each node's own view of east is Online again (one
   // node seeing it up is a tie of two, which already answers east).
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
@@ -109,7 +98,7 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
   EXPECT_EQ(firstAnswer(ns1->port()), "127.0.10.10") << "nothing changed";
   east->stop();
-  EXPECT_GE(waitFor(ns2->port(), "127.0.20.10", 3), 0) << "local failover without etcd\n" << ns2->log();
+  EXPECT_GE(waitForAnswer(ns2->port(), "127.0.20.10", 3), 0) << "local failover without etcd\n" << ns2->log();
 
   // etcd returns: the nodes rejoin.
   etcd->restart();

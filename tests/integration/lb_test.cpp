@@ -259,21 +259,28 @@ std::string establishedReal(Lab& lab) {
   return "";
 }
 
+// Once every real server is Online: a long-lived TLS connection through the
+// VIP, as an SSTP tunnel is, and the real server conntrack sent it to.
+void openTunnel(Lab& lab, std::unique_ptr<ChildProcess>& tunnel, std::string& real) {
+  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  tunnel = ChildProcess::start(
+      {"sh", "-c", lab.client.exec() + "sh -c 'sleep 60 | openssl s_client -connect " + kVip + ":443 -servername vpn.example.com'"},
+      "CONNECTED");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  real = establishedReal(lab);
+  ASSERT_FALSE(real.empty()) << run(lab.lb.exec() + "conntrack -L").output;
+}
+
 TEST_F(LbTest, DrainAndRestartKeepEstablishedFlows) {
   if (!haveCommand("conntrack") || !haveCommand("openssl"))
     GTEST_SKIP() << "conntrack and openssl are needed (scripts/install-deps.sh test)";
   Lab lab;
   ASSERT_NO_FATAL_FAILURE(lab.build());
   lab.startBalancer("--keep-rules");
-  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  // A long-lived TLS connection through the VIP, as an SSTP tunnel is.
-  auto tunnel = ChildProcess::start(
-      {"sh", "-c", lab.client.exec() + "sh -c 'sleep 60 | openssl s_client -connect " + kVip + ":443 -servername vpn.example.com'"},
-      "CONNECTED");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::string real = establishedReal(lab);
-  ASSERT_FALSE(real.empty()) << run(lab.lb.exec() + "conntrack -L").output;
+  std::unique_ptr<ChildProcess> tunnel;
+  std::string real;
+  ASSERT_NO_FATAL_FAILURE(openTunnel(lab, tunnel, real));
 
   // Drain that real server: new clients go elsewhere, the flow stays.
   lab.startBalancer("", real);
@@ -308,14 +315,9 @@ TEST_F(LbTest, RestartWithLostProbesKeepsTunnels) {
   Lab lab;
   ASSERT_NO_FATAL_FAILURE(lab.build());
   lab.startBalancer("--keep-rules", "", 2);
-  for (int i = 0; i < 100 && lab.balancer->log().find("r3 from=CheckingEndpoint to=Online") == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  auto tunnel = ChildProcess::start(
-      {"sh", "-c", lab.client.exec() + "sh -c 'sleep 60 | openssl s_client -connect " + kVip + ":443 -servername vpn.example.com'"},
-      "CONNECTED");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::string real = establishedReal(lab);
-  ASSERT_FALSE(real.empty()) << run(lab.lb.exec() + "conntrack -L").output;
+  std::unique_ptr<ChildProcess> tunnel;
+  std::string real;
+  ASSERT_NO_FATAL_FAILURE(openTunnel(lab, tunnel, real));
   size_t index = static_cast<size_t>(real[1] - '1');
   NetNamespace& server = *lab.reals[index];
 

@@ -34,16 +34,22 @@ std::string receive(int fd, int timeout_ms) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
-TEST(Service, NotifiesReadyAndReloading) {
-  std::string dir = makeTempDir();
-  std::string path = dir + "/notify";
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+// A socket standing in for systemd's notify socket, named in NOTIFY_SOCKET
+// for the gtm started next (the caller unsets it).
+void notifySocket(int& fd) {
+  std::string path = makeTempDir() + "/notify";
+  fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
   std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   ::chmod(path.c_str(), 0666);  // gtm started as root notifies as nobody, as systemd's socket allows
   ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+}
+
+TEST(Service, NotifiesReadyAndReloading) {
+  int fd = -1;
+  ASSERT_NO_FATAL_FAILURE(notifySocket(fd));
   auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n"));
   ::unsetenv("NOTIFY_SOCKET");
   EXPECT_NE(receive(fd, 2000).find("READY=1"), std::string::npos);
@@ -69,15 +75,8 @@ int watchdogPings(int fd, int ms) {
 // the monitor engine's thread held (ptrace stops that one thread, the rest
 // run on), the pings stop; released, they come back.
 TEST(Service, WatchdogStopsWhenTheMonitorsStall) {
-  std::string dir = makeTempDir();
-  std::string path = dir + "/notify";
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ::chmod(path.c_str(), 0666);
-  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  int fd = -1;
+  ASSERT_NO_FATAL_FAILURE(notifySocket(fd));
   ::setenv("WATCHDOG_USEC", "2000000", 1);  // pinged every second
   auto gtm = GtmProcess::serve(testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n"));
   ::unsetenv("NOTIFY_SOCKET");

@@ -1,4 +1,8 @@
 #include "tests/support/dns_client.hpp"
+
+#include <thread>
+
+#include <chrono>
 #include "tests/support/query_builder.hpp"
 
 #include <arpa/inet.h>
@@ -91,6 +95,16 @@ std::string firstAnswer(uint16_t port) {
   auto p = decode(udpExchange("127.0.0.1", port, buildQuery(QuerySpec{})));
   auto s = p ? section(p.get(), LDNS_SECTION_ANSWER) : std::vector<std::string>{};
   return s.empty() ? "" : s[0].substr(s[0].rfind(' ') + 1);
+}
+
+double waitForAnswer(uint16_t port, const std::string& want, double limit) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (firstAnswer(port) == want) return elapsed;
+    if (elapsed > limit) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace gtm::test

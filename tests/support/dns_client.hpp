@@ -31,5 +31,8 @@ std::vector<uint8_t> udpExchange(const std::string& host, uint16_t port, const s
 // The address in the first answer record to "aovpn.vpn.example.com. A" from
 // the server on 127.0.0.1:port, or "" without one.
 std::string firstAnswer(uint16_t port);
+// Seconds until the first answer on `port` is `want`, or a negative value
+// after `limit` seconds.
+double waitForAnswer(uint16_t port, const std::string& want, double limit);
 
 }  // namespace gtm::test
