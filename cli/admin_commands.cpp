@@ -73,7 +73,15 @@ int statusCommand(const Args& args) {
   std::string path, error;
   bool json = false;
   Args rest;
-  for (const auto& a : args) (a == "--json" ? json = true : (rest.push_back(a), false));
+  bool cluster_only = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else if (a == "--cluster")
+      cluster_only = true;
+    else
+      rest.push_back(a);
+  }
   if (!configPathFrom(rest, path, error)) {
     std::cerr << "gtm status: " << error << "\n";
     return 2;
@@ -91,6 +99,31 @@ int statusCommand(const Args& args) {
     return 0;
   }
   auto j = nlohmann::json::parse(r.body);
+  if (j.contains("cluster")) {
+    // The nodes, then what this node sees next to what they agree.
+    const auto& c = j["cluster"];
+    std::cout << "cluster: node " << c["node"].get<std::string>() << ", "
+              << (c["connected"].get<bool>() ? "connected to etcd" : "NOT connected to etcd: answering by its own view")
+              << ", agreement " << c["agreement"].get<std::string>() << "\n";
+    for (const auto& n : c["nodes"]) {
+      bool differs = n["config_digest"] != c["config_digest"];
+      std::cout << "  " << n["name"].get<std::string>() << "  " << n["version"].get<std::string>() << "  config "
+                << n["config_digest"].get<std::string>() << (differs ? "  DIFFERS from this node's" : "") << "\n";
+    }
+  } else if (cluster_only) {
+    std::cout << "cluster: this node runs alone (no [cluster] in its config)\n";
+  }
+  if (cluster_only) {
+    for (const auto& p : j.value("profiles", nlohmann::json::array()))
+      for (const auto& e : p["endpoints"])
+        for (const auto& ch : e["checks"])
+          if (ch.contains("agreed") && ch["agreed"] != ch["state"])
+            std::cout << "  " << p["name"].get<std::string>() << "/" << e["name"].get<std::string>() << " "
+                      << ch["monitor"].get<std::string>() << " " << ch["address"].get<std::string>()
+                      << ": this node sees " << ch["state"].get<std::string>() << ", the nodes agree "
+                      << ch["agreed"].get<std::string>() << "\n";
+    return 0;
+  }
   for (const auto& svc : j.value("services", nlohmann::json::array())) {
     std::cout << svc["name"].get<std::string>() << " (" << svc["vip"].get<std::string>() << " "
               << svc["protocol"].get<std::string>() << ", Maglev table " << svc["table_size"] << ")\n";
@@ -107,7 +140,11 @@ int statusCommand(const Args& args) {
       std::cout << "  " << e["name"].get<std::string>() << "  " << e["state"].get<std::string>() << "\n";
       for (const auto& c : e["checks"])
         std::cout << "    " << c["monitor"].get<std::string>() << " " << c["address"].get<std::string>() << "  "
-                  << c["state"].get<std::string>() << "  " << c["reason"].get<std::string>() << "\n";
+                  << c["state"].get<std::string>()
+                  << (c.contains("agreed") && c["agreed"] != c["state"]
+                          ? " (agreed: " + c["agreed"].get<std::string>() + ")"
+                          : std::string())
+                  << "  " << c["reason"].get<std::string>() << "\n";
     }
   }
   return 0;

@@ -26,7 +26,9 @@ commands:
                         (--dry-run prints the ruleset; --keep-rules leaves
                         it installed on exit; --ignore-state as for serve)
   status --config FILE  what the running gtm serve answers and why, from its
-                        status server ([status] listen); --json for the API's JSON
+                        status server ([status] listen); --json for the API's JSON;
+                        --cluster for the nodes and where this node's view
+                        differs from what they agree
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
                         take an endpoint out of the answers, or back
   probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);

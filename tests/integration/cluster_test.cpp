@@ -66,6 +66,10 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   EXPECT_EQ(status["cluster"]["nodes"].size(), 2u) << status.dump();
   EXPECT_TRUE(status["cluster"]["config_mismatch"].empty()) << status.dump();
   EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos);
+  auto cli = run(kGtm + " status --cluster --config " + ns1->configPath());
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("cluster: node ns1, connected to etcd, agreement majority"), std::string::npos) << cli.output;
+  EXPECT_NE(cli.output.find("  ns2  0.1.0  config "), std::string::npos) << cli.output;
 
   // An admin drain through ns1 reaches ns2's answers within a second.
   auto disable = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
