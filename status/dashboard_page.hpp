@@ -36,7 +36,10 @@ function checkCells(tr, c) {
   if (!c) { tr.appendChild(el('td', 'no monitors', 'muted')); for (let k = 0; k < 5; k++) tr.appendChild(el('td', '')); return; }
   tr.appendChild(el('td', c.monitor));
   tr.appendChild(el('td', c.address));
-  tr.appendChild(el('td', c.state, c.state));
+  const check = el('td', c.state, c.state);
+  // In a cluster the answers follow what the nodes agree: shown where it differs.
+  if (c.agreed && c.agreed !== c.state) check.appendChild(el('div', 'nodes agree: ' + c.agreed, c.agreed));
+  tr.appendChild(check);
   tr.appendChild(el('td', c.latency_ms.toFixed(1) + ' ms'));
   tr.appendChild(el('td', ago(c.since)));
   const reason = el('td', c.reason);
@@ -71,6 +74,24 @@ function render(st) {
   document.getElementById('time').textContent = st.time;
   const root = document.getElementById('profiles');
   root.replaceChildren();
+  if (st.cluster) {
+    const c = st.cluster;
+    root.appendChild(el('h2', 'cluster: node ' + c.node + ', agreement ' + c.agreement + (c.connected ? '' : ' \u2014 NOT connected to etcd: answering by its own view'),
+                        c.connected ? '' : 'Degraded'));
+    const t = el('table');
+    const head = el('tr');
+    for (const h of ['node', 'version', 'config']) head.appendChild(el('th', h));
+    t.appendChild(head);
+    for (const n of c.nodes) {
+      const tr = el('tr');
+      tr.appendChild(el('td', n.name));
+      tr.appendChild(el('td', n.version));
+      const differs = n.config_digest !== c.config_digest;
+      tr.appendChild(el('td', n.config_digest + (differs ? ' (differs from this node\'s)' : ''), differs ? 'Degraded' : ''));
+      t.appendChild(tr);
+    }
+    root.appendChild(t);
+  }
   for (const s of st.services || [])
     memberTable(root, s.name + ' (' + s.vip + ' ' + s.protocol + ' ' + s.ports.join(', ') + ', Maglev table ' + s.table_size + ')',
                 ['real server', 'state', 'weight', 'table slots'],
