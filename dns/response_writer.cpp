@@ -1,6 +1,7 @@
 #include "dns/response_writer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace gtm::dns {
@@ -43,10 +44,42 @@ void ResponseWriter::count(Section s) {
   writeU16(&buf_[off], static_cast<uint16_t>(readU16(&buf_[off]) + 1));
 }
 
+namespace {
+
+// The length of the uncompressed wire name at the start of `s`, or 0.
+size_t nameLength(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto len = static_cast<uint8_t>(s[i]);
+    if (len == 0) return i + 1;
+    if (len & 0xC0) return 0;
+    i += 1 + len;
+  }
+  return 0;
+}
+
+bool sameLowerCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(b[i])) return false;
+  return true;
+}
+
+}  // namespace
+
 size_t ResponseWriter::writeOwner(const Owner& owner) {
   if (owner.wire.empty()) {
     writeU16(&buf_[pos_], static_cast<uint16_t>(0xC000 | owner.pointer));
     return 2;
+  }
+  // A name in the zone (glue): its own labels, then a pointer to the apex.
+  size_t at = 0;
+  if (apex_offset_)
+    while (at < owner.wire.size() && !sameLowerCase(owner.wire.substr(at), apex_))
+      at += 1 + static_cast<uint8_t>(owner.wire[at]);
+  if (apex_offset_ && at < owner.wire.size()) {
+    std::memcpy(&buf_[pos_], owner.wire.data(), at);
+    writeU16(&buf_[pos_ + at], static_cast<uint16_t>(0xC000 | apex_offset_));
+    return at + 2;
   }
   std::memcpy(&buf_[pos_], owner.wire.data(), owner.wire.size());
   return owner.wire.size();
@@ -54,12 +87,55 @@ size_t ResponseWriter::writeOwner(const Owner& owner) {
 
 static size_t ownerSize(const Owner& owner) { return owner.wire.empty() ? 2 : owner.wire.size(); }
 
+
+size_t ResponseWriter::writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out) const {
+  // Where the names start: after MX's preference; SOA has two in a row.
+  size_t first = type == type::MX ? 2 : 0;
+  int names = type == type::SOA ? 2 : 1;
+  size_t in = 0, written = 0;
+  auto copy = [&](size_t n) {
+    std::memcpy(out + written, rdata.data() + in, n);
+    in += n;
+    written += n;
+  };
+  copy(std::min(first, rdata.size()));
+  for (int k = 0; k < names; ++k) {
+    std::string_view name = rdata.substr(in);
+    size_t len = nameLength(name);
+    if (len == 0) break;  // not a plain name: the rest goes as it is
+    // The first label boundary from which the rest is the apex.
+    size_t at = 0;
+    while (at < len && !sameLowerCase(name.substr(at, len - at), apex_)) at += 1 + static_cast<uint8_t>(name[at]);
+    if (at >= len) {
+      copy(len);
+      continue;
+    }
+    copy(at);
+    writeU16(out + written, static_cast<uint16_t>(0xC000 | apex_offset_));
+    written += 2;
+    in += len - at;
+  }
+  copy(rdata.size() - in);
+  return written;
+}
+
 bool ResponseWriter::addRecord(Section s, const Owner& owner, std::string_view encoded) {
   if (!room(s, ownerSize(owner) + encoded.size())) return false;
   pos_ += writeOwner(owner);
-  std::memcpy(&buf_[pos_], encoded.data(), encoded.size());
-  last_rdata_ = pos_ + 10;
-  pos_ += encoded.size();
+  uint16_t type = encoded.size() >= 10 ? readU16(reinterpret_cast<const uint8_t*>(encoded.data())) : 0;
+  if (apex_offset_ && (type == type::NS || type == type::CNAME || type == type::PTR || type == type::MX ||
+                       type == type::SOA)) {
+    // Never longer than the record as encoded, so the room checked holds.
+    std::memcpy(&buf_[pos_], encoded.data(), 10);
+    size_t rdlen = writeCompressedRdata(type, encoded.substr(10), &buf_[pos_ + 10]);
+    writeU16(&buf_[pos_ + 8], static_cast<uint16_t>(rdlen));
+    last_rdata_ = pos_ + 10;
+    pos_ += 10 + rdlen;
+  } else {
+    std::memcpy(&buf_[pos_], encoded.data(), encoded.size());
+    last_rdata_ = pos_ + 10;
+    pos_ += encoded.size();
+  }
   count(s);
   return true;
 }

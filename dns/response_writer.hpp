@@ -31,6 +31,15 @@ class ResponseWriter {
   // valid question, the question as received.
   void begin(const Query& q, uint8_t rcode, bool authoritative);
 
+  // Names inside the RDATA of NS, CNAME, PTR, MX and SOA records that end
+  // in the zone's apex are written as their own labels and a pointer to the
+  // apex at `apex_offset` (in the question), so more answers fit: an apex NS
+  // answer shrinks by a third.
+  void compressUnder(std::string_view apex_wire, uint16_t apex_offset) {
+    apex_ = apex_wire;
+    apex_offset_ = apex_offset;
+  }
+
   // `encoded` is a record without its owner (TYPE .. RDATA).
   bool addRecord(Section s, const Owner& owner, std::string_view encoded);
   bool addAddress(Section s, const Owner& owner, const IpAddress& ip, uint32_t ttl);
@@ -60,6 +69,8 @@ class ResponseWriter {
  private:
   bool room(Section s, size_t n);
   size_t writeOwner(const Owner& owner);
+  // RDATA with apex names compressed, written at `out`; returns its length.
+  size_t writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out) const;
   void count(Section s);
 
   std::span<uint8_t> buf_;
@@ -68,6 +79,8 @@ class ResponseWriter {
   size_t question_end_ = 0;
   size_t last_rdata_ = 0;
   int section_ = 0;
+  std::string_view apex_;
+  uint16_t apex_offset_ = 0;  // 0: no compression inside RDATA
 };
 
 }  // namespace gtm::dns

@@ -147,6 +147,30 @@ TEST_F(QueryHandlerTest, ApexSoaAndNsWithGlue) {
                                       "ns2.vpn.example.com. 86400 IN AAAA 2001:db8::53"}));
 }
 
+// Names inside NS, SOA, MX and CNAME data point at the zone's apex in the
+// question: the apex NS answer is 30 bytes smaller, and still decodes.
+TEST_F(QueryHandlerTest, NamesInRdataAreCompressed) {
+  auto wire = raw(buildQuery(q("vpn.example.com.", dns::type::NS)));
+  const std::string bytes(wire.begin(), wire.end());
+  EXPECT_NE(bytes.find(std::string("\x03" "ns1" "\xc0\x0c", 6)), std::string::npos) << "NS ns1 + pointer to the apex";
+  EXPECT_NE(bytes.find(std::string("\x03" "ns2" "\xc0\x0c", 6)), std::string::npos);
+  // 12 header + 21 question + 2 x 18 NS + glue (6 + 10 + 4, 6 + 10 + 16):
+  // 121 bytes, where every name written out made 181.
+  EXPECT_EQ(wire.size(), 12u + 21 + 2 * 18 + 20 + 32);
+  // Below the apex the pointer lands on the apex inside the longer name.
+  auto mx = raw(buildQuery(q("www.vpn.example.com.", dns::type::A)));
+  auto p = decode(mx);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(section(p.get(), LDNS_SECTION_ANSWER).front(), "www.vpn.example.com. 3600 IN CNAME aovpn.vpn.example.com.");
+  const std::string cname(mx.begin(), mx.end());
+  EXPECT_NE(cname.find(std::string("\x05" "aovpn" "\xc0\x10", 8)), std::string::npos) << "pointer to offset 16";
+  // SOA: both names.
+  auto soa = decode(raw(buildQuery(q("vpn.example.com.", dns::type::SOA))));
+  ASSERT_TRUE(soa);
+  EXPECT_EQ(section(soa.get(), LDNS_SECTION_ANSWER).front(),
+            "vpn.example.com. 3600 IN SOA ns1.vpn.example.com. hostmaster.example.com. 2024010101 3600 600 1209600 30");
+}
+
 TEST_F(QueryHandlerTest, StaticTypes) {
   struct Case {
     const char* name;
