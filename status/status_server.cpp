@@ -20,8 +20,8 @@
 
 #include "common/asio_address.hpp"
 #include "common/log.hpp"
-#include "common/utf8.hpp"
 #include "status/dashboard_page.hpp"
+#include "status/request_checks.hpp"
 
 namespace gtm::status {
 
@@ -42,81 +42,6 @@ bool sameToken(const std::string& given, const std::string& token) {
   unsigned char diff = 0;
   for (size_t i = 0; i < token.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token[i]);
   return diff == 0;
-}
-
-}  // namespace
-
-bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed) {
-  std::string name(host);
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  // Without its port: "[::1]:8053" -> "::1", "gtm.example.com:8053" -> "gtm.example.com".
-  if (!name.empty() && name.front() == '[') {
-    size_t close = name.find(']');
-    if (close == std::string::npos) return false;
-    std::string rest = name.substr(close + 1);
-    name = name.substr(1, close - 1);
-    if (!rest.empty() && (rest[0] != ':' || rest.find_first_not_of("0123456789", 1) != std::string::npos)) return false;
-    return IpAddress::parse(name).has_value();
-  }
-  if (size_t colon = name.find(':'); colon != std::string::npos) {
-    if (name.find_first_not_of("0123456789", colon + 1) != std::string::npos) return false;
-    name.resize(colon);
-  }
-  if (name.empty()) return false;
-  if (IpAddress::parse(name) || name == "localhost") return true;
-  for (std::string a : allowed) {
-    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (a == name) return true;
-  }
-  return false;
-}
-
-namespace {
-
-// ?profile=NAME (or service=NAME), offset=N, limit=M; nothing for junk.
-std::optional<StatusQuery> statusQuery(std::string_view target) {
-  StatusQuery q;
-  size_t mark = target.find('?');
-  if (mark == std::string_view::npos) return q;
-  std::string_view rest = target.substr(mark + 1);
-  while (!rest.empty()) {
-    std::string_view pair = rest.substr(0, rest.find('&'));
-    rest = pair.size() < rest.size() ? rest.substr(pair.size() + 1) : std::string_view();
-    size_t eq = pair.find('=');
-    if (eq == std::string_view::npos) return std::nullopt;
-    std::string_view key = pair.substr(0, eq), value = pair.substr(eq + 1);
-    if (key == "profile" || key == "service") {
-      q.group = std::string(value);
-      continue;
-    }
-    size_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
-    if (key == "offset")
-      q.offset = n;
-    else if (key == "limit" && n >= 1 && n <= StatusQuery::kMaxLimit)
-      q.limit = n;
-    else
-      return std::nullopt;
-  }
-  return q;
-}
-
-// The same text with %XX sequences decoded; nullopt for a bad escape.
-std::optional<std::string> percentDecoded(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
 }
 
 }  // namespace
@@ -252,8 +177,7 @@ Result<Ok> StatusServer::start() {
                                                              asio::redirect_error(asio::use_awaitable, rec));
                   buffer.commit(n);
                 }
-                if (size_t lf = received().find('\n'); !rec && (lf == 0 || received()[lf - 1] != '\r'))
-                  rec = http::error::bad_line_ending;
+                if (!rec && requestLineHasBareLf(received())) rec = http::error::bad_line_ending;
                 if (!rec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, rec));
                 Reply r;
                 const auto& req = parser.get();
@@ -262,9 +186,7 @@ Result<Ok> StatusServer::start() {
                 } else if (rec && (rec == http::error::end_of_stream || rec == http::error::partial_message ||
                                   rec.category() != http::make_error_code(http::error::bad_version).category())) {
                   co_return;  // gone, too slow or a socket error: nothing to answer
-                } else if (std::string_view target(req.target().data(), req.target().size());
-                           rec || (req.version() != 10 && req.version() != 11) || !percentDecoded(target) ||
-                           !validUtf8(*percentDecoded(target))) {
+                } else if (rec || !acceptableRequest(req.version(), {req.target().data(), req.target().size()})) {
                   // Bad syntax (a NUL, a line without a colon, bare LF line
                   // ends, HTTP/2's preface), an unknown version, a path that
                   // is not UTF-8: said, not silently closed.

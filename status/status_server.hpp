@@ -39,9 +39,7 @@ struct StatusLimits {
   std::vector<std::string> allowed_hosts;
 };
 
-// Whether a Host header value names this server: an IP literal, localhost,
-// or one of `allowed` (case-insensitive, with or without a port).
-[[nodiscard]] bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed);
+
 
 // Whose request budget a client spends: its IPv4 address, or the /64 of
 // its IPv6 address (an IPv4-mapped one counts as IPv4).

@@ -1,0 +1,29 @@
+// The checks the status server makes of a request before it answers, apart
+// from the network: which Host names it answers for, what the path and
+// version may be, the status API's query parameters. Pure, so the request
+// fuzzer runs them too.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "status/status_provider.hpp"
+
+namespace gtm::status {
+
+// Whether a Host header value names this server: an IP literal, localhost,
+// or one of `allowed` (case-insensitive, with or without a port).
+[[nodiscard]] bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed);
+
+// The first line received ends in a bare LF (Beast would wait on it forever).
+[[nodiscard]] bool requestLineHasBareLf(std::string_view received);
+
+// HTTP/1.0 or 1.1, and a path whose %-escapes decode to UTF-8.
+[[nodiscard]] bool acceptableRequest(unsigned version, std::string_view target);
+
+// ?profile=NAME (or service=NAME), offset=N, limit=M; nothing for junk.
+[[nodiscard]] std::optional<StatusQuery> statusQuery(std::string_view target);
+
+}  // namespace gtm::status
