@@ -281,7 +281,13 @@ int serveCommand(const Args& all_args) {
   }
   service::stopping();
   watchdog.reset();
-  if (run.cluster) run.cluster->stop();  // leaves the cluster at once (lease revoked)
+  // Leaves the cluster at once (lease revoked) when etcd answers; a node in
+  // an etcd call that has not returned is not waited for past half a second
+  // (it is left to the process's exit), so SIGTERM always stops gtm in time.
+  if (run.cluster && !run.cluster->stopWithin(std::chrono::milliseconds(500))) {
+    log::warn("cluster: leaving without waiting for etcd");
+    (void)run.cluster.release();
+  }
   watcher.stop();
   if (status_server) status_server->stop();
   server.stop();

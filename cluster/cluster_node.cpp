@@ -30,6 +30,21 @@ void ClusterNode::stop() {
   thread_.join();
 }
 
+bool ClusterNode::stopWithin(std::chrono::milliseconds limit) {
+  if (!thread_.joinable()) return true;
+  stopping_ = true;
+  watcher_.stopWatch();
+  wake_.notify_all();
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (!finished_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!finished_) {
+    thread_.detach();
+    return false;
+  }
+  thread_.join();
+  return true;
+}
+
 void ClusterNode::observed(const std::string& target, policy::Health state, const std::string& reason) {
   std::lock_guard lock(mutex_);
   own_[target] = {state, reason};
@@ -156,11 +171,15 @@ Result<Ok> ClusterNode::session() {
   if (!watch_failed) watcher_.stopWatch();
   watch.join();
   if (result && watch_failed && !stopping_) result = Error{watch_error.empty() ? "the watch ended" : watch_error};
-  if (stopping_) (void)etcd_.revokeLease(*lease);  // leave at once, not after the TTL
+  if (stopping_ && result) (void)etcd_.revokeLease(*lease);  // leave at once, not after the TTL
   return result;
 }
 
 void ClusterNode::run() {
+  struct Finished {
+    std::atomic<bool>& f;
+    ~Finished() { f = true; }
+  } finished{finished_};
   bool said = false;
   while (!stopping_) {
     auto r = session();

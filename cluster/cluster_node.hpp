@@ -45,6 +45,10 @@ class ClusterNode : public monitor::SharedHealth {
   ~ClusterNode() override;
   void start();
   void stop();
+  // Stops, waiting for the node's thread at most `limit`: true when it
+  // ended. False leaves it in an etcd call that is bounded by the client's
+  // timeout; the object must then outlive it (SIGTERM stops gtm in time).
+  [[nodiscard]] bool stopWithin(std::chrono::milliseconds limit);
 
   void observed(const std::string& target, policy::Health state, const std::string& reason) override;
   [[nodiscard]] policy::Health agreed(const std::string& target, policy::Health own) override;
@@ -71,6 +75,7 @@ class ClusterNode : public monitor::SharedHealth {
   EtcdClient watcher_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
   mutable std::mutex mutex_;  // everything below
   std::condition_variable wake_;
   ClusterView view_;
