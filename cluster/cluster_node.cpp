@@ -107,8 +107,7 @@ Result<Ok> ClusterNode::session() {
   if (auto r = etcd_.put(settings_.prefix + "nodes/" + settings_.node, me.dump(), *lease); !r) return Error{r.error()};
   {
     std::lock_guard lock(mutex_);
-    for (auto& [target, unwritten] : unwritten_) unwritten = true;  // a new lease: publish them all again
-    for (const auto& [target, o] : own_) unwritten_[target] = true;
+    for (const auto& [target, o] : own_) unwritten_[target] = true;  // a new lease: publish them all again
   }
   auto range = etcd_.rangePrefix(settings_.prefix);
   if (!range) return Error{range.error()};

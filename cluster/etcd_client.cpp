@@ -114,6 +114,9 @@ Result<std::string> EtcdClient::post(std::string_view path, const std::string& b
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   if (res.result_int() != 200) {
+    // A member that cannot serve (no leader: a minority partition) answers
+    // 5xx: another member may.
+    *connect_failed = res.result_int() >= 500;
     auto j = json::parse(res.body(), nullptr, false);
     std::string why = j.is_object() ? j.value("error", j.value("message", res.body())) : res.body();
     return Error{"etcd " + std::string(path) + ": HTTP " + std::to_string(res.result_int()) + ": " + why};

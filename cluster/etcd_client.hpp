@@ -1,8 +1,9 @@
 // A client of etcd's v3 JSON gateway (the gRPC API as HTTP/1.1 POSTs with
 // JSON bodies; etcd 3.4 as Debian ships it): leases, put, range, delete and
 // a streaming watch, over plain HTTP with Boost.Beast. Calls block for at
-// most the timeout; a connection error or timeout moves to the next
-// endpoint. Never called on the packet path.
+// most the timeout; a connection error, a timeout or a 5xx answer (a member
+// without a leader) moves to the next endpoint. Never called on the packet
+// path.
 #pragma once
 
 #include <atomic>
