@@ -165,6 +165,13 @@ int serveCommand(const Args& all_args) {
     std::cerr << "gtm serve: " << error << "\n";
     return 2;
   }
+  // The name goes into etcd keys and DNS answers: the config's alphabet.
+  if (!node.empty() && (node.size() > 63 || node.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                                                  std::string::npos)) {
+    std::cerr << "gtm serve: --node must be 1 to 63 letters, digits, '.', '_' or '-'\n";
+    return 2;
+  }
   dns::SerialClock serials;
   CompiledConfig c = compileConfig(path, serials);
   if (!c.snapshot) {
