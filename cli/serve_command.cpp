@@ -256,6 +256,12 @@ int serveCommand(const Args& all_args) {
     server.stop();
     return 1;
   }
+  // A change to the file reloads it the way SIGHUP does. Watched before the
+  // first query is answered, so no change made after that is missed (the
+  // signal waits, blocked, for the loop below).
+  FileWatcher watcher;
+  if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
+    log::warn("config changes will need SIGHUP", {{"error", r.error()}});
   server.start();
   if (run.cluster) run.cluster->start();
   if (c.config.dns.xdp_interface.empty())
@@ -271,11 +277,6 @@ int serveCommand(const Args& all_args) {
     auto engine = run.currentEngine();
     return engine && engine->stalled(max_age) ? "monitor engine" : "";
   });
-  // A change to the file reloads it the way SIGHUP does.
-  FileWatcher watcher;
-  if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
-    log::warn("config changes will need SIGHUP", {{"error", r.error()}});
-
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
