@@ -4,6 +4,7 @@
 // node lists the other, and with etcd gone both keep answering and admin
 // actions answer 503 until it returns.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,19 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   for (int i = 0; i < 100 && curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos) << ns1->log();
+  for (int i = 0; i < 50 && curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2"), std::string::npos);
+
+  // ns2 dies without a word (SIGKILL): its lease runs out and it leaves
+  // ns1's count within lease_ttl (3 s here).
+  auto killed = std::chrono::steady_clock::now();
+  ::kill(ns2->pid(), SIGKILL);
+  for (int i = 0; i < 60 && curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  double gone = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1"), std::string::npos) << ns1->log();
+  EXPECT_LT(gone, 3.0 + 1.0) << "lease_ttl plus slack";
 }
 
 }  // namespace
