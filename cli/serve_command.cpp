@@ -24,6 +24,7 @@
 #include "common/privileges.hpp"
 #include "common/service_notify.hpp"
 #include "common/small_file.hpp"
+#include "config/table_reader.hpp"
 #include "config/toml_bounds.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
@@ -165,11 +166,8 @@ int serveCommand(const Args& all_args) {
     std::cerr << "gtm serve: " << error << "\n";
     return 2;
   }
-  // The name goes into etcd keys and DNS answers: the config's alphabet.
-  if (!node.empty() && (node.size() > 63 || node.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                                                  std::string::npos)) {
-    std::cerr << "gtm serve: --node must be 1 to 63 letters, digits, '.', '_' or '-'\n";
+  if (!node.empty() && !config::isName(node)) {
+    std::cerr << "gtm serve: --node " << config::kNameRule << "\n";
     return 2;
   }
   dns::SerialClock serials;

@@ -63,17 +63,18 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
   return std::nullopt;
 }
 
-std::optional<std::string> TableReader::name(std::string_view key) {
-  auto v = string(key, true);
-  // Names reach nftables comments, metric labels, log lines and URLs
-  // (/api/v1/endpoints/PROFILE/ENDPOINT): a small alphabet keeps every one
-  // of them safe without quoting.
+bool isName(std::string_view text) {
   auto safe = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
            c == '-';
   };
-  if (v && (v->empty() || v->size() > 63 || !std::all_of(v->begin(), v->end(), safe))) {
-    error(key, "\"" + *v + "\" must be 1 to 63 letters, digits, '.', '_' or '-'");
+  return !text.empty() && text.size() <= 63 && std::all_of(text.begin(), text.end(), safe);
+}
+
+std::optional<std::string> TableReader::name(std::string_view key) {
+  auto v = string(key, true);
+  if (v && !isName(*v)) {
+    error(key, "\"" + *v + "\" " + std::string(kNameRule));
     return std::nullopt;
   }
   return v;

@@ -21,6 +21,13 @@ namespace gtm::config {
 
 Location locationOf(const toml::node& node);
 
+// The names of profiles, endpoints, monitors, services, real servers and
+// cluster nodes reach nftables comments, metric labels, log lines, URLs,
+// etcd keys and DNS answers: a small alphabet keeps every one of them safe
+// without quoting.
+inline constexpr std::string_view kNameRule = "must be 1 to 63 letters, digits, '.', '_' or '-'";
+[[nodiscard]] bool isName(std::string_view text);
+
 class TableReader {
  public:
   // `what` names the table in messages, e.g. "[dns]" or "[[profile]]".
