@@ -44,6 +44,11 @@ std::string listenList(const config::DnsSettings& dns) {
 // The running state that a reload replaces and the status server reads.
 struct Running {
   dns::SnapshotStore store;
+  // Held while a new snapshot is made and published: by a reload, and by a
+  // cluster node adopting the SOA serial of its peers.
+  std::mutex load_mutex;
+  config::Config config;  // the config of the snapshot served
+  std::string digest;     // its digest (what every node must serve alike)
   std::unique_ptr<cluster::ClusterNode> cluster;  // with [cluster], read at start
   std::mutex engine_mutex;
   std::shared_ptr<monitor::Engine> engine;
@@ -54,6 +59,28 @@ struct Running {
     return engine;
   }
 };
+
+// The digest of what every node must serve alike (zones, profiles,
+// monitors), not of what is each node's own ([dns], [status], [log],
+// [cluster]): nodes that listen on their own addresses still agree, nodes
+// with another zone do not.
+std::string configDigest(const std::string& path) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::ostringstream shared;
+  if (auto text = readSmallFile(path, config::kMaxConfigBytes)) {
+    try {
+      toml::table t = toml::parse(*text, path);
+      for (const char* own : {"dns", "status", "log", "cluster"}) t.erase(own);
+      shared << t;  // toml++ writes keys in order: the same content, the same text
+    } catch (const toml::parse_error&) {
+    }
+  }
+  std::string bytes = shared.str();
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  char hex[17];
+  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return hex;
+}
 
 // Starts the monitors of a snapshot; with `previous`, checks that did not
 // change keep their state.
@@ -75,6 +102,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   struct Done {
     ~Done() { service::ready(); }
   } done;
+  std::lock_guard load(run.load_mutex);
   CompiledConfig c = compileConfig(path, serials);
   if (!c.snapshot) {
     ++run.reloads_failed;
@@ -96,21 +124,47 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
     run.engine = next;
   }
   if (previous) previous->stop();
+  uint32_t serial = c.snapshot->serial;
   run.store.publish(std::move(c.snapshot));
+  run.config = std::move(c.config);
+  run.digest = configDigest(path);
+  if (run.cluster) run.cluster->loaded(run.digest, serial);
   ++run.reloads_ok;
   log::info("reloaded", {{"config", path}});
 }
 
-// The cluster member's settings from [cluster]. The config digest covers
-// what every node must serve alike (zones, profiles, monitors), not what is
-// each node's own ([dns], [status], [log], [cluster]): nodes that listen on
-// their own addresses still agree, nodes with another zone do not.
-cluster::NodeSettings clusterSettings(const config::Config& cfg, const std::string& path) {
+// The nodes serving this config serve `serial`: the same snapshot again with
+// it, sharing the health table (and so the admin state) of the one it
+// replaces, since the config did not change.
+void adoptSerial(Running& run, dns::SerialClock& serials, const std::string& digest, uint32_t serial) {
+  std::lock_guard load(run.load_mutex);
+  if (digest != run.digest) return;  // a reload came first
+  auto current = run.store.current();
+  if (current->serial == serial) return;
+  config::Diagnostics diag(run.config.path);
+  auto fixed = dns::SerialClock::fixed(serial);
+  std::unique_ptr<dns::Snapshot> next = dns::buildSnapshot(run.config, diag, fixed);
+  if (!next) return;  // it was built from this config before: cannot happen
+  next->health = current->health;
+  next->identity = current->identity;
+  serials.follow(serial);
+  run.store.publish(std::move(next));
+  run.cluster->loaded(digest, serial);
+  log::info("SOA serial adopted from the cluster", {{"serial", std::to_string(serial)}});
+}
+
+// The cluster member's settings from [cluster].
+cluster::NodeSettings clusterSettings(const config::Config& cfg) {
   const config::ClusterSettings& c = cfg.cluster;
   cluster::NodeSettings s;
   s.node = c.node;
   s.prefix = c.prefix;
   s.etcd.endpoints = c.etcd;
+  s.etcd.ca_pem = c.ca_pem;
+  s.etcd.cert_pem = c.cert_pem;
+  s.etcd.key_pem = c.key_pem;
+  s.etcd.username = c.username;
+  s.etcd.password = c.password;
   using A = config::ClusterSettings::Agreement;
   s.agreement = c.agreement == A::all     ? cluster::Agreement::all
                 : c.agreement == A::any   ? cluster::Agreement::any
@@ -118,21 +172,6 @@ cluster::NodeSettings clusterSettings(const config::Config& cfg, const std::stri
                                           : cluster::Agreement::majority;
   s.lease_ttl = c.lease_ttl;
   s.version = GTM_VERSION;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  std::ostringstream shared;
-  if (auto text = readSmallFile(path, config::kMaxConfigBytes)) {
-    try {
-      toml::table t = toml::parse(*text, path);
-      for (const char* own : {"dns", "status", "log", "cluster"}) t.erase(own);
-      shared << t;  // toml++ writes keys in order: the same content, the same text
-    } catch (const toml::parse_error&) {
-    }
-  }
-  std::string bytes = shared.str();
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  char hex[17];
-  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-  s.config_digest = hex;
   return s;
 }
 
@@ -202,7 +241,7 @@ int serveCommand(const Args& all_args) {
     // Started before the monitors, so that none of their observations is
     // missed; it applies admin overrides from etcd to the local copy.
     run.cluster = std::make_unique<cluster::ClusterNode>(
-        clusterSettings(c.config, path),
+        clusterSettings(c.config),
         [&run] {
           if (auto e = run.currentEngine()) e->refresh();
         },
@@ -212,11 +251,20 @@ int serveCommand(const Args& all_args) {
           if (auto r = admin.set(name, *s); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
           admin.applyTo(*run.store.current());
           log::info("admin action from the cluster", {{"endpoint", name}, {"state", state}});
+        },
+        [&run, &serials](const std::string& digest, uint32_t serial) { adoptSerial(run, serials, digest, serial);
         });
+    if (auto r = run.cluster->usable(); !r) {
+      log::error("[cluster]: " + r.error());
+      return 1;
+    }
   }
   run.engine = startMonitors(*c.snapshot, run.cluster.get());
   if (!run.engine) return 1;
+  run.digest = configDigest(path);
+  if (run.cluster) run.cluster->loaded(run.digest, c.snapshot->serial);
   run.store.publish(std::move(c.snapshot));
+  run.config = c.config;
   dns::server::Server server(c.config.dns, run.store);
   if (auto r = server.open(); !r) {
     log::error(r.error());

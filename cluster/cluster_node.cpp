@@ -7,10 +7,12 @@
 namespace gtm::cluster {
 
 ClusterNode::ClusterNode(NodeSettings settings, std::function<void()> on_agreement_change,
-                         std::function<void(const std::string&, const std::string&)> on_admin)
+                         std::function<void(const std::string&, const std::string&)> on_admin,
+                         std::function<void(const std::string&, uint32_t)> on_serial)
     : settings_(std::move(settings)),
       on_agreement_change_(std::move(on_agreement_change)),
       on_admin_(std::move(on_admin)),
+      on_serial_(std::move(on_serial)),
       etcd_(settings_.etcd),
       watcher_(settings_.etcd),
       view_(settings_.node) {}
@@ -45,6 +47,20 @@ bool ClusterNode::stopWithin(std::chrono::milliseconds limit) {
   return true;
 }
 
+void ClusterNode::loaded(const std::string& digest, uint32_t serial) {
+  std::lock_guard lock(mutex_);
+  node_unwritten_ = digest != digest_;
+  digest_ = digest;
+  serial_ = serial;
+  serial_unsettled_ = true;
+  wake_.notify_all();
+}
+
+std::string ClusterNode::configDigest() const {
+  std::lock_guard lock(mutex_);
+  return digest_;
+}
+
 void ClusterNode::observed(const std::string& target, policy::Health state, const std::string& reason) {
   std::lock_guard lock(mutex_);
   own_[target] = {state, reason};
@@ -74,7 +90,7 @@ std::vector<NodeInfo> ClusterNode::nodes() const {
 
 std::vector<std::string> ClusterNode::configMismatch() const {
   std::lock_guard lock(mutex_);
-  return view_.configMismatch(settings_.config_digest);
+  return view_.configMismatch(digest_);
 }
 
 std::string ClusterNode::observationJson(const std::string& target) const {
@@ -86,37 +102,84 @@ std::string ClusterNode::observationJson(const std::string& target) const {
       .dump();
 }
 
-void ClusterNode::apply(const std::string& key, const std::string& value, bool deleted, bool* agreement_changed) {
-  std::string_view rel = std::string_view(key).substr(settings_.prefix.size());
+void ClusterNode::apply(const KeyValue& kv, bool deleted, bool* agreement_changed) {
+  std::string_view rel = std::string_view(kv.key).substr(settings_.prefix.size());
   if (rel.substr(0, 6) == "admin/") {
-    if (!deleted && on_admin_) on_admin_(std::string(rel.substr(6)), value);
+    if (!deleted && on_admin_) on_admin_(std::string(rel.substr(6)), kv.value);
     return;
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (rel == kSerialKey) {
+    shared_serial_ = deleted ? std::nullopt : parseSharedSerial(kv.value, kv.mod_revision);
+    // Read by the range, it is settled once every key is (settleSerial).
+    if (!connected_ || serialStep(shared_serial_, digest_, serial_, false) != SerialStep::adopt) return;
+    std::string digest = digest_;
+    uint32_t serial = shared_serial_->serial;
+    lock.unlock();
+    if (on_serial_) on_serial_(digest, serial);  // it says loaded() again
+    return;
+  }
   if (deleted)
     view_.remove(rel);
   else
-    view_.put(rel, value);
+    view_.put(rel, kv.value);
   *agreement_changed = true;
+}
+
+// After a load here (or on joining): adopt the serial that the nodes with
+// this config serve, or publish this node's for its config.
+Result<Ok> ClusterNode::settleSerial(bool own_load) {
+  std::unique_lock lock(mutex_);
+  serial_unsettled_ = false;
+  std::string digest = digest_;
+  uint32_t serial = serial_;
+  std::optional<SharedSerial> shared = shared_serial_;
+  lock.unlock();
+  switch (serialStep(shared, digest, serial, own_load)) {
+    case SerialStep::keep:
+      return Ok{};
+    case SerialStep::adopt:
+      if (on_serial_) on_serial_(digest, shared->serial);
+      return Ok{};
+    case SerialStep::publish:
+      break;
+  }
+  // When another node wrote first, the watch brings its value, adopted then.
+  auto r = etcd_.putIf(settings_.prefix + std::string(kSerialKey), sharedSerialJson(digest, serial),
+                       shared ? shared->mod_revision : 0);
+  if (!r) return Error{r.error()};
+  return Ok{};
 }
 
 Result<Ok> ClusterNode::session() {
   auto lease = etcd_.grantLease(static_cast<int>(settings_.lease_ttl));
   if (!lease) return Error{lease.error()};
-  nlohmann::json me{{"config_digest", settings_.config_digest}, {"version", settings_.version}};
-  if (auto r = etcd_.put(settings_.prefix + "nodes/" + settings_.node, me.dump(), *lease); !r) return Error{r.error()};
   {
     std::lock_guard lock(mutex_);
+    node_unwritten_ = true;
     for (const auto& [target, o] : own_) unwritten_[target] = true;  // a new lease: publish them all again
   }
+  auto writeNode = [&]() -> Result<Ok> {
+    std::unique_lock lock(mutex_);
+    if (!node_unwritten_) return Ok{};
+    node_unwritten_ = false;
+    std::string me = nlohmann::json{{"config_digest", digest_}, {"version", settings_.version}}.dump();
+    lock.unlock();
+    if (auto r = etcd_.put(settings_.prefix + "nodes/" + settings_.node, me, *lease); !r) return Error{r.error()};
+    return Ok{};
+  };
+  if (auto r = writeNode(); !r) return r;
   auto range = etcd_.rangePrefix(settings_.prefix);
   if (!range) return Error{range.error()};
   {
     std::lock_guard lock(mutex_);
     view_.clear();
+    shared_serial_.reset();
+    serial_unsettled_ = false;  // settled below, once the keys are read
   }
   bool changed = false;
-  for (const KeyValue& kv : range->kvs) apply(kv.key, kv.value, false, &changed);
+  for (const KeyValue& kv : range->kvs) apply(kv, false, &changed);
+  if (auto r = settleSerial(true); !r) return r;
   connected_ = true;
   log::info("cluster: connected to etcd", {{"node", settings_.node}, {"nodes", std::to_string(nodes().size())}});
   if (on_agreement_change_) on_agreement_change_();
@@ -127,7 +190,7 @@ Result<Ok> ClusterNode::session() {
   std::thread watch([&] {
     auto r = watcher_.watchPrefix(settings_.prefix, range->revision + 1, [&](const WatchEvent& e) {
       bool agreement_changed = false;
-      apply(e.kv.key, e.kv.value, e.deleted, &agreement_changed);
+      apply(e.kv, e.deleted, &agreement_changed);
       if (agreement_changed && on_agreement_change_) on_agreement_change_();
     });
     if (!r) watch_error = r.error();
@@ -142,7 +205,7 @@ Result<Ok> ClusterNode::session() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait_until(lock, next_renewal, [&] {
-        if (stopping_ || watch_failed) return true;
+        if (stopping_ || watch_failed || node_unwritten_ || serial_unsettled_) return true;
         for (const auto& [t, u] : unwritten_)
           if (u) return true;
         return false;
@@ -153,6 +216,20 @@ Result<Ok> ClusterNode::session() {
           unwritten = false;
         }
     }
+    if (auto r = writeNode(); !r) {
+      result = r;
+      break;
+    }
+    bool unsettled;
+    {
+      std::lock_guard lock(mutex_);
+      unsettled = serial_unsettled_;
+    }
+    if (unsettled)
+      if (auto r = settleSerial(true); !r) {
+        result = r;
+        break;
+      }
     for (const auto& [target, json] : writes)
       if (auto r = etcd_.put(settings_.prefix + "obs/" + settings_.node + "/" + target, json, *lease); !r) {
         result = Error{r.error()};

@@ -5,11 +5,15 @@
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
 
-#include <boost/asio/connect.hpp>
+#include <optional>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <nlohmann/json.hpp>
 
 namespace gtm::cluster {
@@ -43,7 +47,111 @@ Result<json> parsed(const Result<std::string>& body) {
   return j;
 }
 
+// A POST to one member, with the auth token when there is one.
+http::request<http::string_body> request(const std::string& host, const std::string& port, std::string_view path,
+                                         const std::string& token) {
+  http::request<http::string_body> req{http::verb::post, std::string(path), 11};
+  req.set(http::field::host, host + ":" + port);
+  req.set(http::field::content_type, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, token);
+  return req;
+}
+
+// What etcd says of a missing, expired or revoked auth token (a simple
+// token expires after --auth-token-ttl without use, and on a restart).
+bool tokenRefused(const std::string& error) {
+  return error.find("HTTP 401") != std::string::npos || error.find("auth token") != std::string::npos ||
+         error.find("user name is empty") != std::string::npos;
+}
+
 }  // namespace
+
+struct EtcdClient::Tls {
+  asio::ssl::context context{asio::ssl::context::tls_client};
+  std::string error;  // the settings did not make a context
+};
+
+// One HTTP/1.1 connection to one member, plain or TLS; with TLS the member's
+// certificate must chain to the CAs and name the host of its URL.
+class EtcdClient::Connection {
+ public:
+  Connection(const Endpoint& at, Tls* tls) : at_(at) {
+    if (at.tls && tls) tls_.emplace(io_, tls->context);
+  }
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : plain_; }
+
+  Result<Ok> open(std::chrono::milliseconds timeout) {
+    if (at_.tls && !tls_) return Error{"etcd " + at_.host + ":" + at_.port + ": no TLS context"};
+    boost::system::error_code ec;
+    tcp::resolver resolver(io_);
+    auto addresses = resolver.resolve(at_.host, at_.port, ec);
+    tcp().expires_after(timeout);
+    if (!ec) tcp().connect(addresses, ec);
+    if (!ec && tls_) {
+      boost::system::error_code not_ip;
+      if (asio::ip::make_address(at_.host, not_ip), not_ip)  // SNI carries names only
+        SSL_set_tlsext_host_name(tls_->native_handle(), at_.host.c_str());
+      tls_->set_verify_callback(asio::ssl::host_name_verification(at_.host));
+      tls_->handshake(asio::ssl::stream_base::client, ec);
+    }
+    if (ec) return Error{"etcd " + at_.host + ":" + at_.port + ": " + ec.message()};
+    return Ok{};
+  }
+  // f(stream) with the connection's stream, whichever it is.
+  template <class F>
+  void with(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(plain_);
+  }
+  void close() {
+    boost::system::error_code ec;
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+ private:
+  Endpoint at_;
+  asio::io_context io_;
+  beast::tcp_stream plain_{io_};
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+};
+
+EtcdClient::EtcdClient(EtcdSettings settings) : settings_(std::move(settings)) {
+  bool https = false;
+  for (const std::string& url : settings_.endpoints) https |= url.rfind("https://", 0) == 0;
+  if (!https) return;
+  tls_ = std::make_unique<Tls>();
+  boost::system::error_code ec;
+  asio::ssl::context& c = tls_->context;
+  c.set_verify_mode(asio::ssl::verify_peer, ec);
+  if (settings_.ca_pem.empty())
+    c.set_default_verify_paths(ec);
+  else
+    c.add_certificate_authority(asio::buffer(settings_.ca_pem), ec);
+  if (ec) tls_->error = "etcd CA: " + ec.message();
+  if (!ec && !settings_.cert_pem.empty()) {
+    c.use_certificate_chain(asio::buffer(settings_.cert_pem), ec);
+    if (ec) tls_->error = "etcd client certificate: " + ec.message();
+  }
+  if (!ec && !settings_.key_pem.empty()) {
+    c.use_private_key(asio::buffer(settings_.key_pem), asio::ssl::context::pem, ec);
+    if (ec) tls_->error = "etcd client key: " + ec.message();
+  }
+}
+
+EtcdClient::~EtcdClient() = default;
+
+Result<Ok> EtcdClient::usable() const {
+  if (settings_.endpoints.empty()) return Error{"etcd: no endpoints"};
+  if (tls_ && !tls_->error.empty()) return Error{tls_->error};
+  return Ok{};
+}
+
+std::string EtcdClient::token() const {
+  std::lock_guard lock(token_mutex_);
+  return token_;
+}
 
 std::string base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -76,11 +184,14 @@ std::vector<EtcdClient::Endpoint> EtcdClient::endpoints() const {
   std::vector<Endpoint> out;
   for (const std::string& url : settings_.endpoints) {
     std::string_view rest = url;
-    if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
+    bool tls = rest.substr(0, 8) == "https://";
+    rest.remove_prefix(tls ? 8 : rest.substr(0, 7) == "http://" ? 7 : 0);
+    if (size_t slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
     size_t colon = rest.rfind(':');
+    if (colon != std::string_view::npos && rest.find(']', colon) != std::string_view::npos) colon = std::string_view::npos;
     std::string host(rest.substr(0, colon)), port = colon == std::string_view::npos ? "2379" : std::string(rest.substr(colon + 1));
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    out.push_back({host, port});
+    out.push_back({host, port, tls});
   }
   return out;
 }
@@ -88,45 +199,42 @@ std::vector<EtcdClient::Endpoint> EtcdClient::endpoints() const {
 Result<std::string> EtcdClient::post(std::string_view path, const std::string& body, bool* connect_failed) {
   auto list = endpoints();
   const Endpoint& at = list[preferred_ % list.size()];
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  boost::system::error_code ec;
-  tcp::resolver resolver(io);
-  auto addresses = resolver.resolve(at.host, at.port, ec);
-  stream.expires_after(settings_.timeout);
-  if (!ec) stream.connect(addresses, ec);
-  if (ec) {
+  Connection conn(at, tls_.get());
+  if (auto r = conn.open(settings_.timeout); !r) {
     *connect_failed = true;
-    return Error{"etcd " + at.host + ":" + at.port + ": " + ec.message()};
+    return Error{r.error()};
   }
-  http::request<http::string_body> req{http::verb::post, std::string(path), 11};
-  req.set(http::field::host, at.host + ":" + at.port);
-  req.set(http::field::content_type, "application/json");
+  http::request<http::string_body> req = request(at.host, at.port, path, token());
   req.body() = body;
   req.prepare_payload();
-  http::write(stream, req, ec);
+  boost::system::error_code ec;
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
-  if (!ec) http::read(stream, buffer, res, ec);
+  conn.with([&](auto& stream) {
+    http::write(stream, req, ec);
+    if (!ec) http::read(stream, buffer, res, ec);
+  });
   if (ec) {
     *connect_failed = true;
     return Error{"etcd " + at.host + ":" + at.port + ": " + ec.message()};
   }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  conn.close();
   if (res.result_int() != 200) {
     // A member that cannot serve (no leader: a minority partition) answers
     // 5xx: another member may.
     *connect_failed = res.result_int() >= 500;
     auto j = json::parse(res.body(), nullptr, false);
     std::string why = j.is_object() ? j.value("error", j.value("message", res.body())) : res.body();
+    if (why.find("CommonName of client") != std::string::npos)
+      why += " (with etcd users on, the client certificate must carry no CommonName: etcd pull request 10366)";
     return Error{"etcd " + std::string(path) + ": HTTP " + std::to_string(res.result_int()) + ": " + why};
   }
   return std::move(res.body());
 }
 
 Result<std::string> EtcdClient::call(std::string_view path, const std::string& body) {
+  if (auto u = usable(); !u) return Error{u.error()};
   size_t n = settings_.endpoints.size();
-  if (n == 0) return Error{"etcd: no endpoints"};
   std::string errors;
   for (size_t tried = 0; tried < n; ++tried) {
     bool connect_failed = false;
@@ -138,8 +246,25 @@ Result<std::string> EtcdClient::call(std::string_view path, const std::string& b
   return Error{errors};
 }
 
+Result<std::string> EtcdClient::authenticated(std::string_view path, const std::string& body) {
+  if (settings_.username.empty()) return call(path, body);
+  for (int attempt = 0;; ++attempt) {
+    if (token().empty()) {
+      auto j = parsed(call("/v3/auth/authenticate",
+                           json{{"name", settings_.username}, {"password", settings_.password}}.dump()));
+      if (!j) return Error{j.error()};
+      std::lock_guard lock(token_mutex_);
+      token_ = j->value("token", std::string());
+    }
+    auto r = call(path, body);
+    if (r || attempt == 1 || !tokenRefused(r.error())) return r;
+    std::lock_guard lock(token_mutex_);
+    token_.clear();  // once more, with a new token
+  }
+}
+
 Result<int64_t> EtcdClient::grantLease(int ttl_seconds) {
-  auto j = parsed(call("/v3/lease/grant", json{{"TTL", ttl_seconds}}.dump()));
+  auto j = parsed(authenticated("/v3/lease/grant", json{{"TTL", ttl_seconds}}.dump()));
   if (!j) return Error{j.error()};
   int64_t id = integer(*j, "ID");
   if (id == 0) return Error{"etcd: lease grant without an ID"};
@@ -147,7 +272,7 @@ Result<int64_t> EtcdClient::grantLease(int ttl_seconds) {
 }
 
 Result<Ok> EtcdClient::keepAlive(int64_t lease) {
-  auto j = parsed(call("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump()));
+  auto j = parsed(authenticated("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump()));
   if (!j) return Error{j.error()};
   // An expired lease comes back with TTL 0 (or none).
   if (!j->contains("result") || integer((*j)["result"], "TTL") <= 0) return Error{"etcd: the lease expired"};
@@ -155,7 +280,7 @@ Result<Ok> EtcdClient::keepAlive(int64_t lease) {
 }
 
 Result<Ok> EtcdClient::revokeLease(int64_t lease) {
-  auto j = parsed(call("/v3/lease/revoke", json{{"ID", std::to_string(lease)}}.dump()));
+  auto j = parsed(authenticated("/v3/lease/revoke", json{{"ID", std::to_string(lease)}}.dump()));
   if (!j) return Error{j.error()};
   return Ok{};
 }
@@ -163,19 +288,29 @@ Result<Ok> EtcdClient::revokeLease(int64_t lease) {
 Result<int64_t> EtcdClient::put(std::string_view key, std::string_view value, int64_t lease) {
   json body{{"key", base64Encode(key)}, {"value", base64Encode(value)}};
   if (lease) body["lease"] = std::to_string(lease);
-  auto j = parsed(call("/v3/kv/put", body.dump()));
+  auto j = parsed(authenticated("/v3/kv/put", body.dump()));
   if (!j) return Error{j.error()};
   return integer(j->value("header", json::object()), "revision");
 }
 
+Result<bool> EtcdClient::putIf(std::string_view key, std::string_view value, int64_t expected) {
+  json put{{"key", base64Encode(key)}, {"value", base64Encode(value)}};
+  json body{{"compare", json::array({{{"key", base64Encode(key)}, {"result", "EQUAL"}, {"target", "MOD"},
+                                      {"mod_revision", std::to_string(expected)}}})},
+            {"success", json::array({{{"request_put", put}}})}};
+  auto j = parsed(authenticated("/v3/kv/txn", body.dump()));
+  if (!j) return Error{j.error()};
+  return j->value("succeeded", false);
+}
+
 Result<Ok> EtcdClient::remove(std::string_view key) {
-  auto j = parsed(call("/v3/kv/deleterange", json{{"key", base64Encode(key)}}.dump()));
+  auto j = parsed(authenticated("/v3/kv/deleterange", json{{"key", base64Encode(key)}}.dump()));
   if (!j) return Error{j.error()};
   return Ok{};
 }
 
 Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
-  auto j = parsed(call("/v3/kv/range", json{{"key", base64Encode(prefix)}, {"range_end", base64Encode(prefixEnd(prefix))}}.dump()));
+  auto j = parsed(authenticated("/v3/kv/range", json{{"key", base64Encode(prefix)}, {"range_end", base64Encode(prefixEnd(prefix))}}.dump()));
   if (!j) return Error{j.error()};
   Range out;
   out.revision = integer(j->value("header", json::object()), "revision");
@@ -185,22 +320,24 @@ Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
 
 Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revision,
                                    const std::function<void(const WatchEvent&)>& on_event) {
+  if (auto u = usable(); !u) return Error{u.error()};
+  if (!settings_.username.empty() && token().empty()) {
+    // The watch carries the token too: get one with a cheap call.
+    if (auto r = authenticated("/v3/kv/range", json{{"key", base64Encode(prefix)}, {"limit", 1}}.dump()); !r)
+      return Error{r.error()};
+  }
   auto list = endpoints();
   const Endpoint at = list[preferred_ % list.size()];
-  asio::io_context io;
-  tcp::socket socket(io);
-  boost::system::error_code ec;
-  tcp::resolver resolver(io);
-  auto addresses = resolver.resolve(at.host, at.port, ec);
-  if (!ec) asio::connect(socket, addresses, ec);
-  if (ec) {
+  Connection conn(at, tls_.get());
+  if (auto r = conn.open(settings_.timeout); !r) {
     preferred_ = (preferred_ + 1) % list.size();
-    return Error{"etcd watch " + at.host + ":" + at.port + ": " + ec.message()};
+    return Error{"watch: " + r.error()};
   }
+  conn.tcp().expires_never();  // the stream stays open while nothing changes
   {
     std::lock_guard lock(watch_mutex_);
     if (watch_stop_.exchange(false)) return Ok{};
-    watch_fd_ = socket.native_handle();
+    watch_fd_ = conn.tcp().socket().native_handle();
   }
   struct Forget {
     EtcdClient& c;
@@ -212,19 +349,26 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
   json create{{"create_request",
                {{"key", base64Encode(prefix)}, {"range_end", base64Encode(prefixEnd(prefix))},
                 {"start_revision", std::to_string(start_revision)}}}};
-  http::request<http::string_body> req{http::verb::post, "/v3/watch", 11};
-  req.set(http::field::host, at.host + ":" + at.port);
-  req.set(http::field::content_type, "application/json");
+  http::request<http::string_body> req = request(at.host, at.port, "/v3/watch", token());
   req.body() = create.dump();
   req.prepare_payload();
-  http::write(socket, req, ec);
+  Result<Ok> result = Error{"etcd watch: the stream ended"};
+  conn.with([&](auto& stream) { result = readWatch(stream, req, start_revision, on_event); });
+  return result;
+}
+
+template <class Stream, class Request>
+Result<Ok> EtcdClient::readWatch(Stream& stream, const Request& req, int64_t start_revision,
+                                 const std::function<void(const WatchEvent&)>& on_event) {
+  boost::system::error_code ec;
+  http::write(stream, req, ec);
   if (ec) return Error{"etcd watch: " + ec.message()};
   // The answer is a chunked body that never ends: one JSON object per
   // message, read as the chunks come.
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   beast::flat_buffer buffer;
-  http::read_header(socket, buffer, parser, ec);
+  http::read_header(stream, buffer, parser, ec);
   if (ec) return Error{"etcd watch: " + ec.message()};
   if (parser.get().result_int() != 200) return Error{"etcd watch: HTTP " + std::to_string(parser.get().result_int())};
   std::string pending;
@@ -232,7 +376,7 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    http::read_some(socket, buffer, parser, ec);  // returns with what has come
+    http::read_some(stream, buffer, parser, ec);  // returns with what has come
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return watch_stop_.exchange(false) ? Result<Ok>(Ok{}) : Result<Ok>(Error{"etcd watch: " + ec.message()});
     pending.append(chunk, sizeof chunk - parser.get().body().size);
@@ -240,11 +384,18 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
     for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
       auto j = json::parse(pending.substr(0, nl), nullptr, false);
       if (!j.is_object()) continue;
-      if (j.contains("error")) return Error{"etcd watch: " + j["error"].value("message", std::string("error"))};
+      if (j.contains("error")) {
+        std::string why = j["error"].value("message", std::string("error"));
+        if (tokenRefused(why)) {
+          std::lock_guard lock(token_mutex_);
+          token_.clear();  // the next watch authenticates again
+        }
+        return Error{"etcd watch: " + why};
+      }
       const json& result = j.value("result", json::object());
       if (integer(result, "compact_revision") > 0)
         return Error{"etcd watch: history compacted past revision " + std::to_string(start_revision)};
-      if (result.value("canceled", false)) return Error{"etcd watch: canceled by etcd"};
+      if (result.value("canceled", false)) return Error{"etcd watch: canceled by etcd: " + result.value("cancel_reason", std::string())};
       for (const json& e : result.value("events", json::array()))
         on_event({e.value("type", std::string()) == "DELETE", keyValue(e.value("kv", json::object()))});
     }

@@ -1,15 +1,17 @@
 // A client of etcd's v3 JSON gateway (the gRPC API as HTTP/1.1 POSTs with
-// JSON bodies; etcd 3.4 as Debian ships it): leases, put, range, delete and
-// a streaming watch, over plain HTTP with Boost.Beast. Calls block for at
-// most the timeout; a connection error, a timeout or a 5xx answer (a member
-// without a leader) moves to the next endpoint. Never called on the packet
-// path.
+// JSON bodies; etcd 3.4 as Debian ships it): leases, put, compare-and-put,
+// range, delete and a streaming watch, over HTTP or HTTPS (with a client
+// certificate when given) with Boost.Beast, and etcd's user authentication
+// when a user is given. Calls block for at most the timeout; a connection
+// error, a timeout or a 5xx answer (a member without a leader) moves to the
+// next endpoint. Never called on the packet path.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -20,8 +22,14 @@
 namespace gtm::cluster {
 
 struct EtcdSettings {
-  std::vector<std::string> endpoints;  // "http://198.18.50.11:2379"
+  std::vector<std::string> endpoints;  // "http://198.18.50.11:2379", "https://..."
   std::chrono::milliseconds timeout{2000};
+  // HTTPS: the CAs to trust (PEM; empty: the system's), and this client's
+  // certificate and key (PEM; both or neither). Contents, not file names:
+  // read at load, while root.
+  std::string ca_pem, cert_pem, key_pem;
+  // etcd authentication (/v3/auth/authenticate); empty: none.
+  std::string username, password;
 };
 
 struct KeyValue {
@@ -37,13 +45,17 @@ struct WatchEvent {
 
 class EtcdClient {
  public:
-  explicit EtcdClient(EtcdSettings settings) : settings_(std::move(settings)) {}
+  explicit EtcdClient(EtcdSettings settings);
+  ~EtcdClient();
 
   [[nodiscard]] Result<int64_t> grantLease(int ttl_seconds);
   [[nodiscard]] Result<Ok> keepAlive(int64_t lease);
   [[nodiscard]] Result<Ok> revokeLease(int64_t lease);
   // Returns the revision the write made.
   [[nodiscard]] Result<int64_t> put(std::string_view key, std::string_view value, int64_t lease = 0);
+  // Puts only when the key's mod_revision is `expected` (0: the key does not
+  // exist); false when it was not (someone else wrote first).
+  [[nodiscard]] Result<bool> putIf(std::string_view key, std::string_view value, int64_t expected);
   [[nodiscard]] Result<Ok> remove(std::string_view key);
   // Every key under `prefix`, and the revision they were read at.
   struct Range {
@@ -60,15 +72,29 @@ class EtcdClient {
                                        const std::function<void(const WatchEvent&)>& on_event);
   void stopWatch();  // from any thread: the watch returns soon after
 
+  // Whether the settings make a client (a TLS context from the PEMs given).
+  [[nodiscard]] Result<Ok> usable() const;
+
  private:
   struct Endpoint {
     std::string host, port;
+    bool tls = false;
   };
+  class Connection;
   [[nodiscard]] Result<std::string> post(std::string_view path, const std::string& body, bool* connect_failed);
   [[nodiscard]] Result<std::string> call(std::string_view path, const std::string& body);
+  [[nodiscard]] Result<std::string> authenticated(std::string_view path, const std::string& body);
   [[nodiscard]] std::vector<Endpoint> endpoints() const;
+  [[nodiscard]] std::string token() const;
+  template <class Stream, class Request>
+  [[nodiscard]] Result<Ok> readWatch(Stream& stream, const Request& req, int64_t start_revision,
+                                     const std::function<void(const WatchEvent&)>& on_event);
 
   EtcdSettings settings_;
+  struct Tls;
+  std::unique_ptr<Tls> tls_;  // the HTTPS context, made once
+  mutable std::mutex token_mutex_;
+  std::string token_;  // from /v3/auth/authenticate, shared with the watch
   size_t preferred_ = 0;  // the endpoint that answered last
   std::mutex watch_mutex_;
   int watch_fd_ = -1;

@@ -190,7 +190,13 @@ struct LogSettings {
 struct ClusterSettings {
   bool enabled = false;            // the table is there
   std::string node;                // this node's name; default: the host name
-  std::vector<std::string> etcd;   // "http://198.18.50.11:2379", ...
+  std::vector<std::string> etcd;   // "http://198.18.50.11:2379", "https://...", ...
+  // HTTPS to etcd: CAs to trust (default: the system's), a client
+  // certificate and its key; the files' contents are read at load (as root).
+  std::string ca_file, cert_file, key_file;
+  std::string ca_pem, cert_pem, key_pem;
+  // etcd authentication: a user, and the file holding its password.
+  std::string username, password_file, password;
   std::string prefix = "/gtm/";    // every key under it
   enum class Agreement { majority, all, any, local };
   Agreement agreement = Agreement::majority;

@@ -331,6 +331,28 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.services.push_back(std::move(svc));
 }
 
+// [cluster] ca_file, cert_file, key_file: PEM files for HTTPS to etcd, read
+// now (as root). The certificate and the key come together.
+void readClusterTls(TableReader& cr, ClusterSettings& c, bool https) {
+  auto pemFile = [&](const char* key, std::string& file, std::string& pem, const char* marker) {
+    auto path = cr.string(key);
+    if (!path) return;
+    file = *path;
+    if (!https) cr.error(key, "is for https:// etcd endpoints, and every one is http://");
+    if (auto text = readSmallFile(*path); !text)
+      cr.error(key, text.error());
+    else if (text->find(marker) == std::string::npos)
+      cr.error(key, "\"" + *path + "\" holds no PEM " + (std::string(marker).find("CERT") != std::string::npos ? "certificate" : "private key"));
+    else
+      pem = *text;
+  };
+  pemFile("ca_file", c.ca_file, c.ca_pem, "-----BEGIN CERTIFICATE-----");
+  pemFile("cert_file", c.cert_file, c.cert_pem, "-----BEGIN CERTIFICATE-----");
+  pemFile("key_file", c.key_file, c.key_pem, "PRIVATE KEY-----");
+  if (c.cert_file.empty() != c.key_file.empty())
+    cr.error(c.cert_file.empty() ? "key_file" : "cert_file", "cert_file and key_file come together");
+}
+
 }  // namespace
 
 LoadResult loadString(std::string_view text, const std::string& path) {
@@ -366,9 +388,28 @@ LoadResult loadString(std::string_view text, const std::string& path) {
     if (cl->get("node")) assign(c.node, cr.name("node"));
     c.etcd = cr.stringList("etcd");
     if (c.etcd.empty()) cr.error("etcd", "needs at least one endpoint URL, e.g. \"http://198.18.50.11:2379\"");
-    for (const std::string& url : c.etcd)
-      if (url.rfind("http://", 0) != 0 || url.size() < 8)
-        cr.error("etcd", "\"" + url + "\" is not an http:// URL (HTTPS to etcd is not supported yet)");
+    bool https = false;
+    for (const std::string& url : c.etcd) {
+      bool tls = url.rfind("https://", 0) == 0;
+      https |= tls;
+      if ((!tls && url.rfind("http://", 0) != 0) || url.size() < (tls ? 9u : 8u))
+        cr.error("etcd", "\"" + url + "\" is not an http:// or https:// URL");
+    }
+    readClusterTls(cr, c, https);
+    if (auto user = cr.string("username")) {
+      if (user->empty() || user->find_first_of(" \t\r\n") != std::string::npos)
+        cr.error("username", "must be an etcd user name without spaces or line breaks");
+      c.username = *user;
+      if (auto file = cr.string("password_file", true)) {
+        c.password_file = *file;
+        if (auto pw = readSecretLine(*file); !pw)
+          cr.error("password_file", pw.error());
+        else
+          c.password = *pw;
+      }
+    } else if (cr.string("password_file")) {
+      cr.error("password_file", "needs username");
+    }
     assign(c.prefix, cr.string("prefix"));
     if (c.prefix.empty() || c.prefix.front() != '/' || c.prefix.back() != '/')
       cr.error("prefix", "must start and end with '/'");

@@ -23,6 +23,9 @@ struct Snapshot {
   // and the EDNS NSID option, so an admin can tell which node answered;
   // empty: neither is answered.
   std::string identity;
+  // The SOA serial of this load, which every zone without one of its own
+  // carries (dns/snapshot_builder.hpp SerialClock).
+  uint32_t serial = 0;
 
   // The most specific zone containing the wire name, or nullptr.
   [[nodiscard]] const Zone* findZone(std::string_view wire_name) const {

@@ -103,8 +103,8 @@ uint32_t recordTtl(const EncodedRecord& rec) { return readU32(reinterpret_cast<c
 
 class ZoneCompiler {
  public:
-  ZoneCompiler(const config::Zone& cfg, Diagnostics& diag, SerialClock& serials)
-      : cfg_(cfg), diag_(diag), serials_(serials) {}
+  ZoneCompiler(const config::Zone& cfg, Diagnostics& diag, uint32_t serial)
+      : cfg_(cfg), diag_(diag), serial_(serial) {}
 
   bool compile(Zone& z) {
     auto apex = toWireName(cfg_.origin, {});
@@ -133,7 +133,7 @@ class ZoneCompiler {
     if (!mname) diag_.error(soa.where, "soa mname: " + mname.error());
     if (!rname) diag_.error(soa.where, "soa rname: " + rname.error());
     if (!mname || !rname) return;
-    zone_->serial = soa.serial ? *soa.serial : serials_.next();
+    zone_->serial = soa.serial ? *soa.serial : serial_;
     std::string data = toText(*mname) + " " + toText(*rname) + " " + std::to_string(zone_->serial) + " " +
                        std::to_string(soa.refresh) + " " + std::to_string(soa.retry) + " " +
                        std::to_string(soa.expire) + " " + std::to_string(soa.minimum);
@@ -270,7 +270,7 @@ class ZoneCompiler {
 
   const config::Zone& cfg_;
   Diagnostics& diag_;
-  SerialClock& serials_;
+  uint32_t serial_;  // this load's
   Zone* zone_ = nullptr;
   std::vector<std::string> ns_names_;
   std::map<std::pair<std::string, uint16_t>, config::Location> first_where_;  // each record set's first record
@@ -279,18 +279,34 @@ class ZoneCompiler {
 }  // namespace
 
 uint32_t SerialClock::next() {
+  if (fixed_) {
+    fixed_ = false;
+    return last_;
+  }
   auto now = static_cast<uint32_t>(std::time(nullptr));
   last_ = static_cast<int32_t>(now - last_) > 0 ? now : last_ + 1;
   return last_;
 }
 
+void SerialClock::follow(uint32_t serial) {
+  if (static_cast<int32_t>(serial - last_) > 0) last_ = serial;  // RFC 1982 order
+}
+
+SerialClock SerialClock::fixed(uint32_t serial) {
+  SerialClock c;
+  c.last_ = serial;
+  c.fixed_ = true;
+  return c;
+}
+
 std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& diag, SerialClock& serials) {
   auto snap = std::make_unique<Snapshot>();
+  snap->serial = serials.next();
   snap->zones.reserve(cfg.zones.size());
   std::set<std::string> origins;
   for (const config::Zone& zc : cfg.zones) {
     Zone z;
-    if (!ZoneCompiler(zc, diag, serials).compile(z)) continue;
+    if (!ZoneCompiler(zc, diag, snap->serial).compile(z)) continue;
     if (!origins.insert(z.apex).second) {
       diag.error(zc.where, "zone " + z.origin + " is defined twice");
       continue;

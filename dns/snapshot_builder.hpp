@@ -11,14 +11,21 @@
 
 namespace gtm::dns {
 
-// Makes SOA serials that grow with every load: seconds since the epoch, or
-// one more than the last serial it gave out, whichever is larger.
+// Makes the SOA serial of each load (every zone without a serial of its
+// own gets it): seconds since the epoch, or one more than the last serial it
+// gave out, whichever is larger. A cluster node may adopt the serial that
+// other nodes serve for the same config (fixed()), after which later loads
+// still get more (follow()).
 class SerialClock {
  public:
   uint32_t next();
+  void follow(uint32_t serial);
+  // A clock whose next load gets exactly `serial`.
+  [[nodiscard]] static SerialClock fixed(uint32_t serial);
 
  private:
   uint32_t last_ = 0;
+  bool fixed_ = false;
 };
 
 [[nodiscard]] std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, config::Diagnostics& diag,

@@ -73,7 +73,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
     j["cluster"] = {{"node", c->settings().node},
                     {"connected", c->connected()},
                     {"agreement", cluster::agreementName(c->settings().agreement)},
-                    {"config_digest", c->settings().config_digest},
+                    {"config_digest", c->configDigest()},
                     {"config_mismatch", c->configMismatch()},
                     {"nodes", nodes}};
   }

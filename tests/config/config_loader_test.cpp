@@ -63,6 +63,22 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:4:8: [[monitor]] host: must be a host name without spaces or line breaks"},
       {"[[monitor]]\nname = \"m\"\nprotocol = \"ikev2\"\nike_expect = \"full\"\n",
        "c.toml:4:14: [[monitor]] ike_expect: \"full\" is not one of alive, sa"},
+      {"[cluster]\netcd = [\"grpc://198.18.50.11:2379\"]\n",
+       "c.toml:2:8: [cluster] etcd: \"grpc://198.18.50.11:2379\" is not an http:// or https:// URL"},
+      {"[cluster]\netcd = [\"http://198.18.50.11:2379\"]\nca_file = \"/etc/hostname\"\n",
+       "c.toml:3:11: [cluster] ca_file: is for https:// etcd endpoints, and every one is http://"},
+      {"[cluster]\netcd = [\"https://198.18.50.11:2379\"]\nca_file = \"/etc/hostname\"\n",
+       "c.toml:3:11: [cluster] ca_file: \"/etc/hostname\" holds no PEM certificate"},
+      {"[cluster]\netcd = [\"https://198.18.50.11:2379\"]\ncert_file = \"/nonexistent.pem\"\n",
+       "c.toml:3:13: [cluster] cert_file: "},
+      {"[cluster]\netcd = [\"https://198.18.50.11:2379\"]\nkey_file = \"/etc/hostname\"\n",
+       "[cluster] key_file: \"/etc/hostname\" holds no PEM private key"},
+      {"[cluster]\netcd = [\"https://198.18.50.11:2379\"]\nkey_file = \"/etc/hostname\"\n",
+       "[cluster] key_file: cert_file and key_file come together"},
+      {"[cluster]\netcd = [\"http://198.18.50.11:2379\"]\npassword_file = \"/etc/hostname\"\n",
+       "c.toml:3:17: [cluster] password_file: needs username"},
+      {"[cluster]\netcd = [\"http://198.18.50.11:2379\"]\nusername = \"gtm\"\n",
+       "c.toml:1:1: [cluster]: missing required key 'password_file'"},
   };
   for (const Case& c : cases) {
     std::string errors = errorsOf(c.text);

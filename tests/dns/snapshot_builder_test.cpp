@@ -123,6 +123,17 @@ TEST(SnapshotBuilder, SerialGrowsWithEveryLoad) {
   ASSERT_TRUE(a && b);
   EXPECT_GT(b->zones[0].serial, a->zones[0].serial);
   EXPECT_GE(a->zones[0].serial, 1700000000u);  // seconds since the epoch
+  EXPECT_EQ(b->serial, b->zones[0].serial);
+
+  // A serial adopted from the cluster: that load gets exactly it, and the
+  // clock's later loads get more.
+  auto fixed = dns::SerialClock::fixed(a->serial - 100);
+  auto c = dns::buildSnapshot(loaded.config, loaded.diagnostics, fixed);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->zones[0].serial, a->serial - 100);
+  serials.follow(b->serial + 50);
+  auto d = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+  EXPECT_EQ(d->zones[0].serial, b->serial + 51);
 }
 
 TEST(SnapshotBuilder, UnquotedTxtIsOneText) {

@@ -1,10 +1,13 @@
 // The etcd v3 JSON gateway client against Debian's etcd, started here:
 // leases, put and range under a prefix, a watch that sees puts, deletes and
-// a lease's expiry, and moving to the next endpoint when one is down.
+// a lease's expiry, moving to the next endpoint when one is down,
+// compare-and-put, HTTPS with client certificates, and etcd's user
+// authentication (with a token that etcd forgets on restart).
 #include "cluster/etcd_client.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -14,6 +17,13 @@
 
 namespace gtm::test {
 namespace {
+
+cluster::EtcdSettings settingsFor(std::vector<std::string> urls) {
+  cluster::EtcdSettings s;
+  s.endpoints = std::move(urls);
+  s.timeout = std::chrono::milliseconds(1000);
+  return s;
+}
 
 TEST(EtcdEncoding, Base64AndPrefixEnd) {
   for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "/gtm/obs/ns1/sstp|198.18.1.10|443",
@@ -28,7 +38,7 @@ TEST(EtcdClient, LeasesRangeWatchAndExpiry) {
   if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
   auto etcd = Etcd::start();
   // The first endpoint is down: the client moves to the next.
-  cluster::EtcdClient c({{"http://127.0.0.1:" + std::to_string(freePort()), etcd->url()}, std::chrono::milliseconds(1000)});
+  cluster::EtcdClient c(settingsFor({"http://127.0.0.1:" + std::to_string(freePort()), etcd->url()}));
   auto lease = c.grantLease(2);
   ASSERT_TRUE(lease) << lease.error() << etcd->log();
   ASSERT_TRUE(c.put("/gtm/nodes/ns1", R"({"config_digest":"abc"})", *lease));
@@ -59,7 +69,7 @@ TEST(EtcdClient, LeasesRangeWatchAndExpiry) {
     std::unique_lock lock(m);
     return cv.wait_for(lock, limit, [&] { return events.size() >= n; });
   };
-  cluster::EtcdClient writer({{etcd->url()}, std::chrono::milliseconds(1000)});
+  cluster::EtcdClient writer(settingsFor({etcd->url()}));
   ASSERT_TRUE(writer.put("/gtm/admin/aovpn/east", "enabled"));
   ASSERT_TRUE(writer.remove("/gtm/admin/aovpn/east"));
   ASSERT_TRUE(waitFor(2, std::chrono::seconds(3)));
@@ -85,6 +95,107 @@ TEST(EtcdClient, LeasesRangeWatchAndExpiry) {
   c.stopWatch();
   watcher.join();
   EXPECT_TRUE(watch_result) << watch_result.error();
+}
+
+TEST(EtcdClient, PutIfWritesOnlyOverTheRevisionItSaw) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  auto etcd = Etcd::start();
+  cluster::EtcdClient c(settingsFor({etcd->url()}));
+  auto created = c.putIf("/gtm/serial", "a", 0);
+  ASSERT_TRUE(created) << created.error();
+  EXPECT_TRUE(*created);
+  auto again = c.putIf("/gtm/serial", "b", 0);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again) << "the key exists: a create must fail";
+  auto range = c.rangePrefix("/gtm/serial");
+  ASSERT_TRUE(range && range->kvs.size() == 1);
+  EXPECT_EQ(range->kvs[0].value, "a");
+  auto stale = c.putIf("/gtm/serial", "c", range->kvs[0].mod_revision - 1);
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(*stale);
+  auto swapped = c.putIf("/gtm/serial", "d", range->kvs[0].mod_revision);
+  ASSERT_TRUE(swapped);
+  EXPECT_TRUE(*swapped);
+  EXPECT_EQ(c.rangePrefix("/gtm/serial")->kvs[0].value, "d");
+}
+
+// Puts a key, reads it back and sees a change through a watch.
+void expectWorks(cluster::EtcdClient& c, const std::string& key) {
+  ASSERT_TRUE(c.put(key, "1")) << "put";
+  auto range = c.rangePrefix(key);
+  ASSERT_TRUE(range) << range.error();
+  ASSERT_EQ(range->kvs.size(), 1u);
+  std::atomic<bool> seen{false};
+  std::thread watcher([&] {
+    (void)c.watchPrefix(key, range->revision + 1, [&](const cluster::WatchEvent& e) {
+      if (e.kv.value == "2") seen = true;
+    });
+  });
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (!seen && std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE(c.put(key, "2"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  c.stopWatch();
+  watcher.join();
+  EXPECT_TRUE(seen) << "the watch saw no change";
+}
+
+TEST(EtcdClient, HttpsWithClientCertificates) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  auto etcd = Etcd::startTls();
+  auto s = settingsFor({etcd->url()});
+  s.ca_pem = etcd->ca();
+  s.cert_pem = etcd->clientCert();
+  s.key_pem = etcd->clientKey();
+  cluster::EtcdClient c(s);
+  ASSERT_TRUE(c.usable());
+  auto lease = c.grantLease(5);
+  ASSERT_TRUE(lease) << lease.error() << etcd->log();
+  expectWorks(c, "/gtm/tls");
+
+  // Without a client certificate etcd refuses the handshake.
+  auto anonymous = s;
+  anonymous.cert_pem.clear();
+  anonymous.key_pem.clear();
+  EXPECT_FALSE(cluster::EtcdClient(anonymous).put("/gtm/x", "1"));
+  // A member whose certificate another CA signed is not trusted.
+  auto other = s;
+  other.ca_pem = Etcd::startTls()->ca();
+  auto refused = cluster::EtcdClient(other).put("/gtm/x", "1");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("certificate verify failed"), std::string::npos) << refused.error();
+  // A key that is not PEM is said at once.
+  auto broken = s;
+  broken.key_pem = "not a key";
+  EXPECT_FALSE(cluster::EtcdClient(broken).usable());
+}
+
+TEST(EtcdClient, AuthenticatesAndAgainAfterTheTokenIsGone) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  auto etcd = Etcd::start();
+  etcd->enableAuth("gtm", "gtm-pw", "/gtm/");
+  auto s = settingsFor({etcd->url()});
+  s.username = "gtm";
+  s.password = "gtm-pw";
+  cluster::EtcdClient c(s);
+  auto lease = c.grantLease(5);
+  ASSERT_TRUE(lease) << lease.error() << etcd->log();
+  ASSERT_TRUE(c.put("/gtm/nodes/ns1", "{}", *lease));
+  expectWorks(c, "/gtm/auth");
+  // Outside the user's prefix: refused.
+  EXPECT_FALSE(c.put("/other/key", "1"));
+  // A restarted etcd has forgotten every simple token: the client logs in again.
+  etcd->stop();
+  etcd->restart();
+  auto after = c.put("/gtm/auth", "3");
+  EXPECT_TRUE(after) << after.error();
+  // Without a user, and with a wrong password: refused.
+  EXPECT_FALSE(cluster::EtcdClient(settingsFor({etcd->url()})).put("/gtm/x", "1"));
+  s.password = "wrong";
+  auto wrong = cluster::EtcdClient(s).put("/gtm/x", "1");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().find("authentication failed"), std::string::npos) << wrong.error();
 }
 
 }  // namespace
