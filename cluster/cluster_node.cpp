@@ -1,5 +1,7 @@
 #include "cluster/cluster_node.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -86,6 +88,13 @@ Result<Ok> ClusterNode::setAdmin(const std::string& name, const std::string& sta
 std::vector<NodeInfo> ClusterNode::nodes() const {
   std::lock_guard lock(mutex_);
   return view_.nodes();
+}
+
+std::map<std::string, policy::Health> ClusterNode::observations(const std::string& target) const {
+  std::lock_guard lock(mutex_);
+  auto out = connected_ ? view_.observations(target) : std::map<std::string, policy::Health>{};
+  if (auto it = own_.find(target); it != own_.end()) out[settings_.node] = it->second.state;
+  return out;
 }
 
 std::vector<std::string> ClusterNode::configMismatch() const {
@@ -184,16 +193,33 @@ Result<Ok> ClusterNode::session() {
   log::info("cluster: connected to etcd", {{"node", settings_.node}, {"nodes", std::to_string(nodes().size())}});
   if (on_agreement_change_) on_agreement_change_();
 
-  // The watch, from just after the range: no change is missed.
+  // The watch, from just after the range: no change is missed. It starts at
+  // the member that answered the range (a member cut off from the others
+  // could keep a watch open and send nothing), and when a member goes it
+  // goes on at the next from the revision after the last event it had, so
+  // that an etcd member failure within quorum is not seen here.
+  watcher_.prefer(etcd_.preferred());
   std::atomic<bool> watch_failed{false};
   std::string watch_error;
   std::thread watch([&] {
-    auto r = watcher_.watchPrefix(settings_.prefix, range->revision + 1, [&](const WatchEvent& e) {
-      bool agreement_changed = false;
-      apply(e.kv, e.deleted, &agreement_changed);
-      if (agreement_changed && on_agreement_change_) on_agreement_change_();
-    });
-    if (!r) watch_error = r.error();
+    int64_t from = range->revision + 1;
+    size_t failures = 0;
+    while (!stopping_) {
+      auto began = std::chrono::steady_clock::now();
+      auto r = watcher_.watchPrefix(settings_.prefix, from, [&](const WatchEvent& e) {
+        from = std::max(from, e.kv.mod_revision + 1);
+        bool agreement_changed = false;
+        apply(e.kv, e.deleted, &agreement_changed);
+        if (agreement_changed && on_agreement_change_) on_agreement_change_();
+      });
+      if (r || stopping_) break;
+      if (std::chrono::steady_clock::now() - began > std::chrono::seconds(5)) failures = 0;
+      if (r.error().find("compacted") != std::string::npos || ++failures >= settings_.etcd.endpoints.size()) {
+        watch_error = r.error();
+        break;
+      }
+      log::warn("cluster: the watch moves to the next etcd member", {{"error", r.error()}});
+    }
     watch_failed = true;
     wake_.notify_all();
   });

@@ -73,6 +73,9 @@ class ClusterNode : public monitor::SharedHealth {
   [[nodiscard]] const NodeSettings& settings() const { return settings_; }
   [[nodiscard]] std::string configDigest() const;
   [[nodiscard]] std::vector<NodeInfo> nodes() const;
+  // Each node's state of a target (this node's own as it is now, the
+  // others' as etcd last said), for the status page.
+  [[nodiscard]] std::map<std::string, policy::Health> observations(const std::string& target) const;
   [[nodiscard]] std::vector<std::string> configMismatch() const;
 
  private:

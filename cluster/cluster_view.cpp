@@ -75,6 +75,14 @@ std::vector<policy::Health> ClusterView::others(const std::string& target) const
   return out;
 }
 
+std::map<std::string, policy::Health> ClusterView::observations(const std::string& target) const {
+  std::map<std::string, policy::Health> out;
+  if (auto it = observations_.find(target); it != observations_.end())
+    for (const auto& [node, state] : it->second)
+      if (nodes_.count(node)) out.emplace(node, state);
+  return out;
+}
+
 std::vector<NodeInfo> ClusterView::nodes() const {
   std::vector<NodeInfo> out;
   for (const auto& [name, info] : nodes_) out.push_back(info);

@@ -41,6 +41,8 @@ class ClusterView {
 
   // The states the other live nodes published for a target.
   [[nodiscard]] std::vector<policy::Health> others(const std::string& target) const;
+  // Every live node's published state of a target, by node name.
+  [[nodiscard]] std::map<std::string, policy::Health> observations(const std::string& target) const;
   [[nodiscard]] std::vector<NodeInfo> nodes() const;  // every live node, this one included when published
   // Live nodes whose config digest differs from `digest`.
   [[nodiscard]] std::vector<std::string> configMismatch(const std::string& digest) const;

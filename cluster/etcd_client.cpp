@@ -354,6 +354,7 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
   req.prepare_payload();
   Result<Ok> result = Error{"etcd watch: the stream ended"};
   conn.with([&](auto& stream) { result = readWatch(stream, req, start_revision, on_event); });
+  if (!result) preferred_ = (preferred_ + 1) % list.size();  // the next watch tries another member
   return result;
 }
 

@@ -72,6 +72,11 @@ class EtcdClient {
                                        const std::function<void(const WatchEvent&)>& on_event);
   void stopWatch();  // from any thread: the watch returns soon after
 
+  // The endpoint this client uses first (the one that answered last), to
+  // make another client start there.
+  [[nodiscard]] size_t preferred() const { return preferred_; }
+  void prefer(size_t endpoint) { preferred_ = endpoint; }
+
   // Whether the settings make a client (a TLS context from the PEMs given).
   [[nodiscard]] Result<Ok> usable() const;
 
@@ -95,7 +100,7 @@ class EtcdClient {
   std::unique_ptr<Tls> tls_;  // the HTTPS context, made once
   mutable std::mutex token_mutex_;
   std::string token_;  // from /v3/auth/authenticate, shared with the watch
-  size_t preferred_ = 0;  // the endpoint that answered last
+  std::atomic<size_t> preferred_{0};  // the endpoint that answered last
   std::mutex watch_mutex_;
   int watch_fd_ = -1;
   std::atomic<bool> watch_stop_{false};

@@ -274,7 +274,7 @@ std::vector<Engine::CheckStatus> Engine::status() const {
   for (const EndpointEntry& ep : endpoints_)
     for (const Check* c : ep.checks) {
       policy::Health own = c->counter.state();
-      out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), own,
+      out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), c->key, own,
                      shared_ ? shared_->agreed(c->key, own) : own, c->last, c->last_change});
     }
   return out;

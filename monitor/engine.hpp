@@ -56,6 +56,7 @@ class Engine {
     std::string endpoint;  // "profile/endpoint"
     std::string monitor;
     std::string address;
+    std::string target;  // "MONITOR|ADDRESS|PORT", the key that nodes share
     policy::Health state = policy::Health::checking;  // this node's own
     policy::Health agreed = policy::Health::checking;  // what the answers follow
     ProbeResult last;

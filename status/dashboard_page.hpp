@@ -39,6 +39,7 @@ function checkCells(tr, c) {
   const check = el('td', c.state, c.state);
   // In a cluster the answers follow what the nodes agree: shown where it differs.
   if (c.agreed && c.agreed !== c.state) check.appendChild(el('div', 'nodes agree: ' + c.agreed, c.agreed));
+  if (c.nodes) check.appendChild(el('div', Object.entries(c.nodes).map(([n, st]) => n + ' ' + st).join(', ')));
   tr.appendChild(check);
   tr.appendChild(el('td', c.latency_ms.toFixed(1) + ' ms'));
   tr.appendChild(el('td', ago(c.since)));

@@ -58,7 +58,14 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       if (auto it = checks.find(name); it != checks.end())
-        for (const auto& c : it->second) ej["checks"].push_back(checkJson(c));
+        for (const auto& c : it->second) {
+          nlohmann::json cj = checkJson(c);
+          if (s.cluster) {  // each node's observation, next to the agreed state
+            cj["nodes"] = nlohmann::json::object();
+            for (const auto& [node, seen] : s.cluster->observations(c.target)) cj["nodes"][node] = policy::healthName(seen);
+          }
+          ej["checks"].push_back(cj);
+        }
       pj["endpoints"].push_back(ej);
     }
     j["profiles"].push_back(pj);

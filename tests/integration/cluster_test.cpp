@@ -71,6 +71,16 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   EXPECT_TRUE(status["cluster"]["connected"].get<bool>());
   EXPECT_EQ(status["cluster"]["nodes"].size(), 2u) << status.dump();
   EXPECT_TRUE(status["cluster"]["config_mismatch"].empty()) << status.dump();
+  // Each check shows every node's observation next to the agreed state.
+  nlohmann::json check;
+  for (int i = 0; i < 30; ++i) {
+    status = nlohmann::json::parse(curl(ns2->port2(), "/api/v1/status"), nullptr, false);
+    check = status["profiles"][0]["endpoints"][0]["checks"][0];
+    if (check.contains("nodes") && check["nodes"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(check["nodes"], nlohmann::json({{"ns1", "Online"}, {"ns2", "Online"}})) << check.dump();
+  EXPECT_EQ(check["agreed"], "Online");
   EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos);
   auto cli = run(kGtm + " status --cluster --config " + ns1->configPath());
   EXPECT_EQ(cli.exit_code, 0) << cli.output;
