@@ -3,15 +3,19 @@
 // the tables in step with the real servers' health, and removes its table on
 // exit unless --keep-rules. --dry-run prints the ruleset and changes nothing.
 // SIGHUP reloads the file (weights, drain, real servers), all or nothing.
+// With [cluster], the site's balancers share admin state (and, by their
+// agreement rule, their observations) through etcd, as gtm serve nodes do.
 #include <csignal>
 #include <mutex>
 #include <optional>
 #include <iostream>
 
+#include "cli/cluster_member.hpp"
 #include "cli/commands.hpp"
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "config/config_loader.hpp"
+#include "config/table_reader.hpp"
 #include "lb/balancer.hpp"
 #include "lb/lb_plan.hpp"
 #include "lb/lb_status.hpp"
@@ -34,7 +38,7 @@ bool loadPlan(const std::string& path, lb::LbPlan& plan, std::string& errors) {
 }  // namespace
 
 int lbCommand(const Args& args) {
-  std::string path;
+  std::string path, node;
   bool dry_run = false, keep_rules = false, ignore_state = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--dry-run") {
@@ -45,14 +49,20 @@ int lbCommand(const Args& args) {
       ignore_state = true;
     } else if ((args[i] == "--config" || args[i] == "-c") && i + 1 < args.size()) {
       path = args[++i];
+    } else if (args[i] == "--node" && i + 1 < args.size()) {
+      node = args[++i];
     } else {
       std::cerr << "gtm lb: unknown argument \"" << args[i] << "\"\n"
-                << "usage: gtm lb --config FILE [--dry-run] [--keep-rules] [--ignore-state]\n";
+                << "usage: gtm lb --config FILE [--dry-run] [--keep-rules] [--ignore-state] [--node NAME]\n";
       return 2;
     }
   }
   if (path.empty()) {
     std::cerr << "gtm lb: --config FILE is required\n";
+    return 2;
+  }
+  if (!node.empty() && !config::isName(node)) {
+    std::cerr << "gtm lb: --node " << config::kNameRule << "\n";
     return 2;
   }
   lb::LbPlan plan;
@@ -75,7 +85,33 @@ int lbCommand(const Args& args) {
     return 1;
   }
   std::mutex current_mutex;
-  auto balancer = std::make_shared<lb::Balancer>(std::move(plan), &admin);
+  std::shared_ptr<lb::Balancer> balancer;
+  auto current = [&]() {
+    std::lock_guard lock(current_mutex);
+    return balancer;
+  };
+  std::unique_ptr<cluster::ClusterNode> cluster;
+  if (settings.cluster.enabled && !dry_run) {
+    if (!node.empty()) settings.cluster.node = node;
+    cluster = std::make_unique<cluster::ClusterNode>(
+        clusterSettings(settings),
+        [&] {
+          if (auto b = current()) b->refresh();
+        },
+        [&](const std::string& name, const std::string& state) {
+          auto s = status::AdminStore::stateFrom(state);
+          if (!s || admin.state(name) == *s) return;
+          if (auto r = admin.set(name, *s); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
+          if (auto b = current()) b->poke();
+          log::info("admin action from the cluster", {{"real", name}, {"state", state}});
+        });
+    if (auto r = cluster->usable(); !r) {
+      log::error("[cluster]: " + r.error());
+      return 1;
+    }
+    cluster->loaded(configDigest(path), 0);
+  }
+  balancer = std::make_shared<lb::Balancer>(std::move(plan), &admin, cluster.get());
   if (dry_run) {
     std::cout << balancer->ruleset();
     return 0;
@@ -93,12 +129,7 @@ int lbCommand(const Args& args) {
   std::unique_ptr<lb::LbStatus> status_provider;
   std::unique_ptr<status::StatusServer> status_server;
   if (settings.status.listen) {
-    status_provider = std::make_unique<lb::LbStatus>(
-        [&]() {
-          std::lock_guard lock(current_mutex);
-          return balancer;
-        },
-        admin);
+    status_provider = std::make_unique<lb::LbStatus>(current, admin, cluster.get());
     status::StatusLimits limits;
     limits.allowed_hosts = settings.status.allowed_hosts;
     status_server = std::make_unique<status::StatusServer>(*settings.status.listen, settings.status.token,
@@ -109,6 +140,7 @@ int lbCommand(const Args& args) {
       return 1;
     }
   }
+  if (cluster) cluster->start();
   service::ready();
   // systemd's watchdog is petted only while the table worker and the
   // monitors make progress.
@@ -134,7 +166,7 @@ int lbCommand(const Args& args) {
       continue;
     }
     // The new table replaces the old in one transaction; flows stay.
-    auto next = std::make_shared<lb::Balancer>(std::move(next_plan), &admin);
+    auto next = std::make_shared<lb::Balancer>(std::move(next_plan), &admin, cluster.get());
     if (auto r = next->start(balancer.get()); !r) {
       log::error("reload failed, the current table stays", {{"error", r.error()}});
       next->stop(true);
@@ -148,10 +180,16 @@ int lbCommand(const Args& args) {
       old = std::exchange(balancer, std::move(next));
     }
     old->stop(true);
+    if (cluster) cluster->loaded(configDigest(path), 0);
     log::info("reloaded", {{"config", path}});
   }
   service::stopping();
   watchdog.reset();
+  // As gtm serve: leave the cluster at once, never waiting on etcd for long.
+  if (cluster && !cluster->stopWithin(std::chrono::milliseconds(500))) {
+    log::warn("cluster: leaving without waiting for etcd");
+    (void)cluster.release();
+  }
   if (status_server) status_server->stop();
   balancer->stop(keep_rules);
   return 0;

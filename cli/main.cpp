@@ -24,13 +24,15 @@ commands:
   lb --config FILE      run the site balancer: nftables DNAT with Maglev
                         tables kept in step with the real servers' health
                         (--dry-run prints the ruleset; --keep-rules leaves
-                        it installed on exit; --ignore-state as for serve)
+                        it installed on exit; --ignore-state and --node as
+                        for serve: [cluster] shares a site's balancers' admin state)
   status --config FILE  what the running gtm serve answers and why, from its
                         status server ([status] listen); --json for the API's JSON;
                         --cluster for the nodes and where this node's view
                         differs from what they agree
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
-                        take an endpoint out of the answers, or back
+                        take an endpoint out of the answers, or back (for
+                        gtm lb: SERVICE/REAL, a real server out of the table)
   probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
                         `gtm probe --help` lists its options
 

@@ -13,10 +13,8 @@
 #include <sstream>
 #include <optional>
 
-#include <openssl/sha.h>
-#include <toml++/toml.h>
-
 #include "cli/commands.hpp"
+#include "cli/cluster_member.hpp"
 #include "cli/compiled_config.hpp"
 #include "cluster/cluster_node.hpp"
 #include "common/file_watcher.hpp"
@@ -25,7 +23,6 @@
 #include "common/service_notify.hpp"
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
-#include "config/toml_bounds.hpp"
 #include "dns/server/server.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
@@ -59,28 +56,6 @@ struct Running {
     return engine;
   }
 };
-
-// The digest of what every node must serve alike (zones, profiles,
-// monitors), not of what is each node's own ([dns], [status], [log],
-// [cluster]): nodes that listen on their own addresses still agree, nodes
-// with another zone do not.
-std::string configDigest(const std::string& path) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  std::ostringstream shared;
-  if (auto text = readSmallFile(path, config::kMaxConfigBytes)) {
-    try {
-      toml::table t = toml::parse(*text, path);
-      for (const char* own : {"dns", "status", "log", "cluster"}) t.erase(own);
-      shared << t;  // toml++ writes keys in order: the same content, the same text
-    } catch (const toml::parse_error&) {
-    }
-  }
-  std::string bytes = shared.str();
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  char hex[17];
-  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-  return hex;
-}
 
 // Starts the monitors of a snapshot; with `previous`, checks that did not
 // change keep their state.
@@ -151,28 +126,6 @@ void adoptSerial(Running& run, dns::SerialClock& serials, const std::string& dig
   run.store.publish(std::move(next));
   run.cluster->loaded(digest, serial);
   log::info("SOA serial adopted from the cluster", {{"serial", std::to_string(serial)}});
-}
-
-// The cluster member's settings from [cluster].
-cluster::NodeSettings clusterSettings(const config::Config& cfg) {
-  const config::ClusterSettings& c = cfg.cluster;
-  cluster::NodeSettings s;
-  s.node = c.node;
-  s.prefix = c.prefix;
-  s.etcd.endpoints = c.etcd;
-  s.etcd.ca_pem = c.ca_pem;
-  s.etcd.cert_pem = c.cert_pem;
-  s.etcd.key_pem = c.key_pem;
-  s.etcd.username = c.username;
-  s.etcd.password = c.password;
-  using A = config::ClusterSettings::Agreement;
-  s.agreement = c.agreement == A::all     ? cluster::Agreement::all
-                : c.agreement == A::any   ? cluster::Agreement::any
-                : c.agreement == A::local ? cluster::Agreement::local
-                                          : cluster::Agreement::majority;
-  s.lease_ttl = c.lease_ttl;
-  s.version = GTM_VERSION;
-  return s;
 }
 
 // Started as root: become `user`, or "nobody" when none is set; never stay root.

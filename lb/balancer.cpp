@@ -10,13 +10,17 @@
 
 namespace gtm::lb {
 
-Balancer::Balancer(LbPlan plan, const status::AdminStore* admin)
-    : plan_(std::move(plan)), admin_(admin), state_(plan_.services.size()) {}
+Balancer::Balancer(LbPlan plan, const status::AdminStore* admin, monitor::SharedHealth* shared)
+    : plan_(std::move(plan)), admin_(admin), shared_(shared), state_(plan_.services.size()) {}
 
 void Balancer::poke() {
   std::lock_guard lock(mutex_);
   dirty_ = true;
   wake_.notify_one();
+}
+
+void Balancer::refresh() {
+  if (engine_) engine_->refresh();
 }
 
 bool Balancer::hasReal(const std::string& service, const std::string& real) const {
@@ -134,6 +138,7 @@ Result<Ok> Balancer::start(const Balancer* previous) {
     dirty_ = true;
     wake_.notify_one();
   });
+  engine_->share(shared_);
   // Before the first table: a real server known to be Degraded stays out.
   if (previous && previous->engine_) engine_->adopt(*previous->engine_);
   // Taking over a table left by an earlier run replaces it in the same

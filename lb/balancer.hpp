@@ -17,6 +17,7 @@
 #include "common/heartbeat.hpp"
 #include "common/result.hpp"
 #include "lb/lb_plan.hpp"
+#include "monitor/shared_health.hpp"
 #include "lb/maglev_table.hpp"
 #include "lb/nft_client.hpp"
 #include "lb/nft_ruleset.hpp"
@@ -32,12 +33,16 @@ namespace gtm::lb {
 
 class Balancer {
  public:
-  // `admin` (may be null) holds the admin's drained and disabled real servers.
-  explicit Balancer(LbPlan plan, const status::AdminStore* admin = nullptr);
+  // `admin` (may be null) holds the admin's drained and disabled real servers;
+  // `shared` (may be null), the cluster this balancer shares its
+  // observations with (monitor::Engine::share).
+  explicit Balancer(LbPlan plan, const status::AdminStore* admin = nullptr, monitor::SharedHealth* shared = nullptr);
   ~Balancer();
 
   // Recomputes and applies the tables now (after an admin action).
   void poke();
+  // The nodes' agreement may have changed: the health is published again.
+  void refresh();
 
   // What the status page shows of each service.
   struct RealReport {
@@ -93,6 +98,7 @@ class Balancer {
 
   LbPlan plan_;
   const status::AdminStore* admin_;
+  monitor::SharedHealth* shared_;
   mutable std::mutex state_mutex_;  // state_, between the worker and report()
   std::vector<ServiceState> state_;
   NftClient nft_;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "monitor/engine.hpp"
+#include "status/cluster_report.hpp"
 #include "status/engine_report.hpp"
 
 namespace gtm::lb {
@@ -26,7 +27,7 @@ std::string LbStatus::statusJson(const status::StatusQuery& query) {
       nlohmann::json rj{{"name", r.name},   {"address", r.address}, {"weight", r.weight},
                         {"state", r.state}, {"slots", r.slots},     {"checks", nlohmann::json::array()}};
       for (const auto& c : checks)
-        if (c.endpoint == s.name + "/" + r.name) rj["checks"].push_back(status::checkJson(c));
+        if (c.endpoint == s.name + "/" + r.name) rj["checks"].push_back(status::checkJson(c, cluster_));
       sj["reals"].push_back(rj);
     }
     j["services"].push_back(sj);
@@ -34,6 +35,7 @@ std::string LbStatus::statusJson(const status::StatusQuery& query) {
   j["total"] = matching;
   j["offset"] = query.offset;
   j["limit"] = query.limit;
+  if (cluster_) j["cluster"] = status::clusterJson(*cluster_);
   j["events"] = balancer->engine() ? status::eventsJson(*balancer->engine()) : nlohmann::json::array();
   return j.dump();
 }
@@ -62,6 +64,7 @@ std::string LbStatus::metricsText() {
   for (const auto& s : services)
     m << "gtm_lb_moved_slots_total{service=\"" << status::labelValue(s.name) << "\"} " << s.moved_slots << "\n";
   if (balancer->engine()) status::appendProbeMetrics(m, *balancer->engine());
+  if (cluster_) status::appendClusterMetrics(m, *cluster_);
   return m.str();
 }
 
@@ -72,7 +75,13 @@ status::ControlOutcome LbStatus::control(const std::string& service, const std::
   auto state = action == "enable"    ? status::AdminStore::State::enabled
                : action == "disable" ? status::AdminStore::State::disabled
                                      : status::AdminStore::State::drained;
-  if (auto r = admin_.set(service + "/" + real, state); !r) return {status::ControlOutcome::Kind::failed, r.error()};
+  std::string name = service + "/" + real;
+  // In a cluster the action is written to etcd first, and every balancer
+  // (this one too) applies it from there; without etcd nothing changes.
+  if (cluster_)
+    if (auto r = cluster_->setAdmin(name, status::AdminStore::stateName(state)); !r)
+      return {status::ControlOutcome::Kind::unavailable, r.error()};
+  if (auto r = admin_.set(name, state); !r) return {status::ControlOutcome::Kind::failed, r.error()};
   balancer->poke();
   return {};
 }

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "dns/stat_ids.hpp"
 #include "policy/router.hpp"
+#include "status/cluster_report.hpp"
 #include "status/engine_report.hpp"
 
 namespace gtm::status {
@@ -58,14 +59,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       if (auto it = checks.find(name); it != checks.end())
-        for (const auto& c : it->second) {
-          nlohmann::json cj = checkJson(c);
-          if (s.cluster) {  // each node's observation, next to the agreed state
-            cj["nodes"] = nlohmann::json::object();
-            for (const auto& [node, seen] : s.cluster->observations(c.target)) cj["nodes"][node] = policy::healthName(seen);
-          }
-          ej["checks"].push_back(cj);
-        }
+        for (const auto& c : it->second) ej["checks"].push_back(checkJson(c, s.cluster));
       pj["endpoints"].push_back(ej);
     }
     j["profiles"].push_back(pj);
@@ -73,17 +67,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   j["total"] = matching;
   j["offset"] = query.offset;
   j["limit"] = query.limit;
-  if (const cluster::ClusterNode* c = s.cluster) {
-    nlohmann::json nodes = nlohmann::json::array();
-    for (const auto& n : c->nodes())
-      nodes.push_back({{"name", n.name}, {"config_digest", n.config_digest}, {"version", n.version}});
-    j["cluster"] = {{"node", c->settings().node},
-                    {"connected", c->connected()},
-                    {"agreement", cluster::agreementName(c->settings().agreement)},
-                    {"config_digest", c->configDigest()},
-                    {"config_mismatch", c->configMismatch()},
-                    {"nodes", nodes}};
-  }
+  if (s.cluster) j["cluster"] = clusterJson(*s.cluster);
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return j.dump();
 }
@@ -169,17 +153,7 @@ std::string ServeStatus::metricsText() {
   }
   m << states.str();
   if (engine) appendProbeMetrics(m, *engine);
-  if (const cluster::ClusterNode* c = s.cluster) {
-    m << "# HELP gtm_cluster_connected 1 while this node reaches etcd and answers by the nodes' agreement.\n"
-         "# TYPE gtm_cluster_connected gauge\ngtm_cluster_connected "
-      << (c->connected() ? 1 : 0) << "\n";
-    m << "# HELP gtm_cluster_nodes Live nodes this node knows of, itself included.\n"
-         "# TYPE gtm_cluster_nodes gauge\ngtm_cluster_nodes "
-      << c->nodes().size() << "\n";
-    m << "# HELP gtm_cluster_config_mismatch Live nodes whose config differs from this node's.\n"
-         "# TYPE gtm_cluster_config_mismatch gauge\ngtm_cluster_config_mismatch "
-      << c->configMismatch().size() << "\n";
-  }
+  if (s.cluster) appendClusterMetrics(m, *s.cluster);
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"
     << "gtm_reloads_total{result=\"ok\"} " << ok << "\ngtm_reloads_total{result=\"failed\"} " << failed << "\n";

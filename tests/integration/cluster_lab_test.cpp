@@ -316,5 +316,104 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   EXPECT_EQ(lab.answer(0), kSiteA);
 }
 
+// Two gtm lb balancers of one site (as a keepalived pair would run them)
+// with one etcd member, all in one namespace: a drain through either one's
+// API reaches the other's table within a second, each shows the other's
+// observations, and with etcd gone an admin action answers 503.
+TEST_F(ClusterLabTest, TwoBalancersShareAdminState) {
+  NetNamespace ns;
+  std::string dir = makeTempDir();
+  auto etcd = ChildProcess::start({"ip", "netns", "exec", ns.name(), "/usr/bin/etcd", "--name", "e1", "--data-dir",
+                                   dir + "/etcd", "--listen-client-urls", "http://127.0.0.1:2379",
+                                   "--advertise-client-urls", "http://127.0.0.1:2379", "--listen-peer-urls",
+                                   "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+                                   "--initial-cluster", "e1=http://127.0.0.1:2380"},
+                                  "ready to serve client requests");
+  std::vector<std::unique_ptr<ChildProcess>> rras;
+  for (const char* address : {"127.0.21.11", "127.0.22.11"})
+    rras.push_back(ChildProcess::start(
+        {"ip", "netns", "exec", ns.name(), SSTP_TEST_SERVER, "--listen", std::string(address) + ":443"}, "listening"));
+  writeFile(dir, "token", "lb-token\n");
+  std::unique_ptr<ChildProcess> lb[2];
+  std::string config[2];
+  for (int i = 0; i < 2; ++i) {
+    std::string n = std::to_string(i + 1);
+    config[i] = writeFile(dir, "lb" + n + ".toml", "[lb]\ntable = \"gtm_lbc" + n + "\"\n\n[status]\nlisten = \"127.0.0.1:805" + n +
+                                                     "\"\ntoken_file = \"" + dir + "/token\"\nstate_file = \"" + dir +
+                                                     "/admin" + n + ".json\"\n\n[cluster]\netcd = [\"http://127.0.0.1:2379\"]\n"
+                                                     "prefix = \"/gtm/site-a/\"\nlease_ttl = 3\n" + R"(
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+interval = 0.5
+timeout = 0.3
+
+[[service]]
+name = "sstp"
+vip = "198.18.0.10"
+protocol = "tcp"
+ports = [443]
+monitors = ["sstp"]
+  [[service.real]]
+  name = "rras1"
+  address = "127.0.21.11"
+  [[service.real]]
+  name = "rras2"
+  address = "127.0.22.11"
+)");
+    lb[i] = ChildProcess::start({"ip", "netns", "exec", ns.name(), kGtm, "lb", "--config", config[i], "--node", "lb" + n},
+                                "balancing");
+  }
+  auto status = [&](int i) {
+    auto j = nlohmann::json::parse(
+        run(ns.exec() + "curl -s -m 2 http://127.0.0.1:805" + std::to_string(i + 1) + "/api/v1/status").output, nullptr,
+        false);
+    return j.is_object() ? j : nlohmann::json::object();
+  };
+  auto realState = [&](int i, int real) -> std::string {
+    auto j = status(i);
+    if (!j.contains("services")) return "";
+    return j["services"][0]["reals"][real]["state"].get<std::string>();
+  };
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_GE(within(5, [&] { return realState(i, 0) == "Online"; }), 0) << lb[i]->log();
+    ASSERT_GE(within(5, [&] { return status(i)["cluster"]["nodes"].size() == 2; }), 0) << status(i).dump();
+  }
+  EXPECT_TRUE(status(1)["cluster"]["config_mismatch"].empty()) << "[lb] is each balancer's own: " << status(1).dump();
+  nlohmann::json check;
+  EXPECT_GE(within(3,
+                   [&] {
+                     check = status(1)["services"][0]["reals"][0]["checks"][0];
+                     return check.contains("nodes") && check["nodes"].size() == 2;
+                   }),
+            0)
+      << check.dump();
+
+  // A drain through lb1 reaches lb2's table within a second; an enable
+  // through lb2 reaches lb1's.
+  auto drain = run(ns.exec() + kGtm + " endpoint drain sstp/rras1 --config " + config[0] + " 2>&1");
+  ASSERT_EQ(drain.exit_code, 0) << drain.output << lb[0]->log();
+  double t = within(2, [&] { return realState(1, 0) == "Drained"; });
+  EXPECT_GE(t, 0) << status(1).dump() << lb[1]->log();
+  EXPECT_LT(t, 1.0);
+  // lb2's kernel table sends new clients to rras2 only.
+  EXPECT_GE(within(2,
+                   [&] {
+                     auto rules = run(ns.exec() + "nft list table inet gtm_lbc2").output;
+                     return rules.find("127.0.21.11") == std::string::npos && rules.find("127.0.22.11") != std::string::npos;
+                   }),
+            0)
+      << run(ns.exec() + "nft list table inet gtm_lbc2").output;
+  ASSERT_EQ(run(ns.exec() + kGtm + " endpoint enable sstp/rras1 --config " + config[1]).exit_code, 0);
+  EXPECT_GE(within(2, [&] { return realState(0, 0) == "Online"; }), 0) << status(0).dump();
+
+  // etcd gone: the balancers keep their tables; admin actions answer 503.
+  etcd.reset();
+  auto refused = run(ns.exec() + kGtm + " endpoint disable sstp/rras2 --config " + config[0] + " 2>&1");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
+  EXPECT_EQ(realState(0, 1), "Online") << "nothing changed";
+}
+
 }  // namespace
 }  // namespace gtm::test
