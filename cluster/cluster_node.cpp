@@ -198,13 +198,16 @@ Result<Ok> ClusterNode::session() {
   // could keep a watch open and send nothing), and when a member goes it
   // goes on at the next from the revision after the last event it had, so
   // that an etcd member failure within quorum is not seen here.
+  // When the session's calls move to another member (theirs failed), the
+  // watch follows: a member cut off from the majority would keep it open
+  // and quiet.
   watcher_.prefer(etcd_.preferred());
-  std::atomic<bool> watch_failed{false};
+  std::atomic<bool> watch_failed{false}, watch_restart{false}, session_over{false};
   std::string watch_error;
   std::thread watch([&] {
     int64_t from = range->revision + 1;
     size_t failures = 0;
-    while (!stopping_) {
+    while (!stopping_ && !session_over) {
       auto began = std::chrono::steady_clock::now();
       auto r = watcher_.watchPrefix(settings_.prefix, from, [&](const WatchEvent& e) {
         from = std::max(from, e.kv.mod_revision + 1);
@@ -212,7 +215,12 @@ Result<Ok> ClusterNode::session() {
         apply(e.kv, e.deleted, &agreement_changed);
         if (agreement_changed && on_agreement_change_) on_agreement_change_();
       });
-      if (r || stopping_) break;
+      if (stopping_ || session_over) break;
+      if (r) {
+        if (!watch_restart.exchange(false)) break;
+        watcher_.prefer(etcd_.preferred());
+        continue;
+      }
       if (std::chrono::steady_clock::now() - began > std::chrono::seconds(5)) failures = 0;
       if (r.error().find("compacted") != std::string::npos || ++failures >= settings_.etcd.endpoints.size()) {
         watch_error = r.error();
@@ -269,7 +277,12 @@ Result<Ok> ClusterNode::session() {
       }
       next_renewal = std::chrono::steady_clock::now() + renew_every;
     }
+    if (etcd_.preferred() != watcher_.preferred() && !watch_restart.exchange(true)) {
+      log::warn("cluster: the watch follows the session to another etcd member");
+      watcher_.stopWatch();
+    }
   }
+  session_over = true;
   if (!watch_failed) watcher_.stopWatch();
   watch.join();
   if (result && watch_failed && !stopping_) result = Error{watch_error.empty() ? "the watch ended" : watch_error};

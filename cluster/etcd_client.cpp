@@ -80,22 +80,38 @@ class EtcdClient::Connection {
   }
   beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : plain_; }
 
+  // Connects (and shakes hands) within `timeout`, which stays the deadline
+  // of every operation until it is changed: Beast's timeouts bound
+  // asynchronous operations only, so every bounded step runs as one, to
+  // its end, on this connection's own io_context.
   Result<Ok> open(std::chrono::milliseconds timeout) {
     if (at_.tls && !tls_) return Error{"etcd " + at_.host + ":" + at_.port + ": no TLS context"};
     boost::system::error_code ec;
     tcp::resolver resolver(io_);
     auto addresses = resolver.resolve(at_.host, at_.port, ec);
     tcp().expires_after(timeout);
-    if (!ec) tcp().connect(addresses, ec);
+    if (!ec) {
+      tcp().async_connect(addresses, [&](boost::system::error_code e, const tcp::endpoint&) { ec = e; });
+      run();
+    }
     if (!ec && tls_) {
       boost::system::error_code not_ip;
       if (asio::ip::make_address(at_.host, not_ip), not_ip)  // SNI carries names only
         SSL_set_tlsext_host_name(tls_->native_handle(), at_.host.c_str());
       tls_->set_verify_callback(asio::ssl::host_name_verification(at_.host));
-      tls_->handshake(asio::ssl::stream_base::client, ec);
+      tls_->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
+      run();
     }
-    if (ec) return Error{"etcd " + at_.host + ":" + at_.port + ": " + ec.message()};
+    if (ec) return Error{"etcd " + at_.host + ":" + at_.port + ": " + describe(ec)};
     return Ok{};
+  }
+  // Runs the operations started on the connection to their end.
+  void run() {
+    io_.restart();
+    io_.run();
+  }
+  static std::string describe(const boost::system::error_code& ec) {
+    return ec == beast::error::timeout ? "no answer within the timeout" : ec.message();
   }
   // f(stream) with the connection's stream, whichever it is.
   template <class F>
@@ -211,12 +227,15 @@ Result<std::string> EtcdClient::post(std::string_view path, const std::string& b
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   conn.with([&](auto& stream) {
-    http::write(stream, req, ec);
-    if (!ec) http::read(stream, buffer, res, ec);
+    http::async_write(stream, req, [&](boost::system::error_code e, size_t) {
+      ec = e;
+      if (!ec) http::async_read(stream, buffer, res, [&](boost::system::error_code e2, size_t) { ec = e2; });
+    });
   });
+  conn.run();  // within what is left of the timeout
   if (ec) {
     *connect_failed = true;
-    return Error{"etcd " + at.host + ":" + at.port + ": " + ec.message()};
+    return Error{"etcd " + at.host + ":" + at.port + ": " + Connection::describe(ec)};
   }
   conn.close();
   if (res.result_int() != 200) {
@@ -333,7 +352,6 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
     preferred_ = (preferred_ + 1) % list.size();
     return Error{"watch: " + r.error()};
   }
-  conn.tcp().expires_never();  // the stream stays open while nothing changes
   {
     std::lock_guard lock(watch_mutex_);
     if (watch_stop_.exchange(false)) return Ok{};
@@ -353,24 +371,31 @@ Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revisi
   req.body() = create.dump();
   req.prepare_payload();
   Result<Ok> result = Error{"etcd watch: the stream ended"};
-  conn.with([&](auto& stream) { result = readWatch(stream, req, start_revision, on_event); });
+  conn.with([&](auto& stream) { result = readWatch(conn, stream, req, start_revision, on_event); });
   if (!result) preferred_ = (preferred_ + 1) % list.size();  // the next watch tries another member
   return result;
 }
 
 template <class Stream, class Request>
-Result<Ok> EtcdClient::readWatch(Stream& stream, const Request& req, int64_t start_revision,
+Result<Ok> EtcdClient::readWatch(Connection& conn, Stream& stream, const Request& req, int64_t start_revision,
                                  const std::function<void(const WatchEvent&)>& on_event) {
+  // The request and the answer's header within the timeout; then the
+  // stream stays open, without a deadline, while nothing changes (the
+  // session's lease renewals notice a member that went away, and
+  // stopWatch() ends the read).
   boost::system::error_code ec;
-  http::write(stream, req, ec);
-  if (ec) return Error{"etcd watch: " + ec.message()};
-  // The answer is a chunked body that never ends: one JSON object per
-  // message, read as the chunks come.
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   beast::flat_buffer buffer;
-  http::read_header(stream, buffer, parser, ec);
-  if (ec) return Error{"etcd watch: " + ec.message()};
+  http::async_write(stream, req, [&](boost::system::error_code e, size_t) {
+    ec = e;
+    if (!ec) http::async_read_header(stream, buffer, parser, [&](boost::system::error_code e2, size_t) { ec = e2; });
+  });
+  conn.run();
+  if (ec) return Error{"etcd watch: " + Connection::describe(ec)};
+  conn.tcp().expires_never();
+  // The answer is a chunked body that never ends: one JSON object per
+  // message, read as the chunks come.
   if (parser.get().result_int() != 200) return Error{"etcd watch: HTTP " + std::to_string(parser.get().result_int())};
   std::string pending;
   char chunk[8192];

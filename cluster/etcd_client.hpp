@@ -92,7 +92,7 @@ class EtcdClient {
   [[nodiscard]] std::vector<Endpoint> endpoints() const;
   [[nodiscard]] std::string token() const;
   template <class Stream, class Request>
-  [[nodiscard]] Result<Ok> readWatch(Stream& stream, const Request& req, int64_t start_revision,
+  [[nodiscard]] Result<Ok> readWatch(Connection& conn, Stream& stream, const Request& req, int64_t start_revision,
                                      const std::function<void(const WatchEvent&)>& on_event);
 
   EtcdSettings settings_;

@@ -10,9 +10,12 @@
 // the cluster issue: an admin drain anywhere moves every node within a
 // second; one node that alone loses its path to site A moves nobody
 // (majority); site A dying moves all three; one etcd member killed changes
-// nothing; all killed, every node answers and fails over by itself, admin
-// actions answer 503; etcd back, the nodes converge; a node killed leaves the
-// others' count within lease_ttl; one SOA serial; id.server names the node.
+// nothing; a node's own member cut off from the others (the node follows the
+// majority elsewhere); a node and its member in a minority partition (it
+// answers by its own view, the others count it out); all members killed,
+// every node answers and fails over by itself, admin actions answer 503;
+// etcd back, the nodes converge; a node killed leaves the others' count
+// within lease_ttl; one SOA serial; id.server names the node.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -283,6 +286,46 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   EXPECT_TRUE(lab.metric(0, "gtm_cluster_nodes 3"));
   lab.startEtcd(2);
   ASSERT_GE(within(20, [&] { return lab.etcdHealthy(); }), 0) << lab.etcd[2]->log();
+
+  // ns1's own etcd member alone is cut off from the other two (their peer
+  // port): it loses the leader and stops serving ns1, whose calls move to
+  // another member, and whose watch follows them there: a drain through ns3
+  // still reaches ns1.
+  lab.sh(lab.n[0].exec() + "nft add table inet gtmlab");
+  for (const char* hook : {"input", "output"})
+    lab.sh(lab.n[0].exec() + "nft 'add chain inet gtmlab " + hook + " { type filter hook " + hook +
+           " priority 0; }'");
+  lab.sh(lab.n[0].exec() + "nft add rule inet gtmlab output tcp dport 2380 drop");
+  lab.sh(lab.n[0].exec() + "nft add rule inet gtmlab input tcp dport 2380 drop");
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // past the election timeout and a lease renewal
+  ASSERT_EQ(lab.admin(2, "drain aovpn/a").exit_code, 0) << lab.logs();
+  EXPECT_GE(within(8, [&] { return lab.answer(0) == kSiteB; }), 0) << "ns1 still watches its cut-off member\n"
+                                                                     << lab.logs();
+  ASSERT_EQ(lab.admin(2, "enable aovpn/a").exit_code, 0);
+  EXPECT_GE(within(8, [&] { return lab.answer(0) == kSiteA; }), 0);
+  EXPECT_TRUE(lab.metric(0, "gtm_cluster_connected 1"));
+  lab.sh(lab.n[0].exec() + "nft delete table inet gtmlab");
+  ASSERT_GE(within(20, [&] { return lab.etcdHealthy(); }), 0);
+
+  // A partition: n3 (ns3 and its etcd member) is cut off from n1 and n2.
+  // ns3 is in the minority: its member loses the leader, so ns3 answers by
+  // its own view; ns1 and ns2 keep the majority and count two nodes once
+  // ns3's lease runs out. Nobody moves away from a healthy site A.
+  lab.sh(lab.n[2].exec() + "nft add table inet gtmlab");
+  for (const char* hook : {"input", "output"})
+    lab.sh(lab.n[2].exec() + "nft 'add chain inet gtmlab " + hook + " { type filter hook " + hook +
+           " priority 0; }'");
+  lab.sh(lab.n[2].exec() + "nft add rule inet gtmlab output ip daddr { 198.18.51.2, 198.18.52.2 } drop");
+  lab.sh(lab.n[2].exec() + "nft add rule inet gtmlab input ip saddr { 198.18.51.2, 198.18.52.2 } drop");
+  EXPECT_GE(within(10, [&] { return lab.metric(2, "gtm_cluster_connected 0"); }), 0) << lab.logs();
+  EXPECT_GE(within(8, [&] { return lab.metric(0, "gtm_cluster_nodes 2"); }), 0);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(lab.answer(i), kSiteA) << "ns" << i + 1;
+    EXPECT_TRUE(lab.metric(i, i == 2 ? "gtm_cluster_connected 0" : "gtm_cluster_connected 1")) << "ns" << i + 1;
+  }
+  lab.sh(lab.n[2].exec() + "nft delete table inet gtmlab");
+  EXPECT_GE(within(15, [&] { return lab.metric(2, "gtm_cluster_connected 1") && lab.metric(0, "gtm_cluster_nodes 3"); }), 0)
+      << lab.logs();
 
   // Every etcd member killed: the nodes keep answering, fail over by their
   // own view, and admin actions answer 503 and change nothing.
