@@ -15,5 +15,6 @@ int probeCommand(const Args& args);
 int lbCommand(const Args& args);
 int statusCommand(const Args& args);
 int endpointCommand(const Args& args);
+int dnssecCommand(const Args& args);
 
 }  // namespace gtm::cli

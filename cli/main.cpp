@@ -33,6 +33,9 @@ commands:
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
                         take an endpoint out of the answers, or back (for
                         gtm lb: SERVICE/REAL, a real server out of the table)
+  dnssec ds ZONE --config FILE
+                        the DS records of the zone's keys with the SEP flag,
+                        for the parent zone
   probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
                         `gtm probe --help` lists its options
 
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
     if (cmd == "lb") return gtm::cli::lbCommand(args);
     if (cmd == "status") return gtm::cli::statusCommand(args);
     if (cmd == "endpoint") return gtm::cli::endpointCommand(args);
+    if (cmd == "dnssec") return gtm::cli::dnssecCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
     return 1;

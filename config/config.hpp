@@ -64,12 +64,30 @@ struct Record {
   Location where;
 };
 
+// A DNSSEC key pair as ldns-keygen writes it: PATH.key (the DNSKEY record)
+// and PATH.private, both read at load (as root).
+struct DnssecKey {
+  std::string path;  // without .key / .private
+  std::string public_text, private_text;
+  bool publish_only = false;  // in the DNSKEY RRset, signing nothing (a rollover's next key)
+  Location where;
+};
+
+// [[zone]] dnssec = { keys = [...], ... }: the zone is signed.
+struct Dnssec {
+  std::vector<DnssecKey> keys;
+  uint32_t signature_validity_days = 14;
+  uint32_t refresh_days = 4;  // signatures are made again this long before they expire
+  Location where;
+};
+
 struct Zone {
   std::string origin;
   uint32_t ttl = 3600;
   std::vector<std::string> ns;
   Soa soa;
   std::vector<Record> records;
+  std::optional<Dnssec> dnssec;
   Location where;
   Location ns_where;
 };

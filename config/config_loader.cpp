@@ -92,6 +92,45 @@ void readSoa(const toml::table& t, Soa& soa, Diagnostics& diag) {
   r.finish();
 }
 
+// [[zone]] dnssec: the key files are read now (as root); ldns checks what
+// they hold when the zone is compiled.
+void readDnssec(const toml::table& t, Zone& z, Diagnostics& diag) {
+  TableReader r(t, "[[zone]] dnssec", diag);
+  Dnssec d;
+  d.where = r.where();
+  auto keyList = [&](const char* key, bool publish_only) {
+    const toml::array* list = r.array(key);
+    if (!list) return;
+    for (const toml::node& item : *list) {
+      DnssecKey k;
+      k.where = locationOf(item);
+      k.publish_only = publish_only;
+      const auto* path = item.as_string();
+      if (!path || path->get().empty()) {
+        diag.error(k.where, std::string("[[zone]] dnssec ") + key + ": each key is the path of a key pair without .key or .private");
+        continue;
+      }
+      k.path = path->get();
+      for (auto [suffix, text] : {std::pair{".key", &k.public_text}, std::pair{".private", &k.private_text}}) {
+        if (auto contents = readSmallFile(k.path + suffix); !contents)
+          diag.error(k.where, std::string("[[zone]] dnssec ") + key + ": " + contents.error());
+        else
+          *text = *contents;
+      }
+      d.keys.push_back(std::move(k));
+    }
+  };
+  keyList("keys", false);
+  keyList("publish_only", true);
+  if (!t.get("keys")) r.error("keys", "missing required key 'keys'");
+  assign(d.signature_validity_days, r.integer("signature_validity", 1, 365));
+  assign(d.refresh_days, r.integer("refresh", 1, 364));
+  if (d.refresh_days >= d.signature_validity_days)
+    r.error("refresh", "must be less than signature_validity (" + std::to_string(d.signature_validity_days) + " days)");
+  r.finish();
+  z.dnssec = std::move(d);
+}
+
 void readZone(const toml::table& t, Config& cfg, Diagnostics& diag) {
   Zone z;
   TableReader r(t, "[[zone]]", diag);
@@ -124,6 +163,7 @@ void readZone(const toml::table& t, Config& cfg, Diagnostics& diag) {
       z.records.push_back(std::move(rec));
     }
   }
+  if (const toml::table* dt = r.table("dnssec")) readDnssec(*dt, z, diag);
   r.finish();
   cfg.zones.push_back(std::move(z));
 }

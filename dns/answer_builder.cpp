@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/canonical.hpp"
+
 namespace gtm::dns {
 namespace {
 
@@ -14,7 +16,23 @@ struct ProfileQuery {
   const policy::ClientView& client;
   QueryStats& stats;
   uint8_t scope_prefix = 0;
+  const Zone* dnssec = nullptr;  // a signed zone and a query with the DO bit: RRSIGs and NSEC go too
 };
+
+bool addSignatures(ResponseWriter& w, Section s, const Owner& owner, const std::vector<EncodedRecord>& rrsigs) {
+  for (const EncodedRecord& sig : rrsigs)
+    if (!w.addRecord(s, owner, sig)) return false;
+  return true;
+}
+
+// The signatures made ahead of time for the address RRset just written.
+const std::vector<EncodedRecord>* answerSignatures(const Zone& zone, int profile, uint16_t qtype,
+                                                  std::span<IpAddress> written) {
+  char key[kAnswerSetKeyCapacity];
+  size_t n = answerSetKey(profile, qtype, written, key, sizeof key);
+  auto it = zone.answer_rrsigs.find(std::string_view(key, n));
+  return n == 0 || it == zone.answer_rrsigs.end() ? nullptr : &it->second;
+}
 
 // The addresses of the endpoints the profile's routing picks for this client.
 NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qtype, const Owner& owner,
@@ -31,13 +49,20 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
     for (size_t i = 0; i < d.count; ++i) v6 = v6 && d.endpoints[i]->v4.empty();
   }
   size_t written = 0;
+  std::array<IpAddress, 64> addresses;  // as written, for the signature's key
   for (size_t i = 0; i < d.count; ++i) {
     size_t before = written;
     for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4) {
       if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
+      if (written < addresses.size()) addresses[written] = ip;
       ++written;
     }
     if (written > before) QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
+  }
+  if (written && pq.dnssec) {
+    const auto* sigs = answerSignatures(*pq.dnssec, node.profile, v6 ? type::AAAA : type::A,
+                                        std::span(addresses.data(), std::min(written, addresses.size())));
+    if (sigs && !addSignatures(w, Section::answer, owner, *sigs)) return NodeResult::truncated;
   }
   return written ? NodeResult::answered : NodeResult::nodata;
 }
@@ -60,6 +85,7 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
   if (set) {
     for (const EncodedRecord& rr : set->records)
       if (!w.addRecord(Section::answer, owner, rr)) return NodeResult::truncated;
+    if (pq.dnssec && !addSignatures(w, Section::answer, owner, set->rrsigs)) return NodeResult::truncated;
     if (set->type == type::NS) {
       // Glue is optional: what does not fit is left out without TC.
       for (const Glue& g : node.ns_glue)
@@ -69,16 +95,60 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
   }
   if (const RRSet* c = node.find(type::CNAME)) {
     if (!w.addRecord(Section::answer, owner, c->records.front())) return NodeResult::truncated;
+    if (pq.dnssec && !addSignatures(w, Section::answer, owner, c->rrsigs)) return NodeResult::truncated;
     *cname = c;
     return NodeResult::cname;
   }
   return NodeResult::nodata;
 }
 
-void addNegative(const Query& q, const Zone& zone, ResponseWriter& w) {
+bool addSigned(ResponseWriter& w, const SignedRecord& r) {
+  Owner owner{0, r.owner};
+  return w.addRecord(Section::authority, owner, r.record) && addSignatures(w, Section::authority, owner, r.rrsigs);
+}
+
+// The NSEC of the name before `name` in canonical order: it proves that
+// nothing lies between them.
+const SignedRecord& covering(const Zone& zone, std::string_view name) {
+  auto it = std::upper_bound(zone.nsec_chain.begin(), zone.nsec_chain.end(), name,
+                             [](std::string_view n, const SignedRecord& r) { return canonicalLess(n, r.owner); });
+  return it == zone.nsec_chain.begin() ? zone.nsec_chain.back() : *(it - 1);
+}
+
+// Denial of existence with NSEC (RFC 4035 3.1.3): for NXDOMAIN, the NSEC
+// that covers the name and the one that covers the wildcard at its closest
+// encloser; for NODATA, the name's own NSEC (without A or AAAA for a
+// profile that has no answer now), or for an empty non-terminal the one
+// that covers it.
+bool addDenial(const Zone& zone, std::string_view name, const Node* node, uint16_t qtype, ResponseWriter& w) {
+  if (!node) {
+    const SignedRecord& first = covering(zone, name);
+    if (!addSigned(w, first)) return false;
+    std::string_view encloser = name;
+    while (encloser.size() > zone.apex.size() && !zone.find(encloser))
+      encloser.remove_prefix(1 + static_cast<uint8_t>(encloser[0]));
+    char wildcard[kMaxNameLength + 2] = {1, '*'};
+    if (encloser.size() + 2 > sizeof wildcard) return true;
+    std::memcpy(wildcard + 2, encloser.data(), encloser.size());
+    const SignedRecord& second = covering(zone, std::string_view(wildcard, encloser.size() + 2));
+    return &second == &first || addSigned(w, second);
+  }
+  if (node->nsec < 0) return addSigned(w, covering(zone, name));
+  if (node->nsec_variants >= 0 && (qtype == type::A || qtype == type::AAAA))
+    return addSigned(w, zone.nsec_variants[static_cast<size_t>(node->nsec_variants)][qtype == type::A ? 0 : 1]);
+  return addSigned(w, zone.nsec_chain[static_cast<size_t>(node->nsec)]);
+}
+
+void addNegative(const Query& q, const Zone& zone, ResponseWriter& w, const ProfileQuery& pq, std::string_view name,
+                 const Node* node) {
   // The apex is a suffix of the question name: point at it.
   auto apex_offset = static_cast<uint16_t>(kQuestionNameOffset + q.name_length - zone.apex.size());
-  if (!w.addRecord(Section::authority, Owner{apex_offset, {}}, zone.negative_soa)) w.truncate();
+  if (!w.addRecord(Section::authority, Owner{apex_offset, {}}, zone.negative_soa)) return w.truncate();
+  if (!pq.dnssec) return;
+  const RRSet* soa = zone.find(zone.apex)->find(type::SOA);
+  if (!addSignatures(w, Section::authority, Owner{apex_offset, {}}, soa->rrsigs) ||
+      !addDenial(zone, name, node, q.qtype, w))
+    w.truncate();
 }
 
 }  // namespace
@@ -127,27 +197,30 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
   w.compressUnder(zone->apex, static_cast<uint16_t>(kQuestionNameOffset + q.name_length - zone->apex.size()));
   QueryStats::bump(stats.by_zone, zone->stat_id);
   ProfileQuery pq{client, stats};
+  if (zone->is_signed && q.edns.dnssec_ok) pq.dnssec = zone;
 
   Owner owner{kQuestionNameOffset, {}};
-  const Node* node = zone->find(q.nameView());
+  std::string_view name = q.nameView();
+  const Node* node = zone->find(name);
   for (int hop = 0;; ++hop) {
     if (!node) {
       w.setRcode(rcode::NXDOMAIN);
-      addNegative(q, *zone, w);
+      addNegative(q, *zone, w, pq, name, node);
       return pq.scope_prefix;
     }
     const RRSet* cname = nullptr;
     switch (answerNode(snapshot, *node, q.qtype, owner, w, &cname, pq)) {
       case NodeResult::answered: return pq.scope_prefix;
       case NodeResult::truncated: w.truncate(); return pq.scope_prefix;
-      case NodeResult::nodata: addNegative(q, *zone, w); return pq.scope_prefix;
+      case NodeResult::nodata: addNegative(q, *zone, w, pq, name, node); return pq.scope_prefix;
       case NodeResult::cname: break;
     }
     // Follow the CNAME while it stays inside this zone.
     if (hop == kMaxCnameChain || snapshot.findZone(cname->cname_target) != zone) return pq.scope_prefix;
     size_t rdata = w.lastRdataOffset();
     owner = rdata < 0x4000 ? Owner{static_cast<uint16_t>(rdata), {}} : Owner{0, cname->cname_target};
-    node = zone->find(cname->cname_target);
+    name = cname->cname_target;
+    node = zone->find(name);
   }
 }
 

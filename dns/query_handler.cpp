@@ -135,7 +135,7 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
     w.truncate();
     QueryStats::bump(stats_.rate_limited_slipped);
   }
-  if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size});
+  if (q_.edns.present) w.addOpt(max_udp_payload_, extended_rcode, {options, options_size}, q_.edns.dnssec_ok);
   if (tsig_size) w.addTsigError(q_.tsig, q_.id, rcode::BADKEY);
   stats_.count(q_.qtype, extended_rcode ? QueryStats::kBadvers : (out[3] & 0x0F), (out[2] & 0x02) != 0);
   return w.size();

@@ -163,7 +163,8 @@ void ResponseWriter::truncate() {
   section_ = 0;
 }
 
-void ResponseWriter::addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options) {
+void ResponseWriter::addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options,
+                            bool dnssec_ok) {
   // The OPT's room was reserved at construction, so this always fits.
   uint8_t* p = &buf_[pos_];
   p[0] = 0;  // root owner
@@ -171,7 +172,7 @@ void ResponseWriter::addOpt(uint16_t payload, uint8_t extended_rcode, std::span<
   writeU16(p + 3, payload);
   p[5] = extended_rcode;
   p[6] = 0;  // version 0
-  writeU16(p + 7, 0);
+  writeU16(p + 7, dnssec_ok ? 0x8000 : 0);
   writeU16(p + 9, static_cast<uint16_t>(options.size()));
   if (!options.empty()) std::memcpy(p + 11, options.data(), options.size());
   pos_ += 11 + options.size();

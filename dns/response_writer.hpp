@@ -52,9 +52,9 @@ class ResponseWriter {
   void truncate();
   void setRcode(uint8_t rcode);
 
-  // OPT with the extended rcode, our payload size and the given options
-  // (already encoded as code, length, data).
-  void addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options);
+  // OPT with the extended rcode, our payload size, the DO bit echoed
+  // (RFC 3225) and the given options (already encoded as code, length, data).
+  void addOpt(uint16_t payload, uint8_t extended_rcode, std::span<const uint8_t> options, bool dnssec_ok = false);
 
   // The unsigned TSIG record of an error answer (RFC 8945 5.3): the
   // query's key name, algorithm, time and fudge, no MAC, the query's ID and

@@ -1,5 +1,7 @@
 #include "dns/snapshot_builder.hpp"
 
+#include "dns/zone_signer.hpp"
+
 #include <ldns/ldns.h>
 
 #include <algorithm>
@@ -143,12 +145,12 @@ class ZoneCompiler {
       diag_.error(soa.where, "soa: " + (rec ? neg.error() : rec.error()));
       return;
     }
-    zone_->nodes[zone_->apex].rrsets.push_back({type::SOA, {*rec}, {}});
+    zone_->nodes[zone_->apex].rrsets.push_back({type::SOA, {*rec}, {}, {}});
     zone_->negative_soa = *neg;
   }
 
   void addNs() {
-    RRSet ns{type::NS, {}, {}};
+    RRSet ns{type::NS, {}, {}, {}};
     for (const std::string& text : cfg_.ns) {
       auto name = toWireName(text, zone_->apex);
       if (!name) {
@@ -196,7 +198,7 @@ class ZoneCompiler {
     auto wire_type = static_cast<uint16_t>(t);
     RRSet* set = const_cast<RRSet*>(node.find(wire_type));
     if (!set) {
-      node.rrsets.push_back({wire_type, {}, {}});
+      node.rrsets.push_back({wire_type, {}, {}, {}});
       set = &node.rrsets.back();
     }
     if (std::find(set->records.begin(), set->records.end(), *rec) != set->records.end())
@@ -316,6 +318,10 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
   }
   compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
+  if (!diag.empty()) return nullptr;
+  // Signed last: the profiles' answers are known now.
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  for (size_t i = 0; i < cfg.zones.size(); ++i) (void)signZone(snap->zones[i], cfg.zones[i], snap->profiles, diag, now);
   if (!diag.empty()) return nullptr;
   return snap;
 }

@@ -2,6 +2,7 @@
 // every static record pre-encoded, so an answer is a few copies.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,6 +23,14 @@ struct RRSet {
   uint16_t type = 0;
   std::vector<EncodedRecord> records;
   std::string cname_target;  // CNAME only: lower-case wire name, for chasing
+  std::vector<EncodedRecord> rrsigs;  // signed zones: its RRSIG records
+};
+
+// A record with its own owner name and its signatures (an NSEC record).
+struct SignedRecord {
+  std::string owner;  // lower-case wire name
+  EncodedRecord record;
+  std::vector<EncodedRecord> rrsigs;
 };
 
 // An in-zone address record for the ADDITIONAL section (name server glue).
@@ -34,6 +43,11 @@ struct Node {
   std::vector<RRSet> rrsets;  // apex: SOA first, then NS
   int profile = -1;           // index into Snapshot::profiles, -1: none
   std::vector<Glue> ns_glue;  // apex only
+  // Signed zones: this name's NSEC in Zone::nsec_chain, and for a profile's
+  // name its NSEC variants without A and without AAAA in
+  // Zone::nsec_variants (for NODATA while the profile has no answer).
+  int nsec = -1;
+  int nsec_variants = -1;
 
   [[nodiscard]] const RRSet* find(uint16_t type) const {
     for (const RRSet& s : rrsets)
@@ -57,6 +71,16 @@ struct Zone {
   EncodedRecord negative_soa;
   uint32_t serial = 0;
   uint32_t stat_id = 0;  // counters: queries for this zone
+
+  // DNSSEC (dns/zone_signer.hpp): everything signed when the snapshot is
+  // built, nothing on the query path.
+  bool is_signed = false;
+  std::vector<SignedRecord> nsec_chain;  // every owner name, in canonical order
+  std::vector<std::array<SignedRecord, 2>> nsec_variants;  // [0] without A, [1] without AAAA
+  // The RRSIGs of every RRset a profile can answer with, by
+  // answerSetKey(profile, type, addresses).
+  std::unordered_map<std::string, std::vector<EncodedRecord>, StringHash, std::equal_to<>> answer_rrsigs;
+  uint32_t signatures_expire = 0;  // the earliest RRSIG expiration, seconds since the epoch
 
   [[nodiscard]] const Node* find(std::string_view wire_name) const {
     auto it = nodes.find(wire_name);

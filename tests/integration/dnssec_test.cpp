@@ -1,0 +1,207 @@
+// DNSSEC end to end: gtm serve with a signed zone (keys made here with
+// ldns-keygen, in both algorithms), and Debian's unbound as the validating
+// resolver, with the zone's DS (from `gtm dnssec ds`) as its trust anchor
+// and a stub zone pointing at gtm. Every answer must come back with the AD
+// bit: a profile's answer before and after a failover, a multivalue answer,
+// static records through a CNAME, NXDOMAIN, NODATA (an existing name, an
+// empty non-terminal, a fail-closed profile with no endpoint up), names
+// below a profile, SOA, NS, DNSKEY. kdig cross-checks what gtm sends
+// without the DO bit: no RRSIG.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <sstream>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+namespace {
+
+const std::string kGtm = GTM_BINARY;
+
+struct Resolved {
+  std::string rcode;  // NOERROR, NXDOMAIN, SERVFAIL...
+  bool ad = false;
+  std::string answers;  // the answer section's data, one per line
+};
+
+// Asks the resolver with the DO bit; what it answered and whether it
+// validated.
+Resolved ask(uint16_t resolver, const std::string& name, const std::string& type) {
+  auto r = run("dig +dnssec +time=3 +tries=1 @127.0.0.1 -p " + std::to_string(resolver) + " " + name + " " + type);
+  Resolved out;
+  std::istringstream in(r.output);
+  std::string line;
+  bool answer = false;
+  while (std::getline(in, line)) {
+    if (auto at = line.find("status: "); at != std::string::npos)
+      out.rcode = line.substr(at + 8, line.find(',', at) - at - 8);
+    if (line.rfind(";; flags:", 0) == 0) out.ad = line.substr(0, line.find(';', 3)).find(" ad") != std::string::npos;
+    if (line.rfind(";; ANSWER SECTION:", 0) == 0) {
+      answer = true;
+      continue;
+    }
+    if (answer && line.empty()) answer = false;
+    if (answer && line.find("RRSIG") == std::string::npos) out.answers += line.substr(line.rfind('\t') + 1) + "\n";
+  }
+  return out;
+}
+
+std::string keygen(const std::string& dir, const std::string& args) {
+  auto r = run("cd " + dir + " && ldns-keygen " + args + " vpn.example.com");
+  std::string name = r.output;
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return r.exit_code == 0 ? dir + "/" + name : "";
+}
+
+class Dnssec : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"ldns-keygen", "dig", "kdig"})
+      if (!haveCommand(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh test)";
+    if (::access("/usr/sbin/unbound", X_OK) != 0) GTEST_SKIP() << "unbound is not installed (scripts/install-deps.sh test)";
+  }
+};
+
+TEST_F(Dnssec, UnboundValidatesEveryKindOfAnswer) {
+  std::string dir = makeTempDir();
+  std::string ksk = keygen(dir, "-a ECDSAP256SHA256 -k"), zsk = keygen(dir, "-a ED25519");
+  ASSERT_FALSE(ksk.empty() || zsk.empty());
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  auto west = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.20.10:" + std::to_string(sstp_port)}, "listening");
+  std::string config = R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "127.0.0.53" }, { name = "www", type = "CNAME", data = "aovpn" },
+            { name = "txt.deep", type = "TXT", data = "hello" } ]
+dnssec = { keys = [")" + ksk + R"(", ")" + zsk + R"("] }
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 1
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = "127.0.10.10"
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+
+[[profile]]
+name = "multi"
+fqdn = "multi.vpn.example.com."
+routing = "multivalue"
+max_answers = 2
+  [[profile.endpoint]]
+  name = "a"
+  target = ["192.0.2.1", "2001:db8::1"]
+  [[profile.endpoint]]
+  name = "b"
+  target = "192.0.2.2"
+  [[profile.endpoint]]
+  name = "c"
+  target = "192.0.2.3"
+
+[[profile]]
+name = "closed"
+fqdn = "closed.vpn.example.com."
+all_degraded = "fail-closed"
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "nowhere"
+  target = "127.0.30.10"
+)";
+  auto gtm = GtmProcess::serve(config);
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+  auto ds = run(kGtm + " dnssec ds vpn.example.com --config " + gtm->configPath());
+  ASSERT_EQ(ds.exit_code, 0) << ds.output;
+  std::string anchor = ds.output.substr(0, ds.output.find('\n'));
+
+  uint16_t resolver = freePort();
+  std::string unbound_conf = writeFile(dir, "unbound.conf", R"(server:
+  interface: 127.0.0.1
+  port: )" + std::to_string(resolver) + R"(
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: ")" + dir + R"("
+  pidfile: ")" + dir + R"(/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  val-log-level: 2
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor: ")" + anchor + R"("
+stub-zone:
+  name: "vpn.example.com"
+  stub-addr: 127.0.0.1@)" + std::to_string(gtm->port()) + "\n");
+  auto unbound = ChildProcess::start({"/usr/sbin/unbound", "-d", "-c", unbound_conf}, "start of service");
+
+  struct Case {
+    std::string name, type, rcode, answer;  // answer: a line the answer section must hold ("" = none)
+  } cases[] = {
+      {"aovpn.vpn.example.com", "A", "NOERROR", "127.0.10.10"},
+      {"multi.vpn.example.com", "A", "NOERROR", "192.0.2."},
+      {"multi.vpn.example.com", "AAAA", "NOERROR", "2001:db8::1"},
+      {"www.vpn.example.com", "A", "NOERROR", "127.0.10.10"},
+      {"ns1.vpn.example.com", "A", "NOERROR", "127.0.0.53"},
+      {"txt.deep.vpn.example.com", "TXT", "NOERROR", "\"hello\""},
+      {"vpn.example.com", "SOA", "NOERROR", "ns1.vpn.example.com."},
+      {"vpn.example.com", "NS", "NOERROR", "ns1.vpn.example.com."},
+      {"vpn.example.com", "DNSKEY", "NOERROR", "257 3 13"},
+      {"nothing.vpn.example.com", "A", "NXDOMAIN", ""},
+      {"below.aovpn.vpn.example.com", "A", "NXDOMAIN", ""},
+      {"zzz.vpn.example.com", "A", "NXDOMAIN", ""},
+      {"ns1.vpn.example.com", "MX", "NOERROR", ""},             // NODATA, an existing name
+      {"aovpn.vpn.example.com", "TXT", "NOERROR", ""},          // NODATA at a profile
+      {"aovpn.vpn.example.com", "AAAA", "NOERROR", ""},         // a profile without IPv6
+      {"deep.vpn.example.com", "A", "NOERROR", ""},             // an empty non-terminal
+      {"closed.vpn.example.com", "A", "NOERROR", ""},           // fail-closed, nothing up: NODATA
+  };
+  // The fail-closed profile's only endpoint never answers: wait for it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  for (const Case& c : cases) {
+    Resolved r = ask(resolver, c.name, c.type);
+    EXPECT_EQ(r.rcode, c.rcode) << c.name << " " << c.type << "\n" << unbound->log();
+    EXPECT_TRUE(r.ad) << c.name << " " << c.type << " did not validate\n" << unbound->log();
+    if (c.answer.empty())
+      EXPECT_EQ(r.answers, "") << c.name << " " << c.type;
+    else
+      EXPECT_NE(r.answers.find(c.answer), std::string::npos) << c.name << " " << c.type << ": " << r.answers;
+  }
+
+  // Failover: east dies, the answer moves to west, still validated.
+  east->stop();
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.20.10", 3), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the profile's TTL, in unbound's cache
+  Resolved after = ask(resolver, "aovpn.vpn.example.com", "A");
+  EXPECT_EQ(after.answers, "127.0.20.10\n");
+  EXPECT_TRUE(after.ad) << unbound->log();
+
+  // Without the DO bit gtm sends no RRSIG; with it, the answer's RRSIG.
+  std::string at = " @127.0.0.1 -p " + std::to_string(gtm->port());
+  EXPECT_EQ(run("kdig +noall +answer aovpn.vpn.example.com A" + at).output.find("RRSIG"), std::string::npos);
+  EXPECT_NE(run("kdig +dnssec +noall +answer aovpn.vpn.example.com A" + at).output.find("RRSIG"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gtm::test
