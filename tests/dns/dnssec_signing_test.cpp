@@ -1,0 +1,200 @@
+// The zone signer and its parts: the canonical order of names (RFC 4034
+// 6.1), the answer sets a profile can give, what is signed, and the key
+// files it refuses, each with the line and column of the key. Keys are made
+// by ldns-keygen, as an admin would make them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "config/config_loader.hpp"
+#include "dns/canonical.hpp"
+#include "dns/name.hpp"
+#include "dns/snapshot_builder.hpp"
+#include "dns/wire.hpp"
+#include "policy/answer_sets.hpp"
+#include "tests/support/gtm_process.hpp"
+
+namespace gtm::test {
+namespace {
+
+std::string wire(const std::string& text) { return *dns::toWireName(text, {}); }
+
+TEST(CanonicalOrder, Rfc4034Example) {
+  // RFC 4034 6.1's list, in order (letter case folded, as gtm keeps names).
+  std::vector<std::string> names = {"example.", "a.example.", "yljkjljk.a.example.", "z.a.example.",
+                                    "zabc.a.example.", "z.example.", "*.z.example."};
+  std::vector<std::string> wires;
+  for (const auto& n : names) wires.push_back(wire(n));
+  std::string odd1 = wire("z.example.");
+  odd1.insert(0, std::string("\x01\x01", 2));  // \001.z.example.
+  std::string odd2 = wire("z.example.");
+  odd2.insert(0, std::string("\x01\xc8", 2));  // \200.z.example.
+  wires.insert(wires.begin() + 6, odd1);
+  wires.push_back(odd2);
+  std::vector<std::string> shuffled(wires.rbegin(), wires.rend());
+  std::sort(shuffled.begin(), shuffled.end(), dns::canonicalLess);
+  EXPECT_EQ(shuffled, wires);
+}
+
+TEST(AnswerSetKey, OrderAndRepeatsDoNotMatter) {
+  std::vector<IpAddress> a = {*IpAddress::parse("192.0.2.2"), *IpAddress::parse("192.0.2.1"),
+                              *IpAddress::parse("192.0.2.2")};
+  std::vector<IpAddress> b = {*IpAddress::parse("192.0.2.1"), *IpAddress::parse("192.0.2.2")};
+  char ka[dns::kAnswerSetKeyCapacity], kb[dns::kAnswerSetKeyCapacity];
+  size_t na = dns::answerSetKey(3, 1, a, ka, sizeof ka), nb = dns::answerSetKey(3, 1, b, kb, sizeof kb);
+  EXPECT_EQ(std::string(ka, na), std::string(kb, nb));
+  EXPECT_NE(std::string(ka, na), std::string(kb, dns::answerSetKey(4, 1, b, kb, sizeof kb))) << "another profile";
+  EXPECT_EQ(dns::answerSetKey(3, 1, b, kb, 7), 0u) << "does not fit";
+}
+
+policy::Profile profile(policy::Routing routing, int endpoints, unsigned max_answers = 2) {
+  policy::Profile p;
+  p.routing = routing;
+  p.max_answers = max_answers;
+  for (int i = 0; i < endpoints; ++i) {
+    policy::Endpoint e;
+    e.name = "e" + std::to_string(i);
+    e.v4.push_back(*IpAddress::parse("192.0.2." + std::to_string(i + 1)));
+    p.endpoints.push_back(e);
+  }
+  return p;
+}
+
+TEST(AnswerSets, EachRoutingMethod) {
+  std::vector<policy::Profile> ps = {profile(policy::Routing::priority, 3)};
+  EXPECT_EQ(policy::possibleAnswerSets(ps, 0, 100)->size(), 3u) << "one endpoint each";
+  ps = {profile(policy::Routing::multivalue, 4, 2)};
+  EXPECT_EQ(policy::possibleAnswerSets(ps, 0, 100)->size(), 4u + 6u) << "every 1 or 2 of 4";
+  // Nested: a priority profile over a multivalue child and one endpoint.
+  ps = {profile(policy::Routing::priority, 1), profile(policy::Routing::multivalue, 3, 2)};
+  policy::Endpoint nested;
+  nested.name = "child";
+  nested.child = 1;
+  ps[0].endpoints.push_back(nested);
+  EXPECT_EQ(policy::possibleAnswerSets(ps, 0, 100)->size(), 1u + 3u + 3u);
+  // Disabled in the config: never answered.
+  ps = {profile(policy::Routing::priority, 3)};
+  ps[0].endpoints[1].enabled = false;
+  EXPECT_EQ(policy::possibleAnswerSets(ps, 0, 100)->size(), 2u);
+  // Too many: refused.
+  ps = {profile(policy::Routing::multivalue, 16, 8)};
+  EXPECT_FALSE(policy::possibleAnswerSets(ps, 0, 10000));
+}
+
+class ZoneSigning : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!haveCommand("ldns-keygen")) GTEST_SKIP() << "ldns-keygen is not installed (scripts/install-deps.sh test)";
+    dir_ = makeTempDir();
+  }
+  std::string keygen(const std::string& args, const std::string& zone = "z.test") {
+    auto r = run("cd " + dir_ + " && ldns-keygen " + args + " " + zone);
+    std::string name = r.output;
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return dir_ + "/" + name;
+  }
+  // A zone with two records, a profile over three endpoints and `keys`.
+  std::string config(const std::string& keys, const std::string& extra = "") {
+    return R"([[zone]]
+origin = "z.test."
+ns = ["ns1.z.test."]
+soa = { mname = "ns1.z.test.", rname = "admin.z.test." }
+records = [ { name = "ns1", type = "A", data = "192.0.2.53" }, { name = "www", type = "CNAME", data = "vpn" } ]
+dnssec = { keys = [)" + keys + "]" + extra + R"( }
+
+[[profile]]
+name = "vpn"
+fqdn = "vpn.z.test."
+routing = "multivalue"
+max_answers = 2
+  [[profile.endpoint]]
+  name = "a"
+  target = ["192.0.2.1", "2001:db8::1"]
+  [[profile.endpoint]]
+  name = "b"
+  target = "192.0.2.2"
+  [[profile.endpoint]]
+  name = "c"
+  target = "192.0.2.3"
+)";
+  }
+  std::unique_ptr<dns::Snapshot> build(const std::string& text, std::string& errors) {
+    auto loaded = config::loadString(text, "t.toml");
+    dns::SerialClock serials;
+    std::unique_ptr<dns::Snapshot> snap;
+    if (loaded.ok()) snap = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
+    errors = loaded.diagnostics.format();
+    return snap;
+  }
+  std::string errorsOf(const std::string& text) {
+    std::string errors;
+    (void)build(text, errors);
+    return errors;
+  }
+  std::string dir_;
+};
+
+TEST_F(ZoneSigning, SignsEveryRRsetTheNsecChainAndEveryAnswer) {
+  std::string ksk = keygen("-a ECDSAP256SHA256 -k"), zsk = keygen("-a ED25519");
+  std::string errors;
+  auto snap = build(config("\"" + ksk + "\", \"" + zsk + "\""), errors);
+  ASSERT_TRUE(snap) << errors;
+  const dns::Zone& z = snap->zones[0];
+  EXPECT_TRUE(z.is_signed);
+  const dns::Node* apex = z.find(z.apex);
+  ASSERT_TRUE(apex);
+  const dns::RRSet* dnskey = apex->find(48);
+  ASSERT_TRUE(dnskey);
+  EXPECT_EQ(dnskey->records.size(), 2u);
+  EXPECT_EQ(dnskey->rrsigs.size(), 1u) << "the DNSKEY RRset: by the KSK only";
+  EXPECT_EQ(apex->find(dns::type::SOA)->rrsigs.size(), 1u) << "the rest: by the ZSK only";
+  // The chain: z.test, ns1, vpn, www (canonical order), closed.
+  ASSERT_EQ(z.nsec_chain.size(), 4u);
+  EXPECT_EQ(z.nsec_chain[0].owner, z.apex);
+  EXPECT_EQ(z.nsec_chain[1].owner, wire("ns1.z.test."));
+  EXPECT_EQ(z.nsec_chain[3].owner, wire("www.z.test."));
+  EXPECT_EQ(z.nsec_chain[3].record.substr(10, z.apex.size()), z.apex) << "the last points back at the apex";
+  EXPECT_EQ(z.nsec_variants.size(), 1u) << "the profile's name";
+  // A: every 1 or 2 of 3 endpoints (6 sets); AAAA: the sets with endpoint a
+  // have one address, and all of them are the same RRset.
+  EXPECT_EQ(z.answer_rrsigs.size(), 6u + 1u);
+  EXPECT_GT(z.signatures_expire, static_cast<uint32_t>(std::time(nullptr)) + 13 * 86400);
+}
+
+TEST_F(ZoneSigning, RefusesBadKeysWithTheirPlace) {
+  std::string ksk = keygen("-a ECDSAP256SHA256 -k"), zsk = keygen("-a ED25519");
+  std::string rsa = keygen("-a RSASHA256 -b 1024"), other = keygen("-a ED25519", "other.test");
+  EXPECT_NE(errorsOf(config("\"" + dir_ + "/Knone\"")).find("t.toml:6:20: [[zone]] dnssec keys: "), std::string::npos)
+      << errorsOf(config("\"" + dir_ + "/Knone\""));
+  EXPECT_NE(errorsOf(config("\"" + ksk + "\", \"" + rsa + "\"")).find("algorithm 8 is not supported"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(config("\"" + zsk + "\"")).find("no key can sign the DNSKEY RRset"), std::string::npos);
+  EXPECT_NE(errorsOf(config("\"" + ksk + "\", \"" + other + "\"")).find("the DNSKEY is not for this zone"),
+            std::string::npos);
+  // A .private that is not the .key's, and one that is corrupt.
+  ASSERT_EQ(run("cp " + zsk + ".private " + ksk + ".private").exit_code, 0);
+  EXPECT_NE(errorsOf(config("\"" + ksk + "\"")).find("its algorithm is not the .key file's"), std::string::npos);
+  std::string ksk2 = keygen("-a ECDSAP256SHA256 -k");
+  ASSERT_EQ(run("cp " + ksk2 + ".private " + ksk + ".private").exit_code, 0);
+  EXPECT_NE(errorsOf(config("\"" + ksk + "\"")).find("does not match the public key"), std::string::npos);
+  ASSERT_EQ(run("sed -i 's/^PrivateKey: .*/PrivateKey: !!!/' " + ksk + ".private").exit_code, 0);
+  EXPECT_NE(errorsOf(config("\"" + ksk + "\"")).find(".private: line"), std::string::npos) << errorsOf(config("\"" + ksk + "\""));
+  EXPECT_NE(errorsOf(config("\"" + ksk2 + "\"", ", signature_validity = 4, refresh = 4"))
+                .find("refresh: must be less than signature_validity"),
+            std::string::npos);
+}
+
+TEST_F(ZoneSigning, TooManyAnswerSetsNameTheProfile) {
+  std::string ksk = keygen("-a ED25519 -k");
+  std::string text = config("\"" + ksk + "\"");
+  text.replace(text.find("max_answers = 2"), 15, "max_answers = 8");
+  for (int i = 0; i < 13; ++i)
+    text += "  [[profile.endpoint]]\n  name = \"x" + std::to_string(i) + "\"\n  target = \"198.18.0." +
+            std::to_string(i + 1) + "\"\n";
+  EXPECT_NE(errorsOf(text).find("[[profile]] vpn: can answer with more than 10000"), std::string::npos)
+      << errorsOf(text);
+}
+
+}  // namespace
+}  // namespace gtm::test
