@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -108,24 +109,47 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   log::info("reloaded", {{"config", path}});
 }
 
-// The nodes serving this config serve `serial`: the same snapshot again with
-// it, sharing the health table (and so the admin state) of the one it
-// replaces, since the config did not change.
-void adoptSerial(Running& run, dns::SerialClock& serials, const std::string& digest, uint32_t serial) {
-  std::lock_guard load(run.load_mutex);
-  if (digest != run.digest) return;  // a reload came first
+// The same config compiled again into a new snapshot with `serial`,
+// sharing the health table (and so the admin state) and identity of the one
+// it replaces. Under run.load_mutex.
+bool rebuild(Running& run, uint32_t serial) {
   auto current = run.store.current();
-  if (current->serial == serial) return;
   config::Diagnostics diag(run.config.path);
   auto fixed = dns::SerialClock::fixed(serial);
   std::unique_ptr<dns::Snapshot> next = dns::buildSnapshot(run.config, diag, fixed);
-  if (!next) return;  // it was built from this config before: cannot happen
+  if (!next) {  // a key file's text is kept: only the clock could fail it
+    log::error("the config did not compile again", {{"errors", diag.format()}});
+    return false;
+  }
   next->health = current->health;
   next->identity = current->identity;
-  serials.follow(serial);
   run.store.publish(std::move(next));
+  return true;
+}
+
+// The nodes serving this config serve `serial`: the snapshot again with it.
+void adoptSerial(Running& run, dns::SerialClock& serials, const std::string& digest, uint32_t serial) {
+  std::lock_guard load(run.load_mutex);
+  if (digest != run.digest) return;  // a reload came first
+  if (run.store.current()->serial == serial || !rebuild(run, serial)) return;
+  serials.follow(serial);
   run.cluster->loaded(digest, serial);
   log::info("SOA serial adopted from the cluster", {{"serial", std::to_string(serial)}});
+}
+
+// DNSSEC: signatures are made again `refresh` before they expire, off the
+// query path (the snapshot is rebuilt and swapped), keeping the serial.
+void renewSignatures(Running& run) {
+  std::lock_guard load(run.load_mutex);
+  auto current = run.store.current();
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  bool due = false;
+  for (const dns::Zone& z : current->zones) due = due || (z.is_signed && now >= z.signatures_renew_at);
+  if (!due || !rebuild(run, current->serial)) return;
+  uint32_t expire = UINT32_MAX;
+  for (const dns::Zone& z : run.store.current()->zones)
+    if (z.is_signed) expire = std::min(expire, z.signatures_expire);
+  log::info("DNSSEC signatures renewed", {{"expire", std::to_string(expire)}});
 }
 
 // Started as root: become `user`, or "nobody" when none is set; never stay root.
@@ -170,7 +194,7 @@ int serveCommand(const Args& all_args) {
   }
   log::setJson(c.config.log.json);
   if (c.config.log.debug) log::setMinimumLevel(log::Level::debug);
-  // Signals are taken by sigwait below, never by the query threads.
+  // Signals are taken by sigtimedwait below, never by the query threads.
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
@@ -277,8 +301,13 @@ int serveCommand(const Args& all_args) {
     return engine && engine->stalled(max_age) ? "monitor engine" : "";
   });
   for (;;) {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    // Woken every second to renew DNSSEC signatures when they are due.
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig < 0) {
+      renewSignatures(run);
+      continue;
+    }
     if (sig == SIGHUP) {
       reload(path, serials, run, c.config.dns, admin);
       continue;

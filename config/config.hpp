@@ -78,7 +78,16 @@ struct Dnssec {
   std::vector<DnssecKey> keys;
   uint32_t signature_validity_days = 14;
   uint32_t refresh_days = 4;  // signatures are made again this long before they expire
+  // Tests only: signatures valid this many seconds, made again halfway.
+  uint32_t test_validity_seconds = 0;
   Location where;
+
+  [[nodiscard]] uint32_t validitySeconds() const {
+    return test_validity_seconds ? test_validity_seconds : signature_validity_days * 86400;
+  }
+  [[nodiscard]] uint32_t refreshSeconds() const {
+    return test_validity_seconds ? test_validity_seconds / 2 : refresh_days * 86400;
+  }
 };
 
 struct Zone {

@@ -127,6 +127,7 @@ void readDnssec(const toml::table& t, Zone& z, Diagnostics& diag) {
   assign(d.refresh_days, r.integer("refresh", 1, 364));
   if (d.refresh_days >= d.signature_validity_days)
     r.error("refresh", "must be less than signature_validity (" + std::to_string(d.signature_validity_days) + " days)");
+  assign(d.test_validity_seconds, r.integer("test_validity_seconds", 4, 86400));
   r.finish();
   z.dnssec = std::move(d);
 }

@@ -80,7 +80,8 @@ struct Zone {
   // The RRSIGs of every RRset a profile can answer with, by
   // answerSetKey(profile, type, addresses).
   std::unordered_map<std::string, std::vector<EncodedRecord>, StringHash, std::equal_to<>> answer_rrsigs;
-  uint32_t signatures_expire = 0;  // the earliest RRSIG expiration, seconds since the epoch
+  uint32_t signatures_expire = 0;    // the earliest RRSIG expiration, seconds since the epoch
+  uint32_t signatures_renew_at = 0;  // when to sign again (refresh before the expiration)
 
   [[nodiscard]] const Node* find(std::string_view wire_name) const {
     auto it = nodes.find(wire_name);

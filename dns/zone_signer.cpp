@@ -77,7 +77,8 @@ class Signer {
     }
     if (keys_.size() != d.keys.size()) return false;
     inception_ = now - 3600;
-    expiration_ = now + d.signature_validity_days * 86400;
+    expiration_ = now + d.validitySeconds();
+    renew_at_ = expiration_ - d.refreshSeconds();
     for (ZoneKey& k : keys_) {
       if (k.publish_only) continue;
       ldns_key_set_inception(k.key.get(), inception_);
@@ -215,6 +216,7 @@ class Signer {
   void finish() {
     z_.is_signed = true;
     z_.signatures_expire = expiration_;
+    z_.signatures_renew_at = renew_at_;
   }
 
  private:
@@ -223,7 +225,7 @@ class Signer {
   config::Diagnostics& diag_;
   std::vector<ZoneKey> keys_;
   std::vector<ZoneKey*> ksk_, zsk_;
-  uint32_t inception_ = 0, expiration_ = 0;
+  uint32_t inception_ = 0, expiration_ = 0, renew_at_ = 0;
   size_t signed_sets_ = 0;
 };
 
