@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 
 #include "dns/name.hpp"
@@ -25,12 +26,30 @@ std::string recordText(const std::string& owner, const EncodedRecord& rec) {
   return out;
 }
 
+std::string isoDate(uint32_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 }  // namespace
 
 std::string describe(const Snapshot& snapshot) {
   std::string out;
   for (const Zone& z : snapshot.zones) {
     out += "zone " + z.origin + " (serial " + std::to_string(z.serial) + ")\n";
+    if (z.is_signed) {
+      out += "  dnssec: " + std::to_string(z.signed_answer_sets) + " answer RRsets of its profiles signed ahead, " +
+             std::to_string(z.nsec_chain.size()) + " NSEC records; signatures expire " + isoDate(z.signatures_expire) +
+             ", made again from " + isoDate(z.signatures_renew_at) + "\n";
+      for (const Zone::Key& k : z.keys)
+        out += "    key " + std::to_string(k.tag) + " algorithm " + std::to_string(k.algorithm) + " " + k.role +
+               (k.role == "KSK" ? ": signs the DNSKEY RRset" : k.role == "ZSK" ? ": signs every other RRset"
+                                : k.role == "CSK" ? ": signs every RRset" : ": signs nothing yet") + "\n";
+    }
     // Sorted by presentation name so the listing is stable.
     std::map<std::string, const std::string*> names;
     for (const auto& [wire, node] : z.nodes) names.emplace(toText(wire), &wire);

@@ -80,6 +80,13 @@ struct Zone {
   // The RRSIGs of every RRset a profile can answer with, by
   // answerSetKey(profile, type, addresses).
   std::unordered_map<std::string, std::vector<EncodedRecord>, StringHash, std::equal_to<>> answer_rrsigs;
+  struct Key {
+    uint16_t tag = 0;
+    uint8_t algorithm = 0;
+    std::string role;  // "KSK", "ZSK", "CSK" or "published only"
+  };
+  std::vector<Key> keys;
+  size_t signed_answer_sets = 0;     // profile answer RRsets signed ahead
   uint32_t signatures_expire = 0;    // the earliest RRSIG expiration, seconds since the epoch
   uint32_t signatures_renew_at = 0;  // when to sign again (refresh before the expiration)
 

@@ -214,6 +214,10 @@ class Signer {
   }
 
   void finish() {
+    bool combined = zsk_ == ksk_;
+    for (const ZoneKey& k : keys_)
+      z_.keys.push_back({k.tag, k.algorithm, k.publish_only ? "published only" : !k.sep ? "ZSK" : combined ? "CSK" : "KSK"});
+    z_.signed_answer_sets = z_.answer_rrsigs.size();
     z_.is_signed = true;
     z_.signatures_expire = expiration_;
     z_.signatures_renew_at = renew_at_;

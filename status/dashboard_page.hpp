@@ -75,6 +75,9 @@ function render(st) {
   document.getElementById('time').textContent = st.time;
   const root = document.getElementById('profiles');
   root.replaceChildren();
+  // DNSSEC: a zone whose signatures were due to be made again and were not.
+  for (const z of st.zones || [])
+    if (z.dnssec && z.dnssec.warning) root.appendChild(el('h2', '\u26a0 zone ' + z.origin + ': ' + z.dnssec.warning, 'warn'));
   if (st.cluster) {
     const c = st.cluster;
     root.appendChild(el('h2', 'cluster: node ' + c.node + ', agreement ' + c.agreement + (c.connected ? '' : ' \u2014 NOT connected to etcd: answering by its own view'),

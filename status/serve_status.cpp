@@ -1,5 +1,6 @@
 #include "status/serve_status.hpp"
 
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <unordered_map>
@@ -67,6 +68,22 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   j["total"] = matching;
   j["offset"] = query.offset;
   j["limit"] = query.limit;
+  j["zones"] = nlohmann::json::array();
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  for (const dns::Zone& z : snap->zones) {
+    nlohmann::json zj{{"origin", z.origin}, {"serial", z.serial}};
+    if (z.is_signed) {
+      auto when = [](uint32_t t) { return isoTime(std::chrono::system_clock::from_time_t(t)); };
+      nlohmann::json keys = nlohmann::json::array();
+      for (const dns::Zone::Key& k : z.keys) keys.push_back({{"tag", k.tag}, {"algorithm", k.algorithm}, {"role", k.role}});
+      zj["dnssec"] = {{"signatures_expire", when(z.signatures_expire)}, {"renew_at", when(z.signatures_renew_at)},
+                      {"answer_rrsets", z.signed_answer_sets}, {"keys", keys}};
+      // Renewal runs every second once due: a minute late means it fails.
+      if (now > z.signatures_renew_at + 60)
+        zj["dnssec"]["warning"] = "DNSSEC signatures expire " + when(z.signatures_expire) + " and were not made again";
+    }
+    j["zones"].push_back(zj);
+  }
   if (s.cluster) j["cluster"] = clusterJson(*s.cluster);
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return j.dump();
@@ -153,6 +170,11 @@ std::string ServeStatus::metricsText() {
   }
   m << states.str();
   if (engine) appendProbeMetrics(m, *engine);
+  m << "# HELP gtm_dnssec_signature_expiry_seconds When the zone's earliest DNSSEC signature expires, in seconds "
+       "since the epoch.\n# TYPE gtm_dnssec_signature_expiry_seconds gauge\n";
+  for (const dns::Zone& z : snap->zones)
+    if (z.is_signed)
+      m << "gtm_dnssec_signature_expiry_seconds{zone=\"" << labelValue(z.origin) << "\"} " << z.signatures_expire << "\n";
   if (s.cluster) appendClusterMetrics(m, *s.cluster);
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"

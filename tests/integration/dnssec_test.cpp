@@ -249,6 +249,9 @@ TEST_F(Dnssec, SignaturesAreRenewedBeforeTheyExpire) {
 listen = ["127.0.0.1:{PORT}"]
 threads = 1
 
+[status]
+listen = "127.0.0.1:{PORT2}"
+
 [[zone]]
 origin = "vpn.example.com."
 ns = ["ns1.vpn.example.com."]
@@ -280,6 +283,18 @@ fqdn = "aovpn.vpn.example.com."
   }
   EXPECT_GE(seen.size(), 3u) << "signatures renewed every 3 s over 9 s; " << queries << " queries\n" << gtm->log();
   EXPECT_NE(gtm->log().find("DNSSEC signatures renewed"), std::string::npos);
+  // The metric and the API say when the signatures expire; no warning
+  // while renewal keeps up.
+  auto metrics = run("curl -s http://127.0.0.1:" + std::to_string(gtm->port2()) + "/metrics").output;
+  const std::string series = "gtm_dnssec_signature_expiry_seconds{zone=\"vpn.example.com.\"} ";
+  auto at = metrics.find(series);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  long expiry = std::stol(metrics.substr(at + series.size()));
+  EXPECT_GT(expiry, ::time(nullptr));
+  EXPECT_LE(expiry, ::time(nullptr) + 6);
+  auto status = run("curl -s http://127.0.0.1:" + std::to_string(gtm->port2()) + "/api/v1/status").output;
+  EXPECT_NE(status.find("\"role\":\"CSK\""), std::string::npos) << status;
+  EXPECT_EQ(status.find("\"warning\""), std::string::npos) << status;
 }
 
 }  // namespace
