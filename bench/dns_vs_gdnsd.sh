@@ -39,26 +39,7 @@ gtm_port=25353
 gdnsd_port=25354
 knot_port=25355
 nsd_port=25357
-server_ip=198.18.40.1
-client_ip=198.18.40.2
-
-# --- two namespaces and a veth pair -------------------------------------------
-srv=gtmbench-srv-$$
-cli=gtmbench-cli-$$
-for ns in "$srv" "$cli"; do
-  ip netns add "$ns"
-  namespaces+=("$ns")
-  ip -n "$ns" link set lo up
-done
-# One queue each way: one server core, one receive queue (as a NIC set to one
-# channel per core); with more queues than threads gtm's AF_XDP mode would
-# leave the other queues to the kernel's sockets.
-ip link add gtmbs numtxqueues 1 numrxqueues 1 netns "$srv" type veth \
-  peer name gtmbc numtxqueues 1 numrxqueues 1 netns "$cli"
-ip -n "$srv" addr add "$server_ip/24" dev gtmbs
-ip -n "$cli" addr add "$client_ip/24" dev gtmbc
-ip -n "$srv" link set gtmbs up
-ip -n "$cli" link set gtmbc up
+. bench/dns_bench.sh
 
 # --- the same zone for every server -------------------------------------------
 gtm_dns() {
@@ -194,50 +175,7 @@ CONF
   echo "nothing.vpn.example.com A"
 } > "$work/queries.txt"
 
-# --- helpers ------------------------------------------------------------------
-hz=$(getconf CLK_TCK)
-# Busy clock ticks, idle, iowait and steal left out: of CPU 0 (the server's,
-# with the interrupt and softirq work the kernel does there for it), and of
-# the whole machine (the load generator's core too, where a veth charges
-# much of the receive path).
-cpu_busy() { awk -v c="$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-
-# (Processes started in the background call ip netns exec directly: it
-# becomes them, so $! is their PID.)
-in_cli() { ip netns exec "$cli" "$@"; }
-ask() { in_cli dig @"$server_ip" -p "$1" +time=1 +tries=1 +short "${@:2}" 2>/dev/null; }
-
-wait_ready() {
-  for _ in $(seq 100); do
-    ask "$1" aovpn.vpn.example.com A | grep -q . && return 0
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
-
-# fixed_load NAME PORT: dnsperf at $rate q/s; prints a result row.
-fixed_load() {
-  local name=$1 port=$2 out m0 m1 c0 c1
-  local window=$((duration - 3))
-  in_cli taskset -c 1 dnsperf -s "$server_ip" -p "$port" -d "$work/queries.txt" -l "$duration" -c 4 -q 512 -t 2 \
-    -Q "$rate" > "$work/dnsperf.out" 2>&1 &
-  local perf=$!
-  sleep 2
-  m0=$(cpu_busy cpu); c0=$(cpu_busy cpu0)
-  sleep "$window"
-  m1=$(cpu_busy cpu); c1=$(cpu_busy cpu0)
-  wait "$perf" || true
-  out=$(cat "$work/dnsperf.out")
-  local lost qps latency
-  lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")
-  qps=$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")
-  latency=$(sed -n 's/^ *Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")
-  awk -v n="$name" -v l="$lost" -v q="$qps" -v m=$((m1 - m0)) -v c=$((c1 - c0)) -v hz="$hz" -v w="$window" \
-      -v lat="$latency" 'BEGIN { a = q * w; printf "%-12s %9.0f %7d %12.2f %12.2f %8.0f\n", n, q, l,
-                                 m / hz / a * 1e6, c / hz / a * 1e6, lat * 1e6 }'
-}
-
+# --- helpers (and fixed_load: bench/dns_bench.sh) -----------------------------
 # saturate NAME PORT: kxdpgun as fast as it can for $duration s; answers/s.
 saturate() {
   local name=$1 port=$2 out
