@@ -1,6 +1,19 @@
 #include "dns/dnssec_keys.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <strings.h>
+
 #include <cstdio>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
 
 // After the C++ headers: ldns's C headers upset <optional>'s operator<=>.
 #include <ldns/ldns.h>
@@ -12,47 +25,157 @@ struct RrFree {
   void operator()(ldns_rr* rr) const { ldns_rr_free(rr); }
 };
 using Rr = std::unique_ptr<ldns_rr, RrFree>;
-struct RdfFree {
-  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
-};
-using Rdf = std::unique_ptr<ldns_rdf, RdfFree>;
 
-// A file's text as a FILE*, for ldns's readers.
-struct MemoryFile {
-  explicit MemoryFile(const std::string& text)
-      : f(fmemopen(const_cast<char*>(text.data()), text.size(), "r")) {}
-  ~MemoryFile() {
-    if (f) fclose(f);
-  }
-  FILE* f;
-};
 
-// The first record in a .key file (comments and blank lines skipped).
-Result<Rr> readDnskey(const std::string& text) {
-  MemoryFile in(text);
-  if (!in.f) return Error{"cannot read"};
-  uint32_t ttl = 3600;
-  ldns_rdf* origin = nullptr;
-  ldns_rdf* prev = nullptr;
-  int line = 1;
-  for (;;) {
-    ldns_rr* rr = nullptr;
-    ldns_status s = ldns_rr_new_frm_fp_l(&rr, in.f, &ttl, &origin, &prev, &line);
-    if (s == LDNS_STATUS_OK) {
-      if (origin) ldns_rdf_deep_free(origin);
-      if (prev) ldns_rdf_deep_free(prev);
-      return Rr(rr);
-    }
-    if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL || s == LDNS_STATUS_SYNTAX_ORIGIN) continue;
-    if (origin) ldns_rdf_deep_free(origin);
-    if (prev) ldns_rdf_deep_free(prev);
-    if (feof(in.f)) return Error{"holds no DNSKEY record"};
-    return Error{std::string("line ") + std::to_string(line) + ": " + ldns_get_errorstr_by_id(s)};
-  }
+std::optional<std::string> base64(const std::string& b64) {
+  if (b64.empty() || b64.size() % 4 ||
+      b64.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos)
+    return std::nullopt;
+  std::string out(3 * b64.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = b64[b64.size() - 2] == '=' ? 2 : b64.back() == '=' ? 1 : 0;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
 }
 
-std::string wireOf(const ldns_rdf* name) {
-  return {reinterpret_cast<const char*>(ldns_rdf_data(name)), ldns_rdf_size(name)};
+// A .key file's DNSKEY record, read here rather than by ldns's zone-file
+// parser (which a fuzzer crashed on odd bytes): the first line that is not
+// blank or a comment (BIND's start with ';'), "OWNER [TTL] [IN] DNSKEY
+// FLAGS PROTOCOL ALGORITHM BASE64...", a trailing comment cut.
+struct Dnskey {
+  std::string owner;  // wire, lower case
+  uint16_t flags = 0;
+  uint8_t protocol = 0, algorithm = 0;
+  std::string public_key;
+};
+
+Result<Dnskey> readDnskey(const std::string& text) {
+  size_t start = 0;
+  for (int line = 1; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    std::string rr = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() : end + 1;
+    if (size_t comment = rr.find(';'); comment != std::string::npos) rr.resize(comment);
+    std::istringstream in(rr);
+    std::vector<std::string> f;
+    for (std::string w; in >> w;) f.push_back(w);
+    if (f.empty()) continue;
+    auto bad = [&](const std::string& why) { return Error{"line " + std::to_string(line) + ": " + why}; };
+    size_t i = 1;
+    auto is = [&](const char* word) { return i < f.size() && strcasecmp(f[i].c_str(), word) == 0; };
+    if (i < f.size() && !f[i].empty() && f[i].find_first_not_of("0123456789") == std::string::npos) ++i;  // TTL
+    if (is("IN")) ++i;
+    if (!is("DNSKEY")) return bad("not a DNSKEY record");
+    ++i;
+    if (f.size() < i + 4) return bad("a DNSKEY needs flags, protocol, algorithm and the key");
+    auto number = [&](const std::string& w, unsigned max) -> std::optional<unsigned> {
+      if (w.empty() || w.size() > 5 || w.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+      unsigned v = static_cast<unsigned>(std::stoul(w));
+      return v <= max ? std::optional<unsigned>(v) : std::nullopt;
+    };
+    auto flags = number(f[i], 65535), protocol = number(f[i + 1], 255), algorithm = number(f[i + 2], 255);
+    if (!flags || !protocol || !algorithm) return bad("flags, protocol and algorithm must be numbers");
+    std::string b64;
+    for (size_t k = i + 3; k < f.size(); ++k) b64 += f[k];
+    auto key = base64(b64);
+    if (!key) return bad("the public key is not base64");
+    std::string owner = f[0];
+    if (owner.back() != '.') return bad("the owner must be a full name, ending in '.'");
+    auto wire = toWireName(owner, {});
+    if (!wire) return bad(wire.error());
+    return Dnskey{*wire, static_cast<uint16_t>(*flags), static_cast<uint8_t>(*protocol), static_cast<uint8_t>(*algorithm),
+                  *key};
+  }
+  return Error{"holds no DNSKEY record"};
+}
+
+// A .private file as ldns-keygen and BIND write it, read here too: lines
+// "Name: value" of printable ASCII; Private-key-format v1.x, the Algorithm
+// number and the PrivateKey (base64). Returns the private key's bytes.
+Result<std::string> readPrivateKey(const std::string& text, uint8_t algorithm) {
+  bool format = false;
+  std::optional<unsigned> alg;
+  std::string key_b64;
+  size_t start = 0;
+  for (int line = 1; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    std::string l = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() : end + 1;
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    for (char c : l)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+        return Error{"line " + std::to_string(line) + ": not printable text"};
+    size_t colon = l.find(": ");
+    if (l.empty() || colon == std::string::npos) continue;
+    std::string name = l.substr(0, colon), value = l.substr(colon + 2);
+    if (name == "Private-key-format") format = value.rfind("v1.", 0) == 0;
+    if (name == "Algorithm") {
+      size_t digits = value.find_first_not_of("0123456789");
+      if (digits == 0 || digits > 3) return Error{"line " + std::to_string(line) + ": Algorithm is not a number"};
+      alg = static_cast<unsigned>(std::stoul(value.substr(0, digits)));
+    }
+    if (name == "PrivateKey") key_b64 = value;
+  }
+  if (!format) return Error{"not a private key file (no \"Private-key-format: v1.x\")"};
+  if (!alg || *alg != algorithm) return Error{"its algorithm is not the .key file's"};
+  auto key = base64(key_b64);
+  if (!key || key->size() != 32) return Error{"PrivateKey is not 32 bytes of base64"};
+  return *key;
+}
+
+// The key pair as OpenSSL holds it, and its public key in DNSKEY form
+// (Ed25519: the 32 bytes; ECDSA P-256: X and Y, 64 bytes).
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+Result<Pkey> keyPair(const std::string& private_key, uint8_t algorithm, std::string& public_key) {
+  const auto* priv = reinterpret_cast<const unsigned char*>(private_key.data());
+  if (algorithm == LDNS_SIGN_ED25519) {
+    Pkey k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, priv, private_key.size()));
+    size_t n = 32;
+    public_key.assign(32, '\0');
+    if (!k || EVP_PKEY_get_raw_public_key(k.get(), reinterpret_cast<unsigned char*>(public_key.data()), &n) != 1)
+      return Error{"not an Ed25519 private key"};
+    return k;
+  }
+  // ECDSA P-256: the public point is the private scalar times the generator.
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1),
+                                                             EC_GROUP_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_clear_free)> d(BN_bin2bn(priv, static_cast<int>(private_key.size()), nullptr),
+                                                      BN_clear_free);
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> q(group ? EC_POINT_new(group.get()) : nullptr, EC_POINT_free);
+  unsigned char point[65];
+  if (!group || !d || !q || BN_is_zero(d.get()) || BN_cmp(d.get(), EC_GROUP_get0_order(group.get())) >= 0 ||
+      EC_POINT_mul(group.get(), q.get(), d.get(), nullptr, nullptr, nullptr) != 1 ||
+      EC_POINT_point2oct(group.get(), q.get(), POINT_CONVERSION_UNCOMPRESSED, point, sizeof point, nullptr) != 65)
+    return Error{"not an ECDSA P-256 private key"};
+  public_key.assign(reinterpret_cast<const char*>(point + 1), 64);
+  char curve[] = "prime256v1";
+  unsigned char native[32];  // OSSL_PARAM_construct_BN takes the number in native byte order
+  BN_bn2nativepad(d.get(), native, sizeof native);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, curve, 0),
+                         OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native, sizeof native),
+                         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+                         OSSL_PARAM_construct_end()};
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
+                                                                  EVP_PKEY_CTX_free);
+  EVP_PKEY* k = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEYPAIR, params) != 1)
+    return Error{"not an ECDSA P-256 private key"};
+  return Pkey(k);
+}
+
+// RFC 4034 appendix B.
+uint16_t keyTag(std::string_view rdata) {
+  uint32_t ac = 0;
+  for (size_t i = 0; i < rdata.size(); ++i)
+    ac += (i & 1) ? static_cast<uint8_t>(rdata[i]) : static_cast<uint32_t>(static_cast<uint8_t>(rdata[i])) << 8;
+  ac += (ac >> 16) & 0xFFFF;
+  return static_cast<uint16_t>(ac & 0xFFFF);
 }
 
 }  // namespace
@@ -63,44 +186,52 @@ Result<ZoneKey> loadZoneKey(const config::DnssecKey& k, std::string_view origin_
   out.publish_only = k.publish_only;
   auto pub = readDnskey(k.public_text);
   if (!pub) return Error{k.path + ".key: " + pub.error()};
-  ldns_rr* rr = pub->get();
-  if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNSKEY || ldns_rr_rd_count(rr) != 4)
-    return Error{k.path + ".key: holds no DNSKEY record"};
-  std::string owner = wireOf(ldns_rr_owner(rr));
-  for (char& c : owner) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (owner != origin_wire) return Error{k.path + ".key: the DNSKEY is not for this zone"};
-  uint16_t flags = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-  out.algorithm = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+  if (pub->owner != origin_wire) return Error{k.path + ".key: the DNSKEY is not for this zone"};
+  out.algorithm = pub->algorithm;
   if (out.algorithm != LDNS_SIGN_ECDSAP256SHA256 && out.algorithm != LDNS_SIGN_ED25519)
     return Error{k.path + ".key: algorithm " + std::to_string(out.algorithm) +
                  " is not supported (13, ECDSAP256SHA256, or 15, ED25519)"};
-  if (!(flags & LDNS_KEY_ZONE_KEY)) return Error{k.path + ".key: not a zone key (flags " + std::to_string(flags) + ")"};
-  out.sep = (flags & LDNS_KEY_SEP_KEY) != 0;
-  out.tag = ldns_calc_keytag(rr);
+  if (!(pub->flags & LDNS_KEY_ZONE_KEY) || pub->protocol != 3)
+    return Error{k.path + ".key: not a zone key (flags " + std::to_string(pub->flags) + ", protocol " +
+                 std::to_string(pub->protocol) + ")"};
+  out.sep = (pub->flags & LDNS_KEY_SEP_KEY) != 0;
+  std::string rdata(4, '\0');
+  writeU16(reinterpret_cast<uint8_t*>(rdata.data()), pub->flags);
+  rdata[2] = static_cast<char>(pub->protocol);
+  rdata[3] = static_cast<char>(pub->algorithm);
+  rdata += pub->public_key;
+  if (rdata.size() > 65535) return Error{k.path + ".key: the key is too long"};
+  out.tag = keyTag(rdata);
+  out.dnskey.assign(10, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(out.dnskey.data());
+  writeU16(p, 48);  // DNSKEY
+  writeU16(p + 2, kClassIn);
+  writeU32(p + 4, 3600);
+  writeU16(p + 8, static_cast<uint16_t>(rdata.size()));
+  out.dnskey += rdata;
 
-  MemoryFile in(k.private_text);
-  ldns_key* key = nullptr;
-  int line = 1;
-  ldns_status s = in.f ? ldns_key_new_frm_fp_l(&key, in.f, &line) : LDNS_STATUS_FILE_ERR;
-  if (s != LDNS_STATUS_OK)
-    return Error{k.path + ".private: line " + std::to_string(line) + ": " + ldns_get_errorstr_by_id(s)};
-  out.key = std::shared_ptr<ldns_key>(key, ldns_key_deep_free);
-  if (ldns_key_algorithm(key) != out.algorithm)
-    return Error{k.path + ".private: its algorithm is not the .key file's"};
-  ldns_key_set_flags(key, flags);
-  ldns_key_set_pubkey_owner(key, ldns_rdf_clone(ldns_rr_owner(rr)));
-  ldns_key_set_keytag(key, out.tag);
+  auto secret = readPrivateKey(k.private_text, out.algorithm);
+  if (!secret) return Error{k.path + ".private: " + secret.error()};
+  std::string derived;
+  auto pkey = keyPair(*secret, out.algorithm, derived);
+  if (!pkey) return Error{k.path + ".private: " + pkey.error()};
   // The private key must be the public key's.
-  Rr derived(ldns_key2rr(key));
-  if (!derived || ldns_rdf_compare(ldns_rr_rdf(derived.get(), 3), ldns_rr_rdf(rr, 3)) != 0)
+  if (derived != pub->public_key)
     return Error{k.path + ".private: does not match the public key in " + k.path + ".key"};
-
-  uint8_t* wire = nullptr;
-  size_t size = 0;
-  if (ldns_rr2wire(&wire, rr, LDNS_SECTION_ANSWER, &size) != LDNS_STATUS_OK) return Error{k.path + ": cannot encode"};
-  size_t owner_size = ldns_rdf_size(ldns_rr_owner(rr));
-  out.dnskey.assign(reinterpret_cast<const char*>(wire) + owner_size, size - owner_size);
-  LDNS_FREE(wire);
+  ldns_key* key = ldns_key_new();
+  if (!key) return Error{k.path + ": out of memory"};
+  out.key = std::shared_ptr<ldns_key>(key, ldns_key_deep_free);
+  ldns_key_set_algorithm(key, static_cast<ldns_signing_algorithm>(out.algorithm));
+  ldns_key_set_evp_key(key, pkey->release());  // ldns frees it with the key
+  ldns_key_set_flags(key, pub->flags);
+  ldns_key_set_use(key, true);
+  ldns_rdf* owner = nullptr;
+  size_t pos = 0;
+  if (ldns_wire2dname(&owner, reinterpret_cast<const uint8_t*>(pub->owner.data()), pub->owner.size(), &pos) !=
+      LDNS_STATUS_OK)
+    return Error{k.path + ".key: the owner"};
+  ldns_key_set_pubkey_owner(key, owner);
+  ldns_key_set_keytag(key, out.tag);
   return out;
 }
 
