@@ -1,6 +1,8 @@
 // libFuzzer target: arbitrary bytes into the query handler, as UDP (through
 // response rate limiting, 50 ms apart) and as TCP, against a zone with every
-// feature the packet path has (profiles, CNAME chains, glue, a large TXT). Built with clang and -fsanitize=fuzzer
+// feature the packet path has (profiles, CNAME chains, glue, a large TXT),
+// signed with DNSSEC (a throwaway key made for this target), so queries with
+// the DO bit walk the NSEC chain. Built with clang and -fsanitize=fuzzer
 // for fuzzing, and with replay_main.cpp as a plain test that replays the
 // seed corpus.
 #include <cstdint>
@@ -56,9 +58,19 @@ fqdn = "aovpn.vpn.example.com."
   target = "203.0.113.10"
 )";
 
+// A combined signing key for vpn.example.com., made with ldns-keygen for this
+// target only.
+constexpr const char* kKey =
+    "vpn.example.com.\tIN\tDNSKEY\t257 3 15 UKhgbwOQT4VFeyLyxnXBU2/YXBzG9Ust7/DRigPaLHY= ;{id = 51287 (ksk)}\n";
+constexpr const char* kPrivateKey =
+    "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\nPrivateKey: E33ClcaOBvtL1gxmr6ntH6IlvQRwe7GwA9snTNmjb2Y=\n";
+
 struct Harness {
   Harness() : handler(gtm::dns::CookieSecret{7}, 1232, &limiter) {
     auto loaded = gtm::config::loadString(kConfig, "fuzz.toml");
+    gtm::config::Dnssec dnssec;
+    dnssec.keys.push_back({"Kvpn.example.com.+015+51287", kKey, kPrivateKey, false, {}});
+    loaded.config.zones[0].dnssec = dnssec;
     gtm::dns::SerialClock serials;
     snapshot = gtm::dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
     if (!snapshot) {
