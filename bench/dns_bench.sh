@@ -7,6 +7,8 @@
 #   $server_ip, $client_ip, $srv, $cli    the two ends
 #   in_cli CMD...                         runs CMD in the client namespace
 #   ask PORT NAME TYPE [dig options]      dig +short from the client
+#   bench_zone_toml [ZONE_LINE]           the benchmarks' zone and profile for gtm
+#                                         (ZONE_LINE goes into [[zone]], e.g. dnssec)
 #   wait_ready PORT                       until aovpn.vpn.example.com answers
 #   fixed_load NAME PORT [dnsperf opts]   dnsperf -Q $rate for $duration s from
 #                                         CPU 1 with $work/queries.txt; prints
@@ -31,6 +33,37 @@ ip -n "$srv" addr add "$server_ip/24" dev gtmbs
 ip -n "$cli" addr add "$client_ip/24" dev gtmbc
 ip -n "$srv" link set gtmbs up
 ip -n "$cli" link set gtmbc up
+
+bench_zone_toml() {
+  cat <<TOML
+
+[[zone]]
+origin = "vpn.example.com."
+ttl = 3600
+ns = ["ns1.vpn.example.com.", "ns2.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com.", serial = 1, refresh = 3600, retry = 600, expire = 1209600, minimum = 30 }
+records = [
+  { name = "ns1", type = "A", data = "127.0.0.53" },
+  { name = "ns2", type = "A", data = "127.0.1.53" },
+  { name = "@", type = "TXT", data = "v=spf1 -all" },
+  { name = "www", type = "CNAME", data = "aovpn" },
+]
+${1:-}
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 30
+  [[profile.endpoint]]
+  name = "east"
+  target = ["127.0.10.10", "::1"]
+  priority = 1
+  [[profile.endpoint]]
+  name = "west"
+  target = ["127.0.20.10", "::2"]
+  priority = 2
+TOML
+}
 
 hz=$(getconf CLK_TCK)
 # Busy clock ticks, idle, iowait and steal left out: of CPU 0 (the server's,

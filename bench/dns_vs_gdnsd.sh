@@ -55,33 +55,7 @@ TOML
 gtm_dns "" > "$work/gtm-sockets.toml"
 gtm_dns 'xdp_interface = "gtmbs"' > "$work/gtm-xdp.toml"
 gtm_dns 'udp_batch_wait_us = 0' > "$work/gtm-nowait.toml"
-cat > "$work/zone.toml" <<TOML
-
-[[zone]]
-origin = "vpn.example.com."
-ttl = 3600
-ns = ["ns1.vpn.example.com.", "ns2.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com.", serial = 1, refresh = 3600, retry = 600, expire = 1209600, minimum = 30 }
-records = [
-  { name = "ns1", type = "A", data = "127.0.0.53" },
-  { name = "ns2", type = "A", data = "127.0.1.53" },
-  { name = "@", type = "TXT", data = "v=spf1 -all" },
-  { name = "www", type = "CNAME", data = "aovpn" },
-]
-
-[[profile]]
-name = "aovpn"
-fqdn = "aovpn.vpn.example.com."
-ttl = 30
-  [[profile.endpoint]]
-  name = "east"
-  target = ["127.0.10.10", "::1"]
-  priority = 1
-  [[profile.endpoint]]
-  name = "west"
-  target = ["127.0.20.10", "::2"]
-  priority = 2
-TOML
+bench_zone_toml "" > "$work/zone.toml"
 for mode in sockets xdp nowait; do cat "$work/zone.toml" >> "$work/gtm-$mode.toml"; done
 
 mkdir -p "$work/gdnsd/zones" "$work/gdnsd/run" "$work/gdnsd/state"

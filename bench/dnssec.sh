@@ -35,40 +35,9 @@ mkdir -p "$work/keys"
 ksk=$(cd "$work/keys" && ldns-keygen -a ECDSAP256SHA256 -k vpn.example.com)
 zsk=$(cd "$work/keys" && ldns-keygen -a ECDSAP256SHA256 vpn.example.com)
 chmod 644 "$work"/keys/*
-gtm_config() {  # gtm_config DNSSEC_LINE
-  cat <<TOML
-[dns]
-listen = ["$server_ip:$gtm_port"]
-threads = 1
-[dns.rrl]
-enabled = false
-
-[[zone]]
-origin = "vpn.example.com."
-ttl = 3600
-ns = ["ns1.vpn.example.com.", "ns2.vpn.example.com."]
-soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com.", serial = 1, refresh = 3600, retry = 600, expire = 1209600, minimum = 30 }
-records = [
-  { name = "ns1", type = "A", data = "127.0.0.53" },
-  { name = "ns2", type = "A", data = "127.0.1.53" },
-  { name = "@", type = "TXT", data = "v=spf1 -all" },
-  { name = "www", type = "CNAME", data = "aovpn" },
-]
-$1
-
-[[profile]]
-name = "aovpn"
-fqdn = "aovpn.vpn.example.com."
-ttl = 30
-  [[profile.endpoint]]
-  name = "east"
-  target = ["127.0.10.10", "::1"]
-  priority = 1
-  [[profile.endpoint]]
-  name = "west"
-  target = ["127.0.20.10", "::2"]
-  priority = 2
-TOML
+gtm_config() {  # gtm_config ZONE_LINE
+  printf '[dns]\nlisten = ["%s:%s"]\nthreads = 1\n[dns.rrl]\nenabled = false\n' "$server_ip" "$gtm_port"
+  bench_zone_toml "$1"
 }
 gtm_config "" > "$work/gtm-unsigned.toml"
 gtm_config "dnssec = { keys = [\"$work/keys/$ksk\", \"$work/keys/$zsk\"] }" > "$work/gtm-signed.toml"
