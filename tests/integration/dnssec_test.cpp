@@ -222,6 +222,13 @@ stub-zone:
   std::string at = " @127.0.0.1 -p " + std::to_string(gtm->port());
   EXPECT_EQ(run("kdig +noall +answer aovpn.vpn.example.com A" + at).output.find("RRSIG"), std::string::npos);
   EXPECT_NE(run("kdig +dnssec +noall +answer aovpn.vpn.example.com A" + at).output.find("RRSIG"), std::string::npos);
+  // ANY (RFC 8482): one RRset, with its RRSIG. A signed NXDOMAIN that does
+  // not fit 512 bytes: TC, and whole over TCP.
+  auto any = run("kdig +dnssec +noall +answer vpn.example.com ANY" + at).output;
+  EXPECT_NE(any.find("SOA"), std::string::npos) << any;
+  EXPECT_NE(any.find("RRSIG"), std::string::npos) << any;
+  EXPECT_NE(run("dig +dnssec +bufsize=512 +ignore nothing.vpn.example.com A" + at).output.find(" tc"), std::string::npos);
+  EXPECT_NE(run("dig +dnssec +tcp nothing.vpn.example.com A" + at).output.find("AUTHORITY: 6"), std::string::npos);
 }
 
 // The expiration of the first RRSIG in an answer, as seconds since the
