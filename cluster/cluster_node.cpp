@@ -193,14 +193,12 @@ Result<Ok> ClusterNode::session() {
   log::info("cluster: connected to etcd", {{"node", settings_.node}, {"nodes", std::to_string(nodes().size())}});
   if (on_agreement_change_) on_agreement_change_();
 
-  // The watch, from just after the range: no change is missed. It starts at
-  // the member that answered the range (a member cut off from the others
-  // could keep a watch open and send nothing), and when a member goes it
-  // goes on at the next from the revision after the last event it had, so
-  // that an etcd member failure within quorum is not seen here.
-  // When the session's calls move to another member (theirs failed), the
-  // watch follows: a member cut off from the majority would keep it open
-  // and quiet.
+  // The watch, from just after the range: no change is missed. It runs at
+  // the member the session's calls use, and follows them when they move (a
+  // member cut off from the majority would keep a watch open and quiet);
+  // when its own member goes it goes on at the next, from the revision
+  // after the last event it had. An etcd member failure within quorum is
+  // not seen here.
   watcher_.prefer(etcd_.preferred());
   std::atomic<bool> watch_failed{false}, watch_restart{false}, session_over{false};
   std::string watch_error;

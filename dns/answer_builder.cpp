@@ -49,19 +49,24 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
     for (size_t i = 0; i < d.count; ++i) v6 = v6 && d.endpoints[i]->v4.empty();
   }
   size_t written = 0;
-  std::array<IpAddress, 64> addresses;  // as written, for the signature's key
   for (size_t i = 0; i < d.count; ++i) {
     size_t before = written;
     for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4) {
       if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
-      if (written < addresses.size()) addresses[written] = ip;
       ++written;
     }
     if (written > before) QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
   }
   if (written && pq.dnssec) {
+    // The RRset just written (every address of the chosen endpoints), by
+    // its key: its signatures were made when the snapshot was built.
+    std::array<IpAddress, 64> addresses;
+    size_t n = 0;
+    for (size_t i = 0; i < d.count; ++i)
+      for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4)
+        if (n < addresses.size()) addresses[n++] = ip;
     const auto* sigs = answerSignatures(*pq.dnssec, node.profile, v6 ? type::AAAA : type::A,
-                                        std::span(addresses.data(), std::min(written, addresses.size())));
+                                        std::span(addresses.data(), n));
     if (sigs && !addSignatures(w, Section::answer, owner, *sigs)) return NodeResult::truncated;
   }
   return written ? NodeResult::answered : NodeResult::nodata;
