@@ -18,9 +18,10 @@ namespace gtm::cli {
 namespace {
 
 constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
-  PROTOCOL            sstp | ikev2 | https | http | tcp
+  PROTOCOL            sstp | ikev2 | https | http | tcp | radius
   HOST                the IPv4 or IPv6 address to probe
-  --port N            default: sstp/https 443, http 80, ikev2 500 (4500 with --nat-t)
+  --port N            default: sstp/https 443, http 80, ikev2 500 (4500 with --nat-t),
+                      radius 1812
   --host NAME         Host header and TLS SNI
   --timeout S         seconds (default 5)
   --mode M            sstp: status (GET, expect 401) or handshake (SSTP_DUPLEX_POST
@@ -32,6 +33,14 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --verify-tls        verify the certificate chain and name (needs --host)
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
+  --secret-file F     radius: the shared secret (the file's first line)
+  --username U        radius: the test account
+  --password-file F   radius: its password (the file's first line)
+  --expect accept|answer
+                      radius: only Access-Accept passes (accept, the default), or
+                      Access-Reject too (answer: alive, and the secret is right)
+  --mode status-server
+                      radius: send Status-Server (RFC 5997) instead of a login
   --source ADDRESS    probe from this local address
   --json              print the result as JSON
 exit status: 0 alive, 1 not alive, 2 usage error
@@ -49,6 +58,7 @@ std::optional<config::Monitor::Protocol> protocolFrom(const std::string& s) {
   if (s == "https") return P::https;
   if (s == "http") return P::http;
   if (s == "tcp") return P::tcp;
+  if (s == "radius") return P::radius;
   return std::nullopt;
 }
 
@@ -98,7 +108,8 @@ int probeCommand(const Args& args) {
       m.verify_tls = true;
     } else if (a == "--nat-t") {
       m.nat_t = true;
-    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source") {
+    } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
+               a == "--secret-file" || a == "--username" || a == "--password-file") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -116,14 +127,26 @@ int probeCommand(const Args& args) {
           if (!pem) return usage("--ca-file: " + pem.error());
           m.ca_file = *v;
           m.ca_pem = *pem;
+        } else if (a == "--secret-file" || a == "--password-file") {
+          auto line = readSecretLine(*v);
+          if (!line) return usage(a + ": " + line.error());
+          (a == "--secret-file" ? m.secret : m.password) = *line;
+        } else if (a == "--username") {
+          m.username = *v;
         } else if (a == "--host") {
           m.host = *v;
         } else if (a == "--path") {
           if (v->empty() || (*v)[0] != '/') return usage("--path must start with /");
           m.path = *v;
+        } else if (a == "--mode" && m.protocol == P::radius) {
+          if (*v != "status-server") return usage("--mode for radius is status-server");
+          m.radius_mode = config::Monitor::RadiusMode::status_server;
         } else if (a == "--mode") {
           if (*v != "status" && *v != "handshake") return usage("--mode is status or handshake");
           m.sstp_mode = *v == "handshake" ? config::Monitor::SstpMode::handshake : config::Monitor::SstpMode::status;
+        } else if (m.protocol == P::radius) {
+          if (*v != "accept" && *v != "answer") return usage("--expect for radius is accept or answer");
+          m.radius_expect = *v == "answer" ? config::Monitor::RadiusExpect::answer : config::Monitor::RadiusExpect::accept;
         } else if (m.protocol == P::ikev2) {
           if (*v != "alive" && *v != "sa") return usage("--expect for ikev2 is alive or sa");
           m.ike_expect = *v == "sa" ? config::Monitor::IkeExpect::sa : config::Monitor::IkeExpect::alive;
@@ -141,7 +164,12 @@ int probeCommand(const Args& args) {
   m.port = static_cast<uint16_t>(port ? port
                                       : m.protocol == P::http ? 80
                                       : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500)
+                                      : m.protocol == P::radius ? 1812
                                                                : 443);
+  if (m.protocol == P::radius && m.secret.empty()) return usage("radius needs --secret-file");
+  if (m.protocol == P::radius && m.radius_mode == config::Monitor::RadiusMode::access &&
+      (m.username.empty() || m.password.empty()))
+    return usage("radius needs --username and --password-file (or --mode status-server)");
   if (m.protocol == P::tcp && port == 0) return usage("tcp needs --port");
   if (m.verify_tls && m.host.empty()) return usage("--verify-tls needs --host, the name the certificate must carry");
   if (m.path.empty()) m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";

@@ -108,7 +108,7 @@ struct StatusRange {
 };
 
 struct Monitor {
-  enum class Protocol { sstp, ikev2, https, http, tcp };
+  enum class Protocol { sstp, ikev2, https, http, tcp, radius };
   enum class SstpMode { status, handshake };
   // ikev2: what passes. alive: any IKE answer, a refusing notify included
   // (the daemon runs); sa: only an answer that would set up an IKE SA (the
@@ -133,6 +133,15 @@ struct Monitor {
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
   IkeExpect ike_expect = IkeExpect::alive;
+  // radius: accept passes only Access-Accept (a test account NPS lets in);
+  // answer passes Access-Reject too (alive, and the secret is right).
+  enum class RadiusExpect { accept, answer };
+  enum class RadiusMode { access, status_server };  // Access-Request, or Status-Server (RFC 5997)
+  RadiusExpect radius_expect = RadiusExpect::accept;
+  RadiusMode radius_mode = RadiusMode::access;
+  std::string username;                 // the test account
+  std::string password_file, password;  // its password (the file's first line, read at load)
+  std::string secret_file, secret;      // the shared secret (likewise)
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };

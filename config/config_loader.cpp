@@ -181,6 +181,32 @@ std::optional<StatusRange> parseStatusRange(const std::string& text) {
   return StatusRange{low, high};
 }
 
+// radius monitors: the shared secret always; the test account's name and
+// password for Access-Request (not for Status-Server). Secrets are read now,
+// as root.
+void readRadius(TableReader& r, Monitor& m) {
+  assign(m.radius_expect, r.choice<Monitor::RadiusExpect>(
+                              "radius_expect", {{"accept", Monitor::RadiusExpect::accept}, {"answer", Monitor::RadiusExpect::answer}}));
+  assign(m.radius_mode, r.choice<Monitor::RadiusMode>(
+                            "radius_mode", {{"access", Monitor::RadiusMode::access},
+                                            {"status-server", Monitor::RadiusMode::status_server}}));
+  auto secret = [&](const char* key, std::string& file, std::string& value, bool required) {
+    auto path = r.string(key, required);
+    if (!path) return;
+    file = *path;
+    if (auto line = readSecretLine(*path); !line)
+      r.error(key, line.error());
+    else
+      value = *line;
+  };
+  secret("secret_file", m.secret_file, m.secret, true);
+  bool access = m.radius_mode == Monitor::RadiusMode::access;
+  assign(m.username, r.string("username", access));
+  if (m.username.size() > 253) r.error("username", "at most 253 bytes");
+  secret("password_file", m.password_file, m.password, access);
+  if (m.password.size() > 128) r.error("password_file", "the password has at most 128 bytes (RFC 2865 5.2)");
+}
+
 void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   using P = Monitor::Protocol;
   Monitor m;
@@ -188,7 +214,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   m.where = r.where();
   assign(m.name, r.name("name"));
   assign(m.protocol, r.choice<P>("protocol", {{"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https},
-                                              {"http", P::http}, {"tcp", P::tcp}}, true));
+                                              {"http", P::http}, {"tcp", P::tcp}, {"radius", P::radius}}, true));
   const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;
   const bool tls = m.protocol == P::sstp || m.protocol == P::https;
   // Keys that mean nothing for this protocol are errors, not silently ignored.
@@ -206,9 +232,14 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_expect", m.protocol == P::ikev2, "ikev2");
+  for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode"})
+    onlyFor(key, m.protocol == P::radius, "radius");
 
   assign(m.nat_t, r.boolean("nat_t"));
-  uint16_t default_port = m.protocol == P::http ? 80 : m.protocol == P::ikev2 ? (m.nat_t ? 4500 : 500) : 443;
+  uint16_t default_port = m.protocol == P::http     ? 80
+                          : m.protocol == P::ikev2  ? (m.nat_t ? 4500 : 500)
+                          : m.protocol == P::radius ? 1812
+                                                    : 443;
   if (auto port = r.integer("port", 1, 65535, m.protocol == P::tcp))
     m.port = static_cast<uint16_t>(*port);
   else
@@ -272,6 +303,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
     m.ca_file = *ca;
   }
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
+  if (m.protocol == P::radius) readRadius(r, m);
   if (auto group = r.integer("ike_dh_group", 1, 65535)) {
     if (*group != 14 && *group != 19 && *group != 20)
       r.error("ike_dh_group", "the KE payload can be of group 14, 19 or 20");

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "monitor/ikev2_probe.hpp"
+#include "monitor/radius_probe.hpp"
 #include "monitor/web_probes.hpp"
 
 namespace gtm::monitor {
@@ -24,6 +25,7 @@ Result<std::unique_ptr<Probe>> makeProbe(const config::Monitor& m) {
         return std::unique_ptr<Probe>(std::make_unique<SstpHandshakeProbe>(m));
       return std::unique_ptr<Probe>(std::make_unique<HttpProbe>(m));
     case P::ikev2: return Ikev2Probe::create(m);
+    case P::radius: return std::unique_ptr<Probe>(std::make_unique<RadiusProbe>(m));
   }
   return Error{"unknown protocol"};
 }
