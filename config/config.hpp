@@ -146,6 +146,16 @@ struct Monitor {
   Location where;
 };
 
+// depends_on = [{ monitor = "nps", targets = [...], min_online = 1 }]: an
+// endpoint is Online only while at least min_online of these targets pass
+// that monitor (its RRAS servers' NPS, say).
+struct Dependency {
+  std::string monitor;
+  std::vector<IpAddress> targets;
+  unsigned min_online = 1;
+  Location where;
+};
+
 struct Endpoint {
   std::string name;
   std::vector<IpAddress> targets;          // empty when `profile` names a child
@@ -157,6 +167,7 @@ struct Endpoint {
   std::vector<Subnet> subnets;
   bool enabled = true;
   bool always_serve = false;               // not monitored: Unmonitored, always eligible
+  std::vector<Dependency> depends_on;
   Location where;
 };
 

@@ -334,6 +334,26 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
   if (t.get("min_child_endpoints") && e.profile.empty()) r.error("min_child_endpoints", "applies only to a nested profile endpoint");
   e.subnets = r.subnetList("subnets");
+  if (const toml::array* deps = r.array("depends_on")) {
+    for (const toml::node& item : *deps) {
+      const toml::table* dt = item.as_table();
+      if (!dt) {
+        diag.error(locationOf(item), "[[profile.endpoint]] depends_on: each is a table { monitor, targets, min_online }");
+        continue;
+      }
+      TableReader dr(*dt, "depends_on", diag);
+      Dependency d;
+      d.where = dr.where();
+      assign(d.monitor, dr.string("monitor", true));
+      d.targets = dr.addressList("targets", true);
+      if (d.targets.empty() && dt->get("targets")) dr.error("targets", "needs at least one address");
+      assign(d.min_online, dr.integer("min_online", 1, 1000));
+      if (!d.targets.empty() && d.min_online > d.targets.size())
+        dr.error("min_online", "is more than the " + std::to_string(d.targets.size()) + " targets");
+      dr.finish();
+      e.depends_on.push_back(std::move(d));
+    }
+  }
   r.finish();
   p.endpoints.push_back(std::move(e));
 }

@@ -149,9 +149,18 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       }
       if (!ec.subnets.empty() && pc.routing != config::Profile::Routing::subnet)
         diag.error(ec.where, "subnets apply only to routing = \"subnet\"");
+      for (const config::Dependency& dc : ec.depends_on) {
+        auto it = std::find_if(snap.monitors.begin(), snap.monitors.end(),
+                               [&](const config::Monitor& m) { return m.name == dc.monitor; });
+        if (it == snap.monitors.end())
+          diag.error(dc.where, "depends_on: there is no [[monitor]] named \"" + dc.monitor + "\"");
+        else
+          e.depends_on.push_back({static_cast<size_t>(it - snap.monitors.begin()), dc.targets, dc.min_online});
+        if (e.child >= 0 || ec.always_serve) diag.error(dc.where, "depends_on does not apply to a nested or always_serve endpoint");
+      }
       e.health_slot = slots++;
       e.stat_id = statId(StatKind::endpoint, pc.name + "/" + ec.name);
-      bool monitored = !pc.monitors.empty() && !ec.always_serve && e.child < 0;
+      bool monitored = (!pc.monitors.empty() || !e.depends_on.empty()) && !ec.always_serve && e.child < 0;
       initial.push_back(monitored ? policy::Health::checking : policy::Health::unmonitored);
       profile.endpoints.push_back(std::move(e));
     }

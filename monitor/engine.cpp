@@ -21,7 +21,14 @@ using Clock = std::chrono::steady_clock;
 struct Engine::EndpointEntry {
   std::string name;  // "profile/endpoint"
   size_t slot = 0;
-  std::vector<Check*> checks;
+  std::vector<Check*> checks;  // its profile's monitors at its addresses: every one must pass
+  // depends_on: at least min_online of each group's checks must pass.
+  struct Group {
+    std::string monitor;
+    unsigned min_online = 1;
+    std::vector<Check*> checks;
+  };
+  std::vector<Group> groups;
   policy::Health state = policy::Health::checking;
 };
 
@@ -55,31 +62,41 @@ Clock::duration jitter(Clock::duration d) {
 Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::Profile>& profiles,
                std::shared_ptr<policy::HealthTable> health, std::function<void()> on_change)
     : monitors_(std::move(monitors)), health_(std::move(health)), on_change_(std::move(on_change)) {
+  // One check per (monitor, address, port), however many endpoints use it.
+  auto checkFor = [&](size_t m, const IpAddress& a) {
+    const config::Monitor& mon = monitors_[m];
+    for (auto& c : checks_)
+      if (c->monitor == m && c->target.address == a && c->target.port == mon.port) return c.get();
+    checks_.push_back(std::make_unique<Check>(Check{{}, m, {a, mon.port},
+                                                    mon.name + "|" + a.toString() + "|" + std::to_string(mon.port),
+                                                    HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+    return checks_.back().get();
+  };
+  auto use = [&](Check* check) {
+    if (std::find(check->endpoints.begin(), check->endpoints.end(), endpoints_.size() - 1) == check->endpoints.end())
+      check->endpoints.push_back(endpoints_.size() - 1);
+  };
   for (const policy::Profile& p : profiles) {
-    if (p.monitors.empty()) continue;
     for (const policy::Endpoint& e : p.endpoints) {
       // Nested profiles take their health from their own endpoints; always
       // serve means no probes at all.
-      if (e.child >= 0 || e.always_serve) continue;
-      endpoints_.push_back({p.name + "/" + e.name, e.health_slot, {}, policy::Health::checking});
-      for (size_t m : p.monitors) {
+      if (e.child >= 0 || e.always_serve || (p.monitors.empty() && e.depends_on.empty())) continue;
+      endpoints_.push_back({p.name + "/" + e.name, e.health_slot, {}, {}, policy::Health::checking});
+      EndpointEntry& ep = endpoints_.back();
+      for (size_t m : p.monitors)
         for (const IpAddress& a : e.probe_addresses) {
-          const config::Monitor& mon = monitors_[m];
-          Check* check = nullptr;
-          for (auto& c : checks_)
-            if (c->monitor == m && c->target.address == a && c->target.port == mon.port) check = c.get();
-          if (!check) {
-            checks_.push_back(std::make_unique<Check>(
-                Check{{}, m, {a, mon.port}, mon.name + "|" + a.toString() + "|" + std::to_string(mon.port),
-                      HealthCounter(mon.tolerated_failures, mon.rise), {}}));
-            check = checks_.back().get();
-          }
-          if (std::find(check->endpoints.begin(), check->endpoints.end(), endpoints_.size() - 1) ==
-              check->endpoints.end()) {
-            check->endpoints.push_back(endpoints_.size() - 1);
-            endpoints_.back().checks.push_back(check);
-          }
+          Check* check = checkFor(m, a);
+          if (std::find(ep.checks.begin(), ep.checks.end(), check) == ep.checks.end()) ep.checks.push_back(check);
+          use(check);
         }
+      for (const policy::Dependency& d : e.depends_on) {
+        EndpointEntry::Group group{monitors_[d.monitor].name, d.min_online, {}};
+        for (const IpAddress& a : d.targets) {
+          Check* check = checkFor(d.monitor, a);
+          group.checks.push_back(check);
+          use(check);
+        }
+        ep.groups.push_back(std::move(group));
       }
     }
   }
@@ -254,14 +271,39 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
     full = full || s == policy::Health::full;
   }
   if (state == policy::Health::online && full) state = policy::Health::full;
+  // Each dependency: at least min_online of its targets up, or the endpoint
+  // is Degraded, and the reason names the dependency and each failure.
+  std::string why = reason;
+  for (const EndpointEntry::Group& g : ep.groups) {
+    unsigned online = 0;
+    bool checking = false;
+    std::string failures;
+    for (const Check* c : g.checks) {
+      policy::Health own = c->counter.state();
+      policy::Health s = shared_ ? shared_->agreed(c->key, own) : own;
+      if (s == policy::Health::online || s == policy::Health::full) ++online;
+      checking = checking || s == policy::Health::checking;
+      if (s == policy::Health::degraded)
+        failures += (failures.empty() ? "" : "; ") + c->last.reason + " from " + c->target.address.toString();
+    }
+    if (online >= g.min_online) continue;
+    if (checking && state != policy::Health::degraded) {
+      state = policy::Health::checking;
+      continue;
+    }
+    state = policy::Health::degraded;
+    why = g.monitor + ": " + std::to_string(online) + " of " + std::to_string(g.checks.size()) + " online" +
+          (failures.empty() ? "" : ": " + failures);
+    break;
+  }
   if (state != ep.state) {
     log::info("endpoint state changed", {{"endpoint", ep.name},
                                          {"from", policy::healthName(ep.state)},
                                          {"to", policy::healthName(state)},
-                                         {"reason", reason}});
+                                         {"reason", why}});
     {
       std::lock_guard lock(status_mutex_);
-      remember({std::chrono::system_clock::now(), ep.name, "", ep.state, state, reason});
+      remember({std::chrono::system_clock::now(), ep.name, "", ep.state, state, why});
     }
     ep.state = state;
     health_->set(ep.slot, state);
@@ -273,12 +315,16 @@ std::vector<Engine::CheckStatus> Engine::status() const {
   std::vector<CheckStatus> out;
   std::lock_guard lock(status_mutex_);
   // One row per endpoint and check: a shared target shows under each user.
-  for (const EndpointEntry& ep : endpoints_)
-    for (const Check* c : ep.checks) {
+  for (const EndpointEntry& ep : endpoints_) {
+    auto row = [&](const Check* c) {
       policy::Health own = c->counter.state();
       out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), c->key, own,
                      shared_ ? shared_->agreed(c->key, own) : own, c->last, c->last_change});
-    }
+    };
+    for (const Check* c : ep.checks) row(c);
+    for (const EndpointEntry::Group& g : ep.groups)
+      for (const Check* c : g.checks) row(c);
+  }
   return out;
 }
 

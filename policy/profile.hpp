@@ -14,6 +14,13 @@ namespace gtm::policy {
 
 using gtm::Subnet;
 
+// Other targets an endpoint needs (config::Dependency, the monitor resolved).
+struct Dependency {
+  size_t monitor = 0;  // index into the snapshot's monitors
+  std::vector<IpAddress> targets;
+  unsigned min_online = 1;
+};
+
 struct Endpoint {
   std::string name;
   uint32_t priority = 0;
@@ -25,6 +32,7 @@ struct Endpoint {
   std::vector<IpAddress> probe_addresses;  // where its monitors probe it
   std::vector<Subnet> subnets;             // routing = subnet; empty: the fallback
   int child = -1;                          // index of a nested profile, or -1
+  std::vector<Dependency> depends_on;
   unsigned min_child_endpoints = 1;
   size_t health_slot = 0;                  // its entry in the HealthTable
   uint32_t stat_id = UINT32_MAX;           // counters: answers with this endpoint

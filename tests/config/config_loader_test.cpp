@@ -63,6 +63,12 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:4:8: [[monitor]] host: must be a host name without spaces or line breaks"},
       {"[[monitor]]\nname = \"m\"\nprotocol = \"ikev2\"\nike_expect = \"full\"\n",
        "c.toml:4:14: [[monitor]] ike_expect: \"full\" is not one of alive, sa"},
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n"
+       "depends_on = [{ monitor = \"nps\", targets = [\"192.0.2.20\"], min_online = 2 }]\n",
+       "c.toml:7:73: depends_on min_online: is more than the 1 targets"},
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n"
+       "depends_on = [\"nps\"]\n",
+       "c.toml:7:15: [[profile.endpoint]] depends_on: each is a table { monitor, targets, min_online }"},
       {"[[monitor]]\nname = \"nps\"\nprotocol = \"radius\"\n",
        "c.toml:1:1: [[monitor]]: missing required key 'secret_file'"},
       {"[[monitor]]\nname = \"nps\"\nprotocol = \"radius\"\nsecret_file = \"/nonexistent\"\n",

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 
@@ -23,7 +26,9 @@ class FreeRadius {
   static std::string cannotRun() {
     return ::access("/usr/sbin/freeradius", X_OK) == 0 ? "" : "freeradius is not installed (scripts/install-deps.sh test)";
   }
-  explicit FreeRadius(const std::string& address) : dir_(makeTempDir()), address_(address), port_(freePort()) {
+  // On `address`, at `port` (0: a free one).
+  explicit FreeRadius(const std::string& address, uint16_t port = 0)
+      : dir_(makeTempDir()), address_(address), port_(port ? port : freePort()) {
     ::chmod(dir_.c_str(), 0755);  // FreeRADIUS refuses a config directory anyone may write
     writeFile(dir_, "dictionary", "$INCLUDE /usr/share/freeradius/dictionary\n");
     writeFile(dir_, "users", "gtm-probe Cleartext-Password := \"probe-pw\"\n");
@@ -38,6 +43,7 @@ max_requests = 1024
 hostname_lookups = no
 log {
   destination = stdout
+  auth = yes
 }
 security {
   allow_core_dumps = no
@@ -99,6 +105,13 @@ server default {
   [[nodiscard]] uint16_t port() const { return port_; }
   [[nodiscard]] std::string file(const std::string& name) const { return dir_ + "/" + name; }
   [[nodiscard]] std::string log() const { return process_ ? process_->log() : ""; }
+  // How many logins it has answered (its auth log).
+  [[nodiscard]] size_t logins() const {
+    std::string l = log();
+    size_t n = 0;
+    for (size_t at = 0; (at = l.find("Login OK", at)) != std::string::npos; ++at) ++n;
+    return n;
+  }
 
  private:
   std::string dir_, address_;
@@ -187,6 +200,89 @@ monitors = ["nps"]
   east.stop();
   EXPECT_GE(waitForAnswer(gtm->port(), "127.0.20.10", 3), 0) << gtm->log();
   EXPECT_NE(gtm->log().find("ICMP port unreachable"), std::string::npos) << gtm->log();
+}
+
+// Site east is up only while one of its two NPS servers lets the test
+// account in (depends_on, min_online = 1): one NPS stopping changes
+// nothing, both stopping moves the answer to west, with a reason that
+// names the dependency and each failure. Two profiles that depend on the
+// same NPS servers probe each once.
+TEST(Radius, DependsOnNpsPair) {
+  if (auto why = FreeRadius::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  if (!haveCommand("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps.sh test)";
+  FreeRadius nps1("127.0.10.20");
+  FreeRadius nps2("127.0.10.21", nps1.port());  // the monitor has one port
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  auto west = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.20.10:" + std::to_string(sstp_port)}, "listening");
+  std::string config = R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+
+[status]
+listen = "127.0.0.1:{PORT2}"
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "192.0.2.53" } ]
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[monitor]]
+name = "nps"
+protocol = "radius"
+port = )" + std::to_string(nps1.port()) + R"(
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+secret_file = ")" + nps1.file("secret") + R"("
+username = "gtm-probe"
+password_file = ")" + nps1.file("password") + "\"\n";
+  for (const char* name : {"aovpn", "ikev2"})
+    config += std::string("\n[[profile]]\nname = \"") + name + "\"\nfqdn = \"" + name + R"(.vpn.example.com."
+ttl = 5
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = "127.0.10.10"
+  priority = 1
+  depends_on = [{ monitor = "nps", targets = ["127.0.10.20", "127.0.10.21"], min_online = 1 }]
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+  priority = 2
+)";
+  auto gtm = GtmProcess::serve(config);
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log() << nps1.log();
+
+  // Two profiles use each NPS: probed once per interval, not twice.
+  size_t before = nps1.logins();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  size_t probes = nps1.logins() - before;
+  EXPECT_GE(probes, 3u);
+  EXPECT_LE(probes, 5u) << "2 s at one probe per 0.5 s";
+
+  nps1.stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(firstAnswer(gtm->port()), "127.0.10.10") << "one NPS of two is enough\n" << gtm->log();
+  nps2.stop();
+  EXPECT_GE(waitForAnswer(gtm->port(), "127.0.20.10", 3), 0) << gtm->log();
+  EXPECT_NE(gtm->log().find("nps: 0 of 2 online: ICMP port unreachable"), std::string::npos) << gtm->log();
+  EXPECT_NE(gtm->log().find("from 127.0.10.20; ICMP port unreachable"), std::string::npos) << gtm->log();
+  // The status page shows the dependency's checks under the endpoint.
+  auto status = run("curl -s http://127.0.0.1:" + std::to_string(gtm->port2()) + "/api/v1/status").output;
+  EXPECT_NE(status.find("\"monitor\":\"nps\""), std::string::npos) << status;
+  // One back is enough again.
+  nps2.start();
+  EXPECT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
 }
 
 }  // namespace
