@@ -198,6 +198,7 @@ struct RealServer {
   IpAddress address;
   uint32_t weight = 1;
   bool drain = false;  // out of the table for new clients, flows left alone
+  std::vector<Dependency> depends_on;
   Location where;
 };
 

@@ -317,6 +317,32 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   cfg.monitors.push_back(std::move(m));
 }
 
+// depends_on = [{ monitor, targets, min_online }], of an endpoint or a real server.
+std::vector<Dependency> readDependencies(TableReader& r, Diagnostics& diag) {
+  std::vector<Dependency> out;
+  const toml::array* deps = r.array("depends_on");
+  if (!deps) return out;
+  for (const toml::node& item : *deps) {
+    const toml::table* dt = item.as_table();
+    if (!dt) {
+      diag.error(locationOf(item), "depends_on: each is a table { monitor, targets, min_online }");
+      continue;
+    }
+    TableReader dr(*dt, "depends_on", diag);
+    Dependency d;
+    d.where = dr.where();
+    assign(d.monitor, dr.string("monitor", true));
+    d.targets = dr.addressList("targets", true);
+    if (d.targets.empty() && dt->get("targets")) dr.error("targets", "needs at least one address");
+    assign(d.min_online, dr.integer("min_online", 1, 1000));
+    if (!d.targets.empty() && d.min_online > d.targets.size())
+      dr.error("min_online", "is more than the " + std::to_string(d.targets.size()) + " targets");
+    dr.finish();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   Endpoint e;
   TableReader r(t, "[[profile.endpoint]]", diag);
@@ -334,26 +360,7 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
   if (t.get("min_child_endpoints") && e.profile.empty()) r.error("min_child_endpoints", "applies only to a nested profile endpoint");
   e.subnets = r.subnetList("subnets");
-  if (const toml::array* deps = r.array("depends_on")) {
-    for (const toml::node& item : *deps) {
-      const toml::table* dt = item.as_table();
-      if (!dt) {
-        diag.error(locationOf(item), "[[profile.endpoint]] depends_on: each is a table { monitor, targets, min_online }");
-        continue;
-      }
-      TableReader dr(*dt, "depends_on", diag);
-      Dependency d;
-      d.where = dr.where();
-      assign(d.monitor, dr.string("monitor", true));
-      d.targets = dr.addressList("targets", true);
-      if (d.targets.empty() && dt->get("targets")) dr.error("targets", "needs at least one address");
-      assign(d.min_online, dr.integer("min_online", 1, 1000));
-      if (!d.targets.empty() && d.min_online > d.targets.size())
-        dr.error("min_online", "is more than the " + std::to_string(d.targets.size()) + " targets");
-      dr.finish();
-      e.depends_on.push_back(std::move(d));
-    }
-  }
+  e.depends_on = readDependencies(r, diag);
   r.finish();
   p.endpoints.push_back(std::move(e));
 }
@@ -416,6 +423,7 @@ void readService(const toml::table& t, Config& cfg, Diagnostics& diag) {
     }
     assign(real.weight, rr.integer("weight", 1, 1000));
     assign(real.drain, rr.boolean("drain"));
+    real.depends_on = readDependencies(rr, diag);
     rr.finish();
     svc.reals.push_back(std::move(real));
   });

@@ -36,9 +36,18 @@ LbPlan compileLbPlan(const config::Config& cfg, config::Diagnostics& diag) {
       policy::Endpoint e;
       e.name = r.name;
       e.probe_addresses = {r.address};
+      for (const config::Dependency& d : r.depends_on) {
+        auto it = std::find_if(cfg.monitors.begin(), cfg.monitors.end(),
+                               [&](const config::Monitor& m) { return m.name == d.monitor; });
+        if (it == cfg.monitors.end())
+          diag.error(d.where, "depends_on: there is no [[monitor]] named \"" + d.monitor + "\"");
+        else
+          e.depends_on.push_back({static_cast<size_t>(it - cfg.monitors.begin()), d.targets, d.min_online});
+      }
       e.health_slot = slot;
       slots.push_back(slot++);
-      initial.push_back(s.monitors.empty() ? policy::Health::unmonitored : policy::Health::checking);
+      initial.push_back(s.monitors.empty() && e.depends_on.empty() ? policy::Health::unmonitored
+                                                                   : policy::Health::checking);
       p.endpoints.push_back(std::move(e));
     }
     plan.slots.push_back(std::move(slots));

@@ -68,7 +68,7 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:7:73: depends_on min_online: is more than the 1 targets"},
       {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n"
        "depends_on = [\"nps\"]\n",
-       "c.toml:7:15: [[profile.endpoint]] depends_on: each is a table { monitor, targets, min_online }"},
+       "c.toml:7:15: depends_on: each is a table { monitor, targets, min_online }"},
       {"[[monitor]]\nname = \"nps\"\nprotocol = \"radius\"\n",
        "c.toml:1:1: [[monitor]]: missing required key 'secret_file'"},
       {"[[monitor]]\nname = \"nps\"\nprotocol = \"radius\"\nsecret_file = \"/nonexistent\"\n",
