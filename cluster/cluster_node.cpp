@@ -232,6 +232,7 @@ Result<Ok> ClusterNode::session() {
   Result<Ok> result = Ok{};
   auto renew_every = std::chrono::milliseconds(settings_.lease_ttl * 1000 / 3);
   auto next_renewal = std::chrono::steady_clock::now() + renew_every;
+  auto renewed = std::chrono::steady_clock::now();
   while (!stopping_ && !watch_failed) {
     std::vector<std::pair<std::string, std::string>> writes;
     {
@@ -268,12 +269,21 @@ Result<Ok> ClusterNode::session() {
         break;
       }
     if (!result) break;
-    if (std::chrono::steady_clock::now() >= next_renewal) {
+    if (auto now = std::chrono::steady_clock::now(); now >= next_renewal) {
       if (auto r = etcd_.keepAlive(*lease); !r) {
-        result = Error{r.error()};
-        break;
+        // etcd electing a leader, or a member going away, fails a renewal
+        // for a moment: try again until the lease would run out. Only then
+        // (or when etcd says it has expired) is this node cut off.
+        bool expired = r.error().find("expired") != std::string::npos;
+        if (expired || std::chrono::steady_clock::now() - renewed >= std::chrono::seconds(settings_.lease_ttl) - renew_every) {
+          result = Error{r.error()};
+          break;
+        }
+        next_renewal = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      } else {
+        renewed = now;
+        next_renewal = std::chrono::steady_clock::now() + renew_every;
       }
-      next_renewal = std::chrono::steady_clock::now() + renew_every;
     }
     if (etcd_.preferred() != watcher_.preferred() && !watch_restart.exchange(true)) {
       log::warn("cluster: the watch follows the session to another etcd member");

@@ -298,7 +298,11 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   lab.sh(lab.n[0].exec() + "nft add rule inet gtmlab output tcp dport 2380 drop");
   lab.sh(lab.n[0].exec() + "nft add rule inet gtmlab input tcp dport 2380 drop");
   std::this_thread::sleep_for(std::chrono::seconds(4));  // past the election timeout and a lease renewal
-  ASSERT_EQ(lab.admin(2, "drain aovpn/a").exit_code, 0) << lab.logs();
+  // (While etcd elects a new leader an admin action answers 503: retried,
+  // as an admin would.)
+  CommandResult via_ns3;
+  ASSERT_GE(within(6, [&] { return (via_ns3 = lab.admin(2, "drain aovpn/a")).exit_code == 0; }), 0)
+      << via_ns3.output << lab.logs();
   EXPECT_GE(within(8, [&] { return lab.answer(0) == kSiteB; }), 0) << "ns1 still watches its cut-off member\n"
                                                                      << lab.logs();
   ASSERT_EQ(lab.admin(2, "enable aovpn/a").exit_code, 0);
@@ -319,9 +323,12 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   lab.sh(lab.n[2].exec() + "nft add rule inet gtmlab input ip saddr { 198.18.51.2, 198.18.52.2 } drop");
   EXPECT_GE(within(10, [&] { return lab.metric(2, "gtm_cluster_connected 0"); }), 0) << lab.logs();
   EXPECT_GE(within(8, [&] { return lab.metric(0, "gtm_cluster_nodes 2"); }), 0);
+  // (etcd may elect a new leader in the majority meanwhile: a moment
+  // without one is allowed, the lease outlasts it.)
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(lab.answer(i), kSiteA) << "ns" << i + 1;
-    EXPECT_TRUE(lab.metric(i, i == 2 ? "gtm_cluster_connected 0" : "gtm_cluster_connected 1")) << "ns" << i + 1;
+    const std::string want = i == 2 ? "gtm_cluster_connected 0" : "gtm_cluster_connected 1";
+    EXPECT_GE(within(5, [&] { return lab.metric(i, want); }), 0) << "ns" << i + 1 << "\n" << lab.logs();
   }
   lab.sh(lab.n[2].exec() + "nft delete table inet gtmlab");
   EXPECT_GE(within(15, [&] { return lab.metric(2, "gtm_cluster_connected 1") && lab.metric(0, "gtm_cluster_nodes 3"); }), 0)
