@@ -88,11 +88,9 @@ class ZoneSigning : public ::testing::Test {
     dir_ = makeTempDir();
   }
   std::string keygen(const std::string& args, const std::string& zone = "z.test") {
-    auto r = run("cd " + dir_ + " && ldns-keygen " + args + " " + zone);
-    std::string name = r.output;
-    while (!name.empty() && name.back() == '\n') name.pop_back();
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return dir_ + "/" + name;
+    std::string path = ldnsKeygen(dir_, args, zone);
+    EXPECT_FALSE(path.empty()) << "ldns-keygen " << args << " " << zone;
+    return path;
   }
   // A zone with two records, a profile over three endpoints and `keys`.
   std::string config(const std::string& keys, const std::string& extra = "") {

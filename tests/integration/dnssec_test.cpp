@@ -53,12 +53,7 @@ Resolved ask(uint16_t resolver, const std::string& name, const std::string& type
   return out;
 }
 
-std::string keygen(const std::string& dir, const std::string& args) {
-  auto r = run("cd " + dir + " && ldns-keygen " + args + " vpn.example.com");
-  std::string name = r.output;
-  while (!name.empty() && name.back() == '\n') name.pop_back();
-  return r.exit_code == 0 ? dir + "/" + name : "";
-}
+std::string keygen(const std::string& dir, const std::string& args) { return ldnsKeygen(dir, args, "vpn.example.com"); }
 
 class Dnssec : public ::testing::Test {
  protected:

@@ -66,6 +66,13 @@ std::string makeTempDir() {
   return templ;
 }
 
+std::string ldnsKeygen(const std::string& dir, const std::string& args, const std::string& zone) {
+  auto r = run("cd " + dir + " && ldns-keygen " + args + " " + zone);
+  std::string name = r.output;
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return r.exit_code == 0 && !name.empty() ? dir + "/" + name : "";
+}
+
 std::string writeFile(const std::string& dir, const std::string& name, const std::string& text) {
   std::string path = dir + "/" + name;
   std::ofstream(path) << text;

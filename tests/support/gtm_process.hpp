@@ -26,6 +26,9 @@ uint16_t freePort();
 // A fresh temporary folder, removed with the process object.
 std::string makeTempDir();
 std::string writeFile(const std::string& dir, const std::string& name, const std::string& text);
+// A DNSSEC key pair for `zone` made by ldns-keygen in `dir` with `args`
+// ("-a ED25519 -k"); the path without .key/.private, or "" when it failed.
+std::string ldnsKeygen(const std::string& dir, const std::string& args, const std::string& zone);
 
 bool haveCommand(const std::string& name);
 
