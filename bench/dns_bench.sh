@@ -9,6 +9,8 @@
 #   ask PORT NAME TYPE [dig options]      dig +short from the client
 #   bench_zone_toml [ZONE_LINE]           the benchmarks' zone and profile for gtm
 #                                         (ZONE_LINE goes into [[zone]], e.g. dnssec)
+#   knot_conf XDP_SECTION [ZONE_LINES]    knotd's config for vpn.example.com in
+#                                         $work/knot (ZONE_LINES: more zone options)
 #   wait_ready PORT                       until aovpn.vpn.example.com answers
 #   fixed_load NAME PORT [dnsperf opts]   dnsperf -Q $rate for $duration s from
 #                                         CPU 1 with $work/queries.txt; prints
@@ -63,6 +65,27 @@ ttl = 30
   target = ["127.0.20.10", "::2"]
   priority = 2
 TOML
+}
+
+knot_conf() {
+  cat <<CONF
+server:
+    rundir: "$work/knot"
+    listen: $server_ip@$knot_port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+$1
+database:
+    storage: "$work/knot"
+template:
+  - id: default
+    storage: "$work/knot"
+zone:
+  - domain: vpn.example.com
+    file: "vpn.example.com.zone"
+${2:-}
+CONF
 }
 
 hz=$(getconf CLK_TCK)

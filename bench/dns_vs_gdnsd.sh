@@ -96,25 +96,6 @@ static_zone() {
 mkdir -p "$work/knot" "$work/nsd"
 static_zone > "$work/knot/vpn.example.com.zone"
 static_zone > "$work/nsd/vpn.example.com.zone"
-knot_conf() {
-  cat <<CONF
-server:
-    rundir: "$work/knot"
-    listen: $server_ip@$knot_port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-$1
-database:
-    storage: "$work/knot"
-template:
-  - id: default
-    storage: "$work/knot"
-zone:
-  - domain: vpn.example.com
-    file: "vpn.example.com.zone"
-CONF
-}
 knot_conf "" > "$work/knot/sockets.conf"
 knot_conf "xdp:
     listen: gtmbs@$knot_port

@@ -56,33 +56,14 @@ www   CNAME aovpn
 aovpn 30 A 127.0.10.10
 aovpn 30 AAAA ::1
 ZONE
-knot_conf() {
-  cat <<CONF
-server:
-    rundir: "$work/knot"
-    listen: $server_ip@$knot_port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-$1
-database:
-    storage: "$work/knot"
-template:
-  - id: default
-    storage: "$work/knot"
-zone:
-  - domain: vpn.example.com
-    file: "vpn.example.com.zone"
-    dnssec-signing: on
+signing="    dnssec-signing: on
     zonefile-sync: -1
     zonefile-load: difference-no-serial
-    journal-content: all
-CONF
-}
-knot_conf "" > "$work/knot/sockets.conf"
+    journal-content: all"
+knot_conf "" "$signing" > "$work/knot/sockets.conf"
 knot_conf "xdp:
     listen: gtmbs@$knot_port
-    udp: on" > "$work/knot/xdp.conf"
+    udp: on" "$signing" > "$work/knot/xdp.conf"
 
 {
   for _ in $(seq 5); do echo "aovpn.vpn.example.com A"; done
