@@ -18,15 +18,16 @@ namespace gtm::cli {
 namespace {
 
 constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
-  PROTOCOL            sstp | ikev2 | https | http | tcp | radius
+  PROTOCOL            sstp | ikev2 | https | http | tcp | radius | gtm-lb
   HOST                the IPv4 or IPv6 address to probe
   --port N            default: sstp/https 443, http 80, ikev2 500 (4500 with --nat-t),
-                      radius 1812
+                      radius 1812; gtm-lb: the balancer's status port (required)
   --host NAME         Host header and TLS SNI
   --timeout S         seconds (default 5)
   --mode M            sstp: status (GET, expect 401) or handshake (SSTP_DUPLEX_POST
                       and Call Connect Request)
-  --path P            the URL path (default: the SSTP URI for sstp, / otherwise)
+  --path P            the URL path (default: the SSTP URI for sstp, /api/v1/status
+                      for gtm-lb, / otherwise)
   --expect RANGES     expected HTTP status, e.g. 401 or 200-299,301
   --expect alive|sa   ikev2: any IKE answer passes (alive, the default), or only
                       one that would set up an IKE SA (sa)
@@ -41,6 +42,10 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
                       Access-Reject too (answer: alive, and the secret is right)
   --mode status-server
                       radius: send Status-Server (RFC 5997) instead of a login
+  --service NAME      gtm-lb: a service of the balancer to watch (repeatable;
+                      default: those whose VIP is HOST)
+  --min-reals N       gtm-lb: real servers each service needs online (default 1)
+  --token-file F      gtm-lb: a bearer token for the status API
   --source ADDRESS    probe from this local address
   --json              print the result as JSON
 exit status: 0 alive, 1 not alive, 2 usage error
@@ -59,6 +64,7 @@ std::optional<config::Monitor::Protocol> protocolFrom(const std::string& s) {
   if (s == "http") return P::http;
   if (s == "tcp") return P::tcp;
   if (s == "radius") return P::radius;
+  if (s == "gtm-lb") return P::gtm_lb;
   return std::nullopt;
 }
 
@@ -109,7 +115,8 @@ int probeCommand(const Args& args) {
     } else if (a == "--nat-t") {
       m.nat_t = true;
     } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
-               a == "--secret-file" || a == "--username" || a == "--password-file") {
+               a == "--secret-file" || a == "--username" || a == "--password-file" || a == "--service" ||
+               a == "--min-reals" || a == "--token-file") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -127,10 +134,16 @@ int probeCommand(const Args& args) {
           if (!pem) return usage("--ca-file: " + pem.error());
           m.ca_file = *v;
           m.ca_pem = *pem;
-        } else if (a == "--secret-file" || a == "--password-file") {
+        } else if (a == "--secret-file" || a == "--password-file" || a == "--token-file") {
           auto line = readSecretLine(*v);
           if (!line) return usage(a + ": " + line.error());
-          (a == "--secret-file" ? m.secret : m.password) = *line;
+          (a == "--secret-file" ? m.secret : a == "--token-file" ? m.token : m.password) = *line;
+        } else if (a == "--service") {
+          m.lb_services.push_back(*v);
+        } else if (a == "--min-reals") {
+          int n = std::stoi(*v);
+          if (n < 1 || n > 1000) return usage("--min-reals must be 1-1000");
+          m.min_reals = static_cast<unsigned>(n);
         } else if (a == "--username") {
           m.username = *v;
         } else if (a == "--host") {
@@ -170,9 +183,12 @@ int probeCommand(const Args& args) {
   if (m.protocol == P::radius && m.radius_mode == config::Monitor::RadiusMode::access &&
       (m.username.empty() || m.password.empty()))
     return usage("radius needs --username and --password-file (or --mode status-server)");
-  if (m.protocol == P::tcp && port == 0) return usage("tcp needs --port");
+  if ((m.protocol == P::tcp || m.protocol == P::gtm_lb) && port == 0) return usage(args[0] + " needs --port");
   if (m.verify_tls && m.host.empty()) return usage("--verify-tls needs --host, the name the certificate must carry");
-  if (m.path.empty()) m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
+  if (m.path.empty())
+    m.path = m.protocol == P::sstp     ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
+             : m.protocol == P::gtm_lb ? "/api/v1/status"
+                                       : "/";
   if (m.expected_status.empty())
     m.expected_status.push_back(m.protocol == P::sstp ? config::StatusRange{401, 401} : config::StatusRange{200, 200});
 
@@ -194,9 +210,10 @@ int probeCommand(const Args& args) {
   io.run();
 
   double ms = static_cast<double>(result.latency.count()) / 1000.0;
+  const char* state = !result.up ? "Degraded" : result.full ? "Full" : "Online";
   if (json) {
     nlohmann::json j = {{"protocol", args[0]},       {"address", address->toString()}, {"port", m.port},
-                        {"state", result.up ? "Online" : "Degraded"}, {"up", result.up},
+                        {"state", state},             {"up", result.up},
                         {"latency_ms", ms},           {"reason", result.reason}};
     if (result.http_status) j["http_status"] = result.http_status;
     if (!result.tls_version.empty()) j["tls_version"] = result.tls_version;
@@ -205,7 +222,7 @@ int probeCommand(const Args& args) {
     if (!result.warning.empty()) j["warning"] = result.warning;
     std::cout << j.dump() << "\n";
   } else {
-    std::printf("%-8s %s:%u %s  %.1f ms  %s\n", result.up ? "Online" : "Degraded", address->toString().c_str(),
+    std::printf("%-8s %s:%u %s  %.1f ms  %s\n", state, address->toString().c_str(),
                 m.port, args[0].c_str(), ms, result.reason.c_str());
     if (!result.tls_version.empty()) std::printf("         TLS %s\n", result.tls_version.c_str());
     if (!result.cert_subject.empty())

@@ -16,6 +16,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/http_url.hpp"
+
 namespace gtm::cluster {
 namespace {
 
@@ -198,17 +200,9 @@ std::string prefixEnd(std::string_view prefix) {
 
 std::vector<EtcdClient::Endpoint> EtcdClient::endpoints() const {
   std::vector<Endpoint> out;
-  for (const std::string& url : settings_.endpoints) {
-    std::string_view rest = url;
-    bool tls = rest.substr(0, 8) == "https://";
-    rest.remove_prefix(tls ? 8 : rest.substr(0, 7) == "http://" ? 7 : 0);
-    if (size_t slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
-    size_t colon = rest.rfind(':');
-    if (colon != std::string_view::npos && rest.find(']', colon) != std::string_view::npos) colon = std::string_view::npos;
-    std::string host(rest.substr(0, colon)), port = colon == std::string_view::npos ? "2379" : std::string(rest.substr(colon + 1));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    out.push_back({host, port, tls});
-  }
+  // The loader checked every URL; one that still does not parse is skipped.
+  for (const std::string& text : settings_.endpoints)
+    if (auto url = parseHttpUrl(text, 2379)) out.push_back({url->host, std::to_string(url->port), url->tls});
   return out;
 }
 

@@ -108,7 +108,7 @@ struct StatusRange {
 };
 
 struct Monitor {
-  enum class Protocol { sstp, ikev2, https, http, tcp, radius };
+  enum class Protocol { sstp, ikev2, https, http, tcp, radius, gtm_lb };
   enum class SstpMode { status, handshake };
   // ikev2: what passes. alive: any IKE answer, a refusing notify included
   // (the daemon runs); sa: only an answer that would set up an IKE SA (the
@@ -142,6 +142,15 @@ struct Monitor {
   std::string username;                 // the test account
   std::string password_file, password;  // its password (the file's first line, read at load)
   std::string secret_file, secret;      // the shared secret (likewise)
+  // gtm-lb: a gtm lb's status API, Online while each service has at least
+  // min_reals real servers taking new clients. With url, that balancer is
+  // read whatever the target; without, the target's `port` and `path`.
+  std::string url;                       // as written
+  std::optional<IpAddress> url_address;  // the balancer named by url
+  bool url_tls = false;                  // https
+  std::vector<std::string> lb_services;  // service / services; empty: those whose VIP is the target
+  unsigned min_reals = 1;
+  std::string token_file, token;         // a bearer token for the status API (the file's first line)
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };

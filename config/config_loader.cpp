@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/http_url.hpp"
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
 #include "config/toml_bounds.hpp"
@@ -207,6 +208,50 @@ void readRadius(TableReader& r, Monitor& m) {
   if (m.password.size() > 128) r.error("password_file", "the password has at most 128 bytes (RFC 2865 5.2)");
 }
 
+// gtm-lb monitors: which balancer (url, or each target's port and path),
+// which of its services, how many real servers each needs.
+void readGtmLb(const toml::table& t, TableReader& r, Monitor& m) {
+  if (auto url = r.string("url")) {
+    m.url = *url;
+    if (auto parsed = parseHttpUrl(*url, 0); !parsed) {
+      r.error("url", parsed.error());
+    } else if (auto address = IpAddress::parse(parsed->host); !address) {
+      r.error("url", "names the balancer by its address (an IP literal), not \"" + parsed->host + "\"");
+    } else if (parsed->port == 0) {
+      r.error("url", "needs the status server's port, e.g. \"http://198.18.1.5:9100/api/v1/status\"");
+    } else {
+      m.url_address = address;
+      m.url_tls = parsed->tls;
+      m.port = parsed->port;
+      m.path = parsed->path;
+    }
+    for (const char* key : {"port", "path"})
+      if (t.get(key)) r.error(key, "is given by url");
+  } else if (!t.get("port")) {
+    r.error("protocol", "gtm-lb monitors need url = \"http://BALANCER:PORT/api/v1/status\", or port = the "
+                        "status server's port to read at each target");
+  }
+  if (!m.url_tls)
+    for (const char* key : {"verify_tls", "ca_file", "warn_cert_days"})
+      if (t.get(key)) r.error(key, "applies to gtm-lb monitors with an https:// url only");
+  if (auto one = r.string("service")) {
+    if (t.get("services")) r.error("service", "give service or services, not both");
+    m.lb_services.push_back(*one);
+  }
+  for (const std::string& name : r.stringList("services")) m.lb_services.push_back(name);
+  for (const std::string& name : m.lb_services)
+    if (name.empty() || name.size() > 63 || name.find_first_of("\" \t\r\n") != std::string::npos)
+      r.error(t.get("service") ? "service" : "services", "\"" + name + "\" is not a gtm lb service name");
+  assign(m.min_reals, r.integer("min_reals", 1, 1000));
+  if (auto file = r.string("token_file")) {
+    m.token_file = *file;
+    if (auto token = readSecretLine(*file); !token)
+      r.error("token_file", token.error());
+    else
+      m.token = *token;
+  }
+}
+
 void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   using P = Monitor::Protocol;
   Monitor m;
@@ -214,26 +259,29 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   m.where = r.where();
   assign(m.name, r.name("name"));
   assign(m.protocol, r.choice<P>("protocol", {{"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https},
-                                              {"http", P::http}, {"tcp", P::tcp}, {"radius", P::radius}}, true));
+                                              {"http", P::http}, {"tcp", P::tcp}, {"radius", P::radius},
+                                              {"gtm-lb", P::gtm_lb}}, true));
   const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;
-  const bool tls = m.protocol == P::sstp || m.protocol == P::https;
+  const bool lb = m.protocol == P::gtm_lb;
+  const bool tls = m.protocol == P::sstp || m.protocol == P::https || lb;
   // Keys that mean nothing for this protocol are errors, not silently ignored.
   auto onlyFor = [&](const char* key, bool allowed, const char* which) {
     if (t.get(key) && !allowed) r.error(key, std::string("applies only to ") + which + " monitors");
   };
-  onlyFor("path", web, "sstp, https and http");
+  onlyFor("path", web || lb, "sstp, https, http and gtm-lb");
   onlyFor("expected_status", web, "sstp, https and http");
   onlyFor("headers", web, "sstp, https and http");
-  onlyFor("host", web, "sstp, https and http");
-  onlyFor("verify_tls", tls, "sstp and https");
-  onlyFor("warn_cert_days", tls, "sstp and https");
-  onlyFor("ca_file", tls, "sstp and https");
+  onlyFor("host", web || lb, "sstp, https, http and gtm-lb");
+  onlyFor("verify_tls", tls, "sstp, https and gtm-lb");
+  onlyFor("warn_cert_days", tls, "sstp, https and gtm-lb");
+  onlyFor("ca_file", tls, "sstp, https and gtm-lb");
   onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_expect", m.protocol == P::ikev2, "ikev2");
   for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode"})
     onlyFor(key, m.protocol == P::radius, "radius");
+  for (const char* key : {"url", "service", "services", "min_reals", "token_file"}) onlyFor(key, lb, "gtm-lb");
 
   assign(m.nat_t, r.boolean("nat_t"));
   uint16_t default_port = m.protocol == P::http     ? 80
@@ -252,7 +300,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(m.rise, r.integer("rise", 1, 100));
   assign(m.sstp_mode, r.choice<Monitor::SstpMode>(
                          "sstp_mode", {{"status", Monitor::SstpMode::status}, {"handshake", Monitor::SstpMode::handshake}}));
-  m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : "/";
+  m.path = m.protocol == P::sstp ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/" : lb ? "/api/v1/status" : "/";
   if (auto path = r.string("path")) {
     if (path->empty() || path->front() != '/' || path->find_first_of(" \r\n") != std::string::npos)
       r.error("path", "must start with '/' and hold no spaces or line breaks");
@@ -304,6 +352,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   }
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
   if (m.protocol == P::radius) readRadius(r, m);
+  if (lb) readGtmLb(t, r, m);
   if (auto group = r.integer("ike_dh_group", 1, 65535)) {
     if (*group != 14 && *group != 19 && *group != 20)
       r.error("ike_dh_group", "the KE payload can be of group 14, 19 or 20");
@@ -491,10 +540,10 @@ LoadResult loadString(std::string_view text, const std::string& path) {
     if (c.etcd.empty()) cr.error("etcd", "needs at least one endpoint URL, e.g. \"http://198.18.50.11:2379\"");
     bool https = false;
     for (const std::string& url : c.etcd) {
-      bool tls = url.rfind("https://", 0) == 0;
-      https |= tls;
-      if ((!tls && url.rfind("http://", 0) != 0) || url.size() < (tls ? 9u : 8u))
-        cr.error("etcd", "\"" + url + "\" is not an http:// or https:// URL");
+      if (auto parsed = parseHttpUrl(url, 2379); !parsed)
+        cr.error("etcd", parsed.error());
+      else
+        https |= parsed->tls;
     }
     readClusterTls(cr, c, https);
     if (auto user = cr.string("username")) {

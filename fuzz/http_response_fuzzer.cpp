@@ -1,5 +1,6 @@
 // libFuzzer target: the HTTP response head reader of the SSTP and HTTP(S)
-// probes, fed in two pieces as a stream arrives.
+// probes, and the whole-response reader of the gtm-lb monitor, fed in two
+// pieces as a stream arrives, then the end of the connection.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -15,5 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (p == Progress::need_more) p = head.feed(text.substr(cut));
   if (p == Progress::complete && (head.status() < 0 || head.status() > 999)) std::abort();
   (void)head.header("content-length");
+  gtm::monitor::HttpResponse whole;
+  p = whole.feed(text.substr(0, cut));
+  if (p == Progress::need_more) p = whole.feed(text.substr(cut));
+  if (p == Progress::need_more) p = whole.feed({}, true);
+  if (p == Progress::need_more) std::abort();  // the end of the connection decides
+  if (p == Progress::complete && whole.body().size() > gtm::monitor::HttpResponse::kMaxBodyBytes) std::abort();
+  if (p == Progress::invalid && whole.error().empty()) std::abort();
   return 0;
 }

@@ -45,4 +45,32 @@ class HttpResponseHead {
   Progress state_ = Progress::need_more;
 };
 
+// A whole HTTP/1.x response, head and body (chunked, sized or up to the
+// end of the connection), read incrementally by Beast's parser with the
+// body bounded: a gtm lb's status document, read by the gtm-lb monitor.
+class HttpResponse {
+ public:
+  static constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
+  HttpResponse();
+  ~HttpResponse();
+  HttpResponse(const HttpResponse&) = delete;
+  HttpResponse& operator=(const HttpResponse&) = delete;
+
+  using Progress = HttpResponseHead::Progress;
+  // Feeds received bytes; an empty `bytes` with `eof` says the peer closed.
+  Progress feed(std::string_view bytes, bool eof = false);
+
+  [[nodiscard]] int status() const;
+  [[nodiscard]] const std::string& body() const;
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  struct Parsed;
+
+  std::string pending_;  // received, not yet taken by the parser
+  std::string error_;
+  std::unique_ptr<Parsed> parsed_;
+  Progress state_ = Progress::need_more;
+};
+
 }  // namespace gtm::monitor

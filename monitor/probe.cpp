@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "monitor/gtm_lb_probe.hpp"
 #include "monitor/ikev2_probe.hpp"
 #include "monitor/radius_probe.hpp"
 #include "monitor/web_probes.hpp"
@@ -26,6 +27,7 @@ Result<std::unique_ptr<Probe>> makeProbe(const config::Monitor& m) {
       return std::unique_ptr<Probe>(std::make_unique<HttpProbe>(m));
     case P::ikev2: return Ikev2Probe::create(m);
     case P::radius: return std::unique_ptr<Probe>(std::make_unique<RadiusProbe>(m));
+    case P::gtm_lb: return std::unique_ptr<Probe>(std::make_unique<GtmLbProbe>(m));
   }
   return Error{"unknown protocol"};
 }

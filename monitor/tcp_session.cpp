@@ -47,6 +47,7 @@ void TcpSession::fail(ProbeResult& result, const boost::system::error_code& ec, 
   } else if (ec == asio::error::connection_refused) {
     result.reason = "connection refused";
   } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+    closed_by_peer_ = true;
     result.reason = std::string("connection closed by the server ") + what;
   } else if (ec == asio::error::connection_reset) {
     result.reason = std::string("connection reset by the server ") + what;

@@ -40,6 +40,9 @@ class TcpSession {
   boost::asio::awaitable<bool> write(std::span<const uint8_t> bytes, ProbeResult& result, const char* what);
   // Some bytes into `buffer`; 0 with a reason on failure or end of stream.
   boost::asio::awaitable<size_t> readSome(std::span<uint8_t> buffer, ProbeResult& result, const char* what);
+  // After a read returned 0: the server closed the connection (rather than
+  // the deadline passing or an error), which ends a body sent without a size.
+  [[nodiscard]] bool closedByPeer() const { return closed_by_peer_; }
 
   // The TLS session to resume next time (new reference), or null.
   [[nodiscard]] SSL_SESSION* takeSession();
@@ -53,6 +56,7 @@ class TcpSession {
 
   std::shared_ptr<Stream> stream_;
   bool tls_ = false;
+  bool closed_by_peer_ = false;
   double timeout_;
   std::optional<Deadline> deadline_;
 };

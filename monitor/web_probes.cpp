@@ -57,7 +57,7 @@ asio::awaitable<ProbeResult> TcpProbe::run(ProbeTarget target) {
 
 WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
   using P = config::Monitor::Protocol;
-  if (m.protocol == P::https || m.protocol == P::sstp) {
+  if (m.protocol == P::https || m.protocol == P::sstp || (m.protocol == P::gtm_lb && m.url_tls)) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     tls_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1);

@@ -80,6 +80,23 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:6:17: [[monitor]] radius_expect: \"maybe\" is not one of accept, answer"},
       {"[[monitor]]\nname = \"m\"\nprotocol = \"ikev2\"\nsecret_file = \"/etc/hostname\"\n",
        "c.toml:4:15: [[monitor]] secret_file: applies only to radius monitors"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\n",
+       "c.toml:3:12: [[monitor]] protocol: gtm-lb monitors need url = \"http://BALANCER:PORT/api/v1/status\", or "
+       "port = the status server's port to read at each target"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nurl = \"http://lb.example.com:9100/\"\n",
+       "c.toml:4:7: [[monitor]] url: names the balancer by its address (an IP literal), not \"lb.example.com\""},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nurl = \"http://198.18.1.5/\"\n",
+       "c.toml:4:7: [[monitor]] url: needs the status server's port"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nurl = \"http://198.18.1.5:9100/\"\nport = 9100\n",
+       "c.toml:5:8: [[monitor]] port: is given by url"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nverify_tls = true\nhost = \"lb\"\n",
+       "c.toml:5:14: [[monitor]] verify_tls: applies to gtm-lb monitors with an https:// url only"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nservice = \"a\"\nservices = [\"b\"]\n",
+       "c.toml:5:11: [[monitor]] service: give service or services, not both"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nmin_reals = 0\n",
+       "c.toml:5:13: [[monitor]] min_reals: 0 is out of range (1 to 1000)"},
+      {"[[monitor]]\nname = \"m\"\nprotocol = \"sstp\"\nmin_reals = 2\n",
+       "c.toml:4:13: [[monitor]] min_reals: applies only to gtm-lb monitors"},
       {"[cluster]\netcd = [\"grpc://198.18.50.11:2379\"]\n",
        "c.toml:2:8: [cluster] etcd: \"grpc://198.18.50.11:2379\" is not an http:// or https:// URL"},
       {"[cluster]\netcd = [\"http://198.18.50.11:2379\"]\nca_file = \"/etc/hostname\"\n",
@@ -101,6 +118,30 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
     std::string errors = errorsOf(c.text);
     EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
   }
+}
+
+TEST(ConfigLoader, GtmLbMonitors) {
+  auto loaded = config::loadString(
+      "[[monitor]]\nname = \"site-lb\"\nprotocol = \"gtm-lb\"\nurl = \"https://[2001:db8::5]:9100/api/v1/status\"\n"
+      "services = [\"ikev2\", \"sstp\"]\nmin_reals = 2\n"
+      "[[monitor]]\nname = \"vip-lb\"\nprotocol = \"gtm-lb\"\nport = 8053\n",
+      "c.toml");
+  ASSERT_EQ(loaded.config.monitors.size(), 2u) << loaded.diagnostics.format();
+  const config::Monitor& a = loaded.config.monitors[0];
+  EXPECT_EQ(a.protocol, config::Monitor::Protocol::gtm_lb);
+  ASSERT_TRUE(a.url_address);
+  EXPECT_EQ(a.url_address->toString(), "2001:db8::5");
+  EXPECT_TRUE(a.url_tls);
+  EXPECT_EQ(a.port, 9100);
+  EXPECT_EQ(a.path, "/api/v1/status");
+  EXPECT_EQ(a.lb_services, (std::vector<std::string>{"ikev2", "sstp"}));
+  EXPECT_EQ(a.min_reals, 2u);
+  const config::Monitor& b = loaded.config.monitors[1];
+  EXPECT_FALSE(b.url_address);
+  EXPECT_EQ(b.port, 8053);
+  EXPECT_EQ(b.path, "/api/v1/status");
+  EXPECT_TRUE(b.lb_services.empty());
+  EXPECT_EQ(b.min_reals, 1u);
 }
 
 TEST(ConfigLoader, RateLimitingDefaultsAndKeys) {

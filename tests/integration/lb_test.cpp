@@ -123,6 +123,47 @@ monitors = ["ikev2"]
     if (!extra_flag.empty()) argv.push_back(extra_flag);
     balancer = ChildProcess::start(argv, "balancing");
   }
+  // gtm serve's config for the client's namespace: site A is the VIP, read
+  // through the balancer's status API; site B always answers.
+  std::string writeServeConfig(const std::string& site_b) {
+    return writeFile(dir, "serve.toml", R"([dns]
+listen = ["127.0.0.1:5300"]
+threads = 1
+
+[status]
+listen = "127.0.0.1:8054"
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "127.0.0.1" } ]
+
+[[monitor]]
+name = "site-lb"
+protocol = "gtm-lb"
+url = "http://198.18.10.1:8053/api/v1/status"
+service = "ikev2"
+interval = 0.5
+timeout = 0.3
+tolerated_failures = 0
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 5
+monitors = ["site-lb"]
+  [[profile.endpoint]]
+  name = "a"
+  target = ")" + kVip + R"("
+  priority = 1
+  [[profile.endpoint]]
+  name = "b"
+  target = ")" + site_b + R"("
+  priority = 2
+  always_serve = true
+)");
+  }
   // Which real servers' charon exchanged packets with this client address on
   // this port ("r2", or "r1r3" for more than one). charon logs every packet
   // it receives and sends, with both ends, whether it answers with a full
@@ -398,6 +439,93 @@ TEST_F(LbTest, StatusApiMetricsAndDrainByTheAdmin) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto again = nlohmann::json::parse(run(curl + base + "/api/v1/status").output);
   EXPECT_EQ(again["services"][0]["reals"][1]["state"], "Drained");
+}
+
+// gtm serve in the client's namespace reads the balancer's status API with
+// a gtm-lb monitor: the site stays up while any IKEv2 real server is, its
+// reason carries the balancer's counts, and the answer moves to site B once
+// the last real server fails, within the balancer's bound (interval 0.5 +
+// timeout 0.3) plus one gtm-lb interval; a stopped balancer fails the check.
+TEST_F(LbTest, GtmLbMonitorFollowsTheBalancer) {
+  for (const char* tool : {"curl", "dig"})
+    if (!haveCommand(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh test)";
+  Lab lab;
+  ASSERT_NO_FATAL_FAILURE(lab.build());
+  lab.startBalancer();
+  const std::string site_b = "198.18.99.1";
+  std::string serve_config = lab.writeServeConfig(site_b);
+  auto serve = ChildProcess::start({"ip", "netns", "exec", lab.client.name(), kGtm, "serve", "--config", serve_config},
+                                   "serving");
+  auto answer = [&] {
+    std::string out = run(lab.client.exec() + "dig +short +time=1 +tries=1 -p 5300 @127.0.0.1 aovpn.vpn.example.com").output;
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  };
+  auto check = [&] {
+    auto j = nlohmann::json::parse(run(lab.client.exec() + "curl -s -m 2 http://127.0.0.1:8054/api/v1/status").output,
+                                   nullptr, false);
+    if (!j.is_object() || j["profiles"].empty()) return nlohmann::json();
+    return j["profiles"][0]["endpoints"][0]["checks"][0];
+  };
+  auto waitForReason = [&](const std::string& part) {
+    nlohmann::json c;
+    for (int i = 0; i < 60; ++i) {
+      c = check();
+      if (c.is_object() && c["reason"].get<std::string>().find(part) != std::string::npos) return c;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "no reason with \"" << part << "\": " << c.dump();
+    return c;
+  };
+  auto c = waitForReason("ikev2: 3 of 3 reals online");
+  EXPECT_EQ(c["state"], "Online");
+  EXPECT_EQ(c["reason"], "balancer 198.18.10.1: ikev2: 3 of 3 reals online");
+  EXPECT_EQ(answer(), kVip);
+
+  // r1's charon stops and the admin disables r2: the site stays up on r3.
+  lab.charons[0]->stop();
+  auto disabled = run(lab.client.exec() + "curl -s -m 2 -X POST -H 'Authorization: Bearer lb-token' "
+                                          "http://198.18.10.1:8053/api/v1/endpoints/ikev2/r2/disable");
+  EXPECT_NE(disabled.output.find("\"action\":\"disable\""), std::string::npos) << disabled.output;
+  c = waitForReason("ikev2: 1 of 3 reals online: r1 Degraded (ikev2: ");
+  EXPECT_NE(c["reason"].get<std::string>().find(", r2 disabled by admin"), std::string::npos) << c.dump();
+  EXPECT_EQ(c["state"], "Online");
+  EXPECT_EQ(answer(), kVip);
+  // The same from an admin's shell, reading the balancer at its address.
+  auto probe = run(lab.client.exec() + kGtm + " probe gtm-lb 198.18.10.1 --port 8053 --service ikev2 --json");
+  EXPECT_EQ(probe.exit_code, 0) << probe.output;
+  EXPECT_NE(probe.output.find("\"reason\":\"balancer 198.18.10.1: ikev2: 1 of 3 reals online: r1 Degraded"),
+            std::string::npos)
+      << probe.output;
+  auto two = run(lab.client.exec() + kGtm + " probe gtm-lb 198.18.10.1 --port 8053 --service ikev2 --min-reals 2");
+  EXPECT_EQ(two.exit_code, 1) << two.output;
+  EXPECT_NE(two.output.find("Degraded"), std::string::npos) << two.output;
+
+  // The last one fails: the answer moves within the balancer's bound plus
+  // one gtm-lb interval (and the dig that notices it).
+  auto stopped = std::chrono::steady_clock::now();
+  lab.charons[2]->stop();
+  std::string now;
+  for (int i = 0; i < 100 && (now = answer()) != site_b; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  double moved = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  EXPECT_EQ(now, site_b);
+  EXPECT_LT(moved, 0.8 + 0.5 + 0.4) << "the answer moved " << moved << " s after the last real server stopped";
+  std::printf("answer moved %.2f s after the last real server stopped (bound 0.8 + 0.5 s)\n", moved);
+  c = waitForReason("ikev2: 0 of 3 reals online");
+  EXPECT_EQ(c["state"], "Degraded");
+  EXPECT_NE(c["reason"].get<std::string>().find("r3 Degraded (ikev2: "), std::string::npos) << c.dump();
+
+  // r3 comes back: so does the site. Then the balancer stops: its status
+  // API is gone, the check fails, and the answer moves again.
+  lab.charons[2] = Charon::start(500, 4500, lab.r3.name());
+  waitForReason("ikev2: 1 of 3 reals online");
+  for (int i = 0; i < 50 && answer() != kVip; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(answer(), kVip);
+  lab.balancer->stop();
+  c = waitForReason("balancer 198.18.10.1: connection refused");
+  EXPECT_EQ(c["state"], "Degraded");
+  for (int i = 0; i < 50 && answer() != site_b; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(answer(), site_b);
 }
 
 }  // namespace

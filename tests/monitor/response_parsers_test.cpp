@@ -1,4 +1,5 @@
-// The HTTP response head reader and the SSTP control packet reader.
+// The HTTP response readers (head only, and whole) and the SSTP control
+// packet reader.
 #include <gtest/gtest.h>
 
 #include "monitor/http_response.hpp"
@@ -7,7 +8,54 @@
 namespace gtm::test {
 namespace {
 
+using monitor::HttpResponse;
 using monitor::HttpResponseHead;
+
+TEST(HttpResponse, SizedChunkedAndCloseDelimitedBodies) {
+  using Progress = HttpResponse::Progress;
+  {
+    HttpResponse r;
+    std::string text = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"a\": true}";
+    Progress p = Progress::need_more;
+    for (char c : text) p = r.feed(std::string_view(&c, 1));
+    ASSERT_EQ(p, Progress::complete) << r.error();
+    EXPECT_EQ(r.status(), 200);
+    EXPECT_EQ(r.body(), "{\"a\": true}");
+  }
+  {
+    HttpResponse r;
+    EXPECT_EQ(r.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"), Progress::need_more);
+    EXPECT_EQ(r.feed("2\r\nde\r\n0\r\n\r\n"), Progress::complete);
+    EXPECT_EQ(r.body(), "abcde");
+  }
+  {
+    HttpResponse r;
+    EXPECT_EQ(r.feed("HTTP/1.0 503 Busy\r\n\r\nlater"), Progress::need_more);
+    EXPECT_EQ(r.feed({}, true), Progress::complete);
+    EXPECT_EQ(r.status(), 503);
+    EXPECT_EQ(r.body(), "later");
+  }
+}
+
+TEST(HttpResponse, CutShortMalformedAndTooLong) {
+  using Progress = HttpResponse::Progress;
+  HttpResponse cut;
+  EXPECT_EQ(cut.feed("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), Progress::need_more);
+  EXPECT_EQ(cut.feed({}, true), Progress::invalid);
+  EXPECT_EQ(cut.error(), "the connection closed in the middle of the HTTP response");
+  HttpResponse bad;
+  EXPECT_EQ(bad.feed("SSH-2.0-OpenSSH\r\n\r\n"), Progress::invalid);
+  EXPECT_NE(bad.error().find("malformed HTTP response"), std::string::npos) << bad.error();
+  HttpResponse big;
+  EXPECT_EQ(big.feed("HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n"), Progress::invalid);
+  EXPECT_EQ(big.error(), "HTTP response body longer than 4194304 bytes");
+  HttpResponse endless;
+  Progress p = endless.feed("HTTP/1.1 200 OK\r\n\r\n");
+  std::string mib(1024 * 1024, 'x');
+  for (int i = 0; i < 5 && p == Progress::need_more; ++i) p = endless.feed(mib);
+  EXPECT_EQ(p, Progress::invalid);
+  EXPECT_EQ(endless.error(), "HTTP response body longer than 4194304 bytes");
+}
 
 TEST(HttpResponseHead, ByteByByteAndHeaders) {
   std::string text = "HTTP/1.1 200\r\nContent-Length: 18446744073709551615\r\nServer:  Microsoft-HTTPAPI/2.0 \r\n\r\nrest";

@@ -1,0 +1,119 @@
+#include "monitor/balancer_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace gtm::monitor {
+namespace {
+
+using json = nlohmann::json;
+
+// Reals named in a reason, at most; the rest are counted.
+constexpr size_t kMaxNamed = 8;
+
+std::string text(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Why a real server takes no new clients, in the balancer's words.
+std::string whyOut(const json& real, const std::string& state) {
+  std::string name = text(real, "name");
+  if (name.empty()) name = "?";
+  if (state.empty()) return name + " in no known state";
+  if (state == "Disabled") return name + " disabled by admin";
+  if (state == "Drained") return name + " drained";
+  if (state == "Full") return name + " full";
+  std::string out = name + " " + state;
+  auto checks = real.find("checks");
+  if (checks != real.end() && checks->is_array())
+    for (const json& c : *checks) {
+      if (!c.is_object()) continue;
+      std::string agreed = text(c, "agreed");
+      if (agreed.empty()) agreed = text(c, "state");
+      if (agreed == "Online" || agreed == "CheckingEndpoint") continue;
+      std::string reason = text(c, "reason");
+      if (reason.size() > 120) reason = reason.substr(0, 117) + "...";
+      return out + " (" + text(c, "monitor") + ": " + reason + ")";
+    }
+  return out;
+}
+
+struct ServiceCount {
+  std::string line;
+  bool enough = false, full = false;
+};
+
+ServiceCount count(const json& service, unsigned min_reals) {
+  ServiceCount out;
+  size_t taking = 0, full = 0, total = 0;
+  std::vector<std::string> missing;
+  auto reals = service.find("reals");
+  if (reals != service.end() && reals->is_array())
+    for (const json& real : *reals) {
+      if (!real.is_object()) continue;
+      ++total;
+      std::string state = text(real, "state");
+      if (state == "Online" || state == "Unmonitored" || state == "CheckingEndpoint") {
+        ++taking;
+        continue;
+      }
+      full += state == "Full";
+      if (missing.size() < kMaxNamed) missing.push_back(whyOut(real, state));
+    }
+  out.enough = taking >= min_reals;
+  out.full = !out.enough && taking + full >= min_reals;
+  out.line = text(service, "name") + ": " + std::to_string(taking) + " of " + std::to_string(total) + " reals online";
+  if (!out.enough && min_reals > 1) out.line += ", " + std::to_string(min_reals) + " needed";
+  for (size_t i = 0; i < missing.size(); ++i) out.line += (i ? ", " : ": ") + missing[i];
+  if (total - taking > missing.size()) out.line += " and " + std::to_string(total - taking - missing.size()) + " more";
+  return out;
+}
+
+}  // namespace
+
+BalancerVerdict judgeBalancer(std::string_view status_json, const std::vector<std::string>& services,
+                              const IpAddress& vip, unsigned min_reals) {
+  BalancerVerdict v;
+  json doc = json::parse(status_json, nullptr, false);
+  auto list = doc.is_object() ? doc.find("services") : doc.end();
+  if (!doc.is_object() || list == doc.end() || !list->is_array()) {
+    v.reason = "not a gtm lb status document (no services list)";
+    return v;
+  }
+  std::vector<const json*> watched;
+  if (services.empty()) {
+    for (const json& s : *list)
+      if (s.is_object() && IpAddress::parse(text(s, "vip")) == vip) watched.push_back(&s);
+    if (watched.empty()) {
+      v.reason = "the balancer has no service with VIP " + vip.toString() + " (name it with service = \"...\")";
+      return v;
+    }
+  } else {
+    for (const std::string& name : services) {
+      const json* found = nullptr;
+      for (const json& s : *list)
+        if (s.is_object() && text(s, "name") == name) found = &s;
+      if (!found) {
+        v.reason = "the balancer has no service \"" + name + "\"";
+        return v;
+      }
+      watched.push_back(found);
+    }
+  }
+  v.up = true;
+  std::string failed, passed;
+  for (const json* s : watched) {
+    ServiceCount c = count(*s, min_reals);
+    std::string& into = c.enough ? passed : failed;
+    into += (into.empty() ? "" : "; ") + c.line;
+    v.up = v.up && (c.enough || c.full);
+    v.full = v.full || c.full;
+  }
+  // What failed comes first: it is what the admin must act on.
+  v.full = v.full && v.up;
+  v.reason = failed.empty() ? passed : passed.empty() ? failed : failed + "; " + passed;
+  if (v.full && v.up) v.reason += " (full: no free ports)";
+  return v;
+}
+
+}  // namespace gtm::monitor
