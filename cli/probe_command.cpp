@@ -34,6 +34,8 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --verify-tls        verify the certificate chain and name (needs --host)
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
+  --require-fragmentation
+                      ikev2: fail a responder without IKEV2_FRAGMENTATION_SUPPORTED
   --secret-file F     radius: the shared secret (the file's first line)
   --username U        radius: the test account
   --password-file F   radius: its password (the file's first line)
@@ -47,7 +49,9 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --min-reals N       gtm-lb: real servers each service needs online (default 1)
   --token-file F      gtm-lb: a bearer token for the status API
   --source ADDRESS    probe from this local address
-  --json              print the result as JSON
+  --verbose           also print what the probe learned of the server (ikev2: the
+                      chosen proposal, fragmentation, NAT, COOKIE, vendor IDs)
+  --json              print the result as JSON (with those details)
 exit status: 0 alive, 1 not alive, 2 usage error
 )";
 
@@ -103,17 +107,21 @@ int probeCommand(const Args& args) {
   m.name = "probe";
   m.protocol = *protocol;
   m.timeout = 5.0;
-  bool json = false;
+  bool json = false, verbose = false;
   int port = 0;
   for (size_t i = 2; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     if (a == "--json") {
       json = true;
+    } else if (a == "--verbose") {
+      verbose = true;
     } else if (a == "--verify-tls") {
       m.verify_tls = true;
     } else if (a == "--nat-t") {
       m.nat_t = true;
+    } else if (a == "--require-fragmentation") {
+      m.ike_require_fragmentation = true;
     } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
                a == "--secret-file" || a == "--username" || a == "--password-file" || a == "--service" ||
                a == "--min-reals" || a == "--token-file") {
@@ -220,6 +228,7 @@ int probeCommand(const Args& args) {
     if (!result.cert_subject.empty()) j["cert_subject"] = result.cert_subject;
     if (result.cert_days_left) j["cert_days_left"] = *result.cert_days_left;
     if (!result.warning.empty()) j["warning"] = result.warning;
+    for (const auto& [key, value] : result.details) j["details"][key] = value;
     std::cout << j.dump() << "\n";
   } else {
     std::printf("%-8s %s:%u %s  %.1f ms  %s\n", state, address->toString().c_str(),
@@ -228,6 +237,8 @@ int probeCommand(const Args& args) {
     if (!result.cert_subject.empty())
       std::printf("         certificate %s, %d days left\n", result.cert_subject.c_str(), result.cert_days_left.value_or(0));
     if (!result.warning.empty()) std::printf("         warning: %s\n", result.warning.c_str());
+    if (verbose)
+      for (const auto& [key, value] : result.details) std::printf("         %s: %s\n", key.c_str(), value.c_str());
   }
   return result.up ? 0 : 1;
 }

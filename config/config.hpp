@@ -133,6 +133,9 @@ struct Monitor {
   bool nat_t = false;
   uint16_t ike_dh_group = 19;        // the group of the KE payload we send
   IkeExpect ike_expect = IkeExpect::alive;
+  // A full IKE_SA_INIT response without IKEV2_FRAGMENTATION_SUPPORTED fails
+  // (certificate logins break where IP fragments are dropped: error 809).
+  bool ike_require_fragmentation = false;
   // radius: accept passes only Access-Accept (a test account NPS lets in);
   // answer passes Access-Reject too (alive, and the secret is right).
   enum class RadiusExpect { accept, answer };

@@ -279,6 +279,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_expect", m.protocol == P::ikev2, "ikev2");
+  onlyFor("ike_require_fragmentation", m.protocol == P::ikev2, "ikev2");
   for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode"})
     onlyFor(key, m.protocol == P::radius, "radius");
   for (const char* key : {"url", "service", "services", "min_reals", "token_file"}) onlyFor(key, lb, "gtm-lb");
@@ -361,6 +362,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   }
   assign(m.ike_expect, r.choice<Monitor::IkeExpect>("ike_expect", {{"alive", Monitor::IkeExpect::alive},
                                                                     {"sa", Monitor::IkeExpect::sa}}));
+  assign(m.ike_require_fragmentation, r.boolean("ike_require_fragmentation"));
   m.source = r.address("source");
   r.finish();
   cfg.monitors.push_back(std::move(m));

@@ -13,5 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size >= 8) std::memcpy(spi.data(), data, 8);
   auto r = gtm::monitor::ikev2::classifyResponse({data, size}, spi);
   if (r.verdict == gtm::monitor::ikev2::Verdict::notify && r.notify_type == 0) std::abort();
+  // The diagnostics: bounded, and nameable whatever they hold.
+  if (r.cookie.size() > 64 || r.vendor_ids.size() > 16) std::abort();
+  if (r.proposal && gtm::monitor::ikev2::proposalText(*r.proposal).empty()) std::abort();
+  for (const auto& id : r.vendor_ids) (void)gtm::monitor::ikev2::vendorName(id);
   return 0;
 }

@@ -119,7 +119,8 @@ bool sameProbe(const config::Monitor& a, const config::Monitor& b) {
          a.sstp_mode == b.sstp_mode && a.path == b.path && ranges(a) == ranges(b) && a.headers == b.headers &&
          a.host == b.host && a.verify_tls == b.verify_tls && a.ca_file == b.ca_file &&
          a.ca_pem == b.ca_pem && a.warn_cert_days == b.warn_cert_days && a.nat_t == b.nat_t &&
-         a.ike_dh_group == b.ike_dh_group && a.ike_expect == b.ike_expect && a.radius_expect == b.radius_expect &&
+         a.ike_dh_group == b.ike_dh_group && a.ike_expect == b.ike_expect &&
+         a.ike_require_fragmentation == b.ike_require_fragmentation && a.radius_expect == b.radius_expect &&
          a.radius_mode == b.radius_mode && a.username == b.username && a.password == b.password &&
          a.secret == b.secret && a.url == b.url && a.lb_services == b.lb_services && a.min_reals == b.min_reals &&
          a.token == b.token && a.source == b.source;

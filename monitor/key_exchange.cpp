@@ -1,5 +1,6 @@
 #include "monitor/key_exchange.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
@@ -15,9 +16,24 @@ struct CtxDeleter {
   void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
 };
 
+// Group 2 (MODP 1024, RFC 2409), which OpenSSL 3 offers no named key for:
+// g^x mod p with a random x. RRAS without a custom IPsec policy wants it.
+Result<std::vector<uint8_t>> modp1024Value() {
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> p(BN_get_rfc2409_prime_1024(nullptr), BN_free), x(BN_new(), BN_free),
+      g(BN_new(), BN_free), y(BN_new(), BN_free);
+  if (!ctx || !p || !x || !g || !y || BN_set_word(g.get(), 2) != 1 || BN_rand(x.get(), 256, 0, 0) != 1 ||
+      BN_mod_exp(y.get(), g.get(), x.get(), p.get(), ctx.get()) != 1)
+    return Error{"OpenSSL failed to make a value for group 2"};
+  std::vector<uint8_t> out(128, 0);
+  BN_bn2binpad(y.get(), out.data(), 128);
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<uint8_t>> makeKeyExchangeValue(uint16_t group) {
+  if (group == 2) return modp1024Value();
   const char* algorithm = group == 14 ? "DH" : "EC";
   const char* name = group == 14 ? "modp_2048" : group == 19 ? "P-256" : group == 20 ? "P-384" : nullptr;
   if (!name) return Error{"unsupported DH group " + std::to_string(group)};

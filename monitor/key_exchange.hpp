@@ -10,7 +10,7 @@
 
 namespace gtm::monitor {
 
-// Group 14 (MODP 2048), 19 (ECP 256) or 20 (ECP 384), encoded as RFC 7296
+// Group 2 (MODP 1024), 14 (MODP 2048), 19 (ECP 256) or 20 (ECP 384), encoded as RFC 7296
 // and RFC 5903 want it: the MODP value padded to the modulus length, or x|y.
 [[nodiscard]] Result<std::vector<uint8_t>> makeKeyExchangeValue(uint16_t group);
 

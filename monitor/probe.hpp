@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/ip_address.hpp"
 #include "common/result.hpp"
@@ -35,6 +37,10 @@ struct ProbeResult {
   // Up, but taking no new clients (RRAS out of ports): a balancer drains
   // it, keeping its flows; DNS answers another endpoint while there is one.
   bool full = false;
+  // What the probe learned of the server beside its verdict, in order
+  // ("proposal", "fragmentation", ...): shown by gtm probe --verbose and in
+  // each check's status.
+  std::vector<std::pair<std::string, std::string>> details;
 };
 
 class Probe {

@@ -40,6 +40,11 @@ nlohmann::json checkJson(const monitor::Engine::CheckStatus& c) {
   if (!c.last.cert_subject.empty()) cj["cert_subject"] = c.last.cert_subject;
   if (c.last.cert_days_left) cj["cert_days_left"] = *c.last.cert_days_left;
   if (!c.last.warning.empty()) cj["warning"] = c.last.warning;
+  if (!c.last.details.empty()) {
+    nlohmann::json details = nlohmann::json::object();
+    for (const auto& [key, value] : c.last.details) details[key] = value;
+    cj["details"] = details;
+  }
   return cj;
 }
 

@@ -95,6 +95,8 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:5:11: [[monitor]] service: give service or services, not both"},
       {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nmin_reals = 0\n",
        "c.toml:5:13: [[monitor]] min_reals: 0 is out of range (1 to 1000)"},
+      {"[[monitor]]\nname = \"m\"\nprotocol = \"sstp\"\nike_require_fragmentation = true\n",
+       "c.toml:4:29: [[monitor]] ike_require_fragmentation: applies only to ikev2 monitors"},
       {"[[monitor]]\nname = \"m\"\nprotocol = \"sstp\"\nmin_reals = 2\n",
        "c.toml:4:13: [[monitor]] min_reals: applies only to gtm-lb monitors"},
       {"[cluster]\netcd = [\"grpc://198.18.50.11:2379\"]\n",

@@ -261,6 +261,12 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   // the single-node bound plus 0.5 s (plus what polling three nodes through
   // dig costs here).
   ASSERT_GE(within(3, [&] { return lab.ownStates(0) == "Online Online "; }), 0) << lab.ownStates(0);
+  // The IKEv2 check carries what charon's response said of it.
+  nlohmann::json ike = lab.checksOfA(0)[1];
+  EXPECT_EQ(ike["monitor"], "ikev2");
+  EXPECT_EQ(ike["details"]["fragmentation"], "supported (RFC 7383)") << ike.dump();
+  EXPECT_NE(ike["details"]["proposal"].get<std::string>().find("(group 19)"), std::string::npos) << ike.dump();
+  EXPECT_EQ(ike["details"]["nat"], "none") << ike.dump();
   lab.sh(lab.a.exec() + "ip link set gsa down");
   auto cut = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {

@@ -186,6 +186,60 @@ TEST(Ikev2Probe, NoProposalChosenIsAliveButNotAnSa) {
   EXPECT_EQ(full.result.exit_code, 0) << full.result.output << good->log();
 }
 
+// What the probe reads in charon's IKE_SA_INIT response: the chosen
+// proposal, IKEV2_FRAGMENTATION_SUPPORTED with strongSwan's fragmentation
+// on and off, NAT detection, a COOKIE challenge completed, the vendor ID.
+TEST(Ikev2Probe, DiagnosticsFromCharon) {
+  if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  uint16_t port = freePort(), nat_t = freePort();
+  const std::string cmd = "ikev2 127.0.0.1 --port " + std::to_string(nat_t) + " --nat-t --timeout 2";
+  {
+    auto charon = Charon::start(port, nat_t, "", "aes128gcm16-prfsha256-ecp384", "send_vendor_id = yes",
+                                "fragmentation = yes");
+    auto t = probe(cmd + " --verbose --require-fragmentation");
+    EXPECT_EQ(t.result.exit_code, 0) << t.result.output << charon->log();
+    // charon wants group 20 where the probe sent 19: the probe sends 20, as a client would.
+    for (const char* line : {"IKE_SA_INIT response with DH group 20 as asked (daemon alive)",
+                             "proposal: AES-GCM-16-128, PRF-HMAC-SHA2-256, ECP-384 (group 20)",
+                             "ke_group: group 19 refused (INVALID_KE_PAYLOAD); sent group 20 as asked",
+                             "fragmentation: supported (RFC 7383)", "nat: none", "vendor_ids: strongSwan"})
+      EXPECT_NE(t.result.output.find(line), std::string::npos) << line << "\n" << t.result.output;
+    EXPECT_EQ(t.result.output.find("cookie:"), std::string::npos) << t.result.output;
+    // charon logs that it saw our fragmentation notify and answered with its own.
+    EXPECT_NE(charon->log().find("N(FRAG_SUP)"), std::string::npos) << charon->log();
+  }
+  {
+    // RRAS's default policy: 3DES, SHA-1, group 2.
+    auto charon = Charon::start(port, nat_t, "", "3des-sha1-modp1024", "", "fragmentation = no");
+    auto t = probe(cmd + " --json");
+    EXPECT_EQ(t.result.exit_code, 0) << t.result.output << charon->log();
+    EXPECT_NE(t.result.output.find("\"fragmentation\":\"not offered"), std::string::npos) << t.result.output;
+    EXPECT_NE(t.result.output.find("\"proposal\":\"3DES, PRF-HMAC-SHA1, HMAC-SHA1-96, MODP-1024 (group 2)\""),
+              std::string::npos)
+        << t.result.output;
+    auto strict = probe(cmd + " --require-fragmentation");
+    EXPECT_EQ(strict.result.exit_code, 1) << strict.result.output;
+    EXPECT_NE(strict.result.output.find("without IKEV2_FRAGMENTATION_SUPPORTED (ike_require_fragmentation)"),
+              std::string::npos)
+        << strict.result.output;
+  }
+  {
+    // charon asks for cookies once one IKE SA is half open: the first probe
+    // leaves one, the second meets the challenge and answers it.
+    auto charon = Charon::start(port, nat_t, "", Charon::kProposals, "cookie_threshold = 1");
+    auto first = probe(cmd);
+    EXPECT_EQ(first.result.exit_code, 0) << first.result.output << charon->log();
+    EXPECT_EQ(first.result.output.find("COOKIE"), std::string::npos) << first.result.output;
+    auto t = probe(cmd + " --verbose");
+    EXPECT_EQ(t.result.exit_code, 0) << t.result.output << charon->log();
+    EXPECT_NE(t.result.output.find("IKE_SA_INIT response after a COOKIE challenge (daemon alive)"), std::string::npos)
+        << t.result.output << charon->log();
+    EXPECT_NE(t.result.output.find("cookie: asked (the responder is under load) and answered"), std::string::npos)
+        << t.result.output;
+    EXPECT_NE(t.result.output.find("proposal: "), std::string::npos) << t.result.output;
+  }
+}
+
 TEST(Ikev2Probe, CharonOnPort500InANamespaceWithIkeScan) {
   if (auto why = Charon::cannotRun(); !why.empty()) GTEST_SKIP() << why;
   if (auto why = NetNamespace::cannotCreate(); !why.empty()) GTEST_SKIP() << why;

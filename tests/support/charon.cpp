@@ -23,17 +23,18 @@ std::string Charon::cannotRun() {
 }
 
 std::unique_ptr<Charon> Charon::start(uint16_t port, uint16_t nat_t_port, const std::string& netns,
-                                      const std::string& proposals) {
+                                      const std::string& proposals, const std::string& settings,
+                                      const std::string& connection) {
   auto c = std::unique_ptr<Charon>(new Charon());
   c->dir_ = makeTempDir();
   const std::string vici = c->dir_ + "/charon.vici";
   writeFile(c->dir_, "strongswan.conf",
             "charon {\n  port = " + std::to_string(port) + "\n  port_nat_t = " + std::to_string(nat_t_port) +
                 "\n  load = random nonce openssl pem pkcs1 x509 pubkey socket-default kernel-netlink vici\n"
-                "  install_routes = no\n  plugins {\n    vici { socket = unix://" + vici +
+                "  install_routes = no\n  " + settings + "\n  plugins {\n    vici { socket = unix://" + vici +
                 " }\n  }\n  filelog {\n    stderr {\n      default = 1\n      flush_line = yes\n    }\n  }\n}\n");
   writeFile(c->dir_, "swanctl.conf",
-            "connections {\n  probe {\n    proposals = " + proposals + "\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
+            "connections {\n  probe {\n    proposals = " + proposals + "\n    " + connection + "\n    local { auth = psk\n      id = gw }\n    remote { auth = psk }\n"
             "    children { c { } }\n  }\n}\nsecrets {\n  ike-probe { secret = \"test-only\" }\n}\n");
   // Its own /run (for its pid file) in a private mount namespace.
   std::string script = "mount -t tmpfs tmpfs /run && exec " + std::string(kCharon);

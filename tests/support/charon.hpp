@@ -20,9 +20,13 @@ class Charon {
   // Listens on UDP `port` and `nat_t_port` (inside `netns` when not empty)
   // and accepts IKE_SA_INIT from anyone with a PSK connection.
   static constexpr const char* kProposals = "aes256-sha256-ecp256, aes128-sha1-modp2048, aes128gcm16-prfsha256-ecp256";
-  // `proposals`: the IKE proposals charon accepts (swanctl.conf syntax).
+  // `proposals`: the IKE proposals charon accepts (swanctl.conf syntax);
+  // `settings`: more lines for strongswan.conf's charon section
+  // ("cookie_threshold = 0"); `connection`: for the connection
+  // ("fragmentation = no").
   static std::unique_ptr<Charon> start(uint16_t port, uint16_t nat_t_port, const std::string& netns = "",
-                                       const std::string& proposals = kProposals);
+                                       const std::string& proposals = kProposals, const std::string& settings = "",
+                                       const std::string& connection = "");
   ~Charon();
   void stop();
   [[nodiscard]] std::string log() const;
