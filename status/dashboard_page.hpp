@@ -45,6 +45,8 @@ function checkCells(tr, c) {
   tr.appendChild(el('td', ago(c.since)));
   const reason = el('td', c.reason);
   if (c.warning) reason.appendChild(el('div', '\u26a0 ' + c.warning, 'warn'));
+  // What the probe learned of the server (IKEv2: proposal, fragmentation, NAT, ...).
+  if (c.details) for (const [k, v] of Object.entries(c.details)) reason.appendChild(el('div', k + ': ' + v, 'muted'));
   tr.appendChild(reason);
 }
 // One table: a row per check of each member (a profile's endpoint, a
