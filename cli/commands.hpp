@@ -16,5 +16,6 @@ int lbCommand(const Args& args);
 int statusCommand(const Args& args);
 int endpointCommand(const Args& args);
 int dnssecCommand(const Args& args);
+int routeCommand(const Args& args);
 
 }  // namespace gtm::cli

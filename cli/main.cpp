@@ -36,7 +36,11 @@ commands:
   dnssec ds ZONE --config FILE
                         the DS records of the zone's keys with the SEP flag,
                         for the parent zone
-  probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp);
+  route PROFILE ADDRESS[/PREFIX] --config FILE
+                        which endpoint a client there gets and why (for
+                        geographic profiles: its region, each level's endpoint)
+  probe PROTOCOL HOST   probe one server now (sstp, ikev2, https, http, tcp,
+                        radius, gtm-lb);
                         `gtm probe --help` lists its options
 
 options:
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
     if (cmd == "status") return gtm::cli::statusCommand(args);
     if (cmd == "endpoint") return gtm::cli::endpointCommand(args);
     if (cmd == "dnssec") return gtm::cli::dnssecCommand(args);
+    if (cmd == "route") return gtm::cli::routeCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "gtm " << cmd << ": " << e.what() << "\n";
     return 1;

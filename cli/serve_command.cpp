@@ -285,6 +285,19 @@ int serveCommand(const Args& all_args) {
   FileWatcher watcher;
   if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
     log::warn("config changes will need SIGHUP", {{"error", r.error()}});
+  // So does a new GeoIP database (swapped in by geoipupdate's rename); the
+  // watch follows [geoip] database across reloads.
+  FileWatcher geo_watcher;
+  std::string geo_watched;
+  auto watchGeo = [&](const std::string& database) {
+    if (database == geo_watched) return;
+    geo_watcher.stop();
+    geo_watched = database;
+    if (!database.empty())
+      if (auto r = geo_watcher.start(database, [] { ::kill(::getpid(), SIGHUP); }); !r)
+        log::warn("GeoIP database changes will need SIGHUP", {{"error", r.error()}});
+  };
+  watchGeo(c.config.geoip.database);
   server.start();
   if (run.cluster) run.cluster->start();
   if (c.config.dns.xdp_interface.empty())
@@ -310,6 +323,12 @@ int serveCommand(const Args& all_args) {
     }
     if (sig == SIGHUP) {
       reload(path, serials, run, c.config.dns, admin);
+      std::string database;
+      {
+        std::lock_guard lock(run.load_mutex);
+        database = run.config.geoip.database;
+      }
+      watchGeo(database);
       continue;
     }
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
@@ -325,6 +344,7 @@ int serveCommand(const Args& all_args) {
     (void)run.cluster.release();
   }
   watcher.stop();
+  geo_watcher.stop();
   if (status_server) status_server->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();

@@ -35,6 +35,13 @@ bool IpAddress::isUnspecified() const {
   return std::all_of(s.begin(), s.end(), [](uint8_t b) { return b == 0; });
 }
 
+IpAddress IpAddress::masked(unsigned prefix) const {
+  IpAddress out = *this;
+  const unsigned max = family == Family::v4 ? 32 : 128;
+  for (unsigned bit = prefix; bit < max; ++bit) out.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  return out;
+}
+
 std::optional<Subnet> Subnet::parse(std::string_view text) {
   auto slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
@@ -46,8 +53,7 @@ std::optional<Subnet> Subnet::parse(std::string_view text) {
   if (len.empty() || len.size() > 3 || ec != std::errc{} || end != len.data() + len.size()) return std::nullopt;
   unsigned max = ip->family == IpAddress::Family::v4 ? 32 : 128;
   if (prefix > max) return std::nullopt;
-  for (unsigned bit = prefix; bit < max; ++bit) ip->bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
-  return Subnet{*ip, static_cast<uint8_t>(prefix)};
+  return Subnet{ip->masked(prefix), static_cast<uint8_t>(prefix)};
 }
 
 bool Subnet::contains(const IpAddress& a) const {

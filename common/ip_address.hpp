@@ -24,6 +24,8 @@ struct IpAddress {
     return {bytes.data(), family == Family::v4 ? 4u : 16u};
   }
   [[nodiscard]] bool isUnspecified() const;
+  // The address with every bit past the first `prefix` cleared.
+  [[nodiscard]] IpAddress masked(unsigned prefix) const;
   bool operator==(const IpAddress&) const = default;
 };
 

@@ -180,17 +180,21 @@ struct Endpoint {
   bool enabled = true;
   bool always_serve = false;               // not monitored: Unmonitored, always eligible
   std::vector<Dependency> depends_on;
+  std::vector<std::string> regions;        // routing = geographic: "EU", "DE", "US-CA", "WORLD"
+  bool fallback = false;                   // geographic: answered when no mapped endpoint can be
   Location where;
+  Location regions_where;
 };
 
 struct Profile {
-  enum class Routing { priority, weighted, multivalue, subnet };
+  enum class Routing { priority, weighted, multivalue, subnet, geographic };
   std::string name;
   std::string fqdn;
   Routing routing = Routing::priority;
   bool affinity_subnet = false;  // weighted: draw by a hash of the client subnet
   unsigned max_answers = 2;      // multivalue
   bool fail_closed = false;      // all_degraded = "fail-closed": NODATA when every endpoint is Degraded
+  bool geo_nearest = true;       // geo_fallback = "nearest" (default) or "none"
   uint32_t ttl = 30;
   std::vector<std::string> monitors;
   std::vector<Endpoint> endpoints;
@@ -240,6 +244,12 @@ struct StatusSettings {
   Location where;
 };
 
+// [geoip]: the MaxMind DB file geographic profiles locate clients with.
+struct GeoipSettings {
+  std::string database;  // empty: none
+  Location where;
+};
+
 struct LogSettings {
   bool json = false;  // format = "json"; default "logfmt"
   bool debug = false;  // level = "debug"
@@ -271,6 +281,7 @@ struct Config {
   StatusSettings status;
   LogSettings log;
   LbSettings lb;
+  GeoipSettings geoip;
   std::vector<Service> services;
   std::vector<Zone> zones;
   std::vector<Monitor> monitors;

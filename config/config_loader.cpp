@@ -411,6 +411,9 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
   if (t.get("min_child_endpoints") && e.profile.empty()) r.error("min_child_endpoints", "applies only to a nested profile endpoint");
   e.subnets = r.subnetList("subnets");
+  e.regions = r.stringList("regions");
+  e.regions_where = r.where("regions");
+  assign(e.fallback, r.boolean("fallback"));
   e.depends_on = readDependencies(r, diag);
   r.finish();
   p.endpoints.push_back(std::move(e));
@@ -425,7 +428,11 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   p.fqdn_where = r.where("fqdn");
   using R = Profile::Routing;
   assign(p.routing, r.choice<R>("routing", {{"priority", R::priority}, {"weighted", R::weighted},
-                                            {"multivalue", R::multivalue}, {"subnet", R::subnet}}));
+                                            {"multivalue", R::multivalue}, {"subnet", R::subnet},
+                                            {"geographic", R::geographic}}));
+  assign(p.geo_nearest, r.choice<bool>("geo_fallback", {{"nearest", true}, {"none", false}}));
+  if (t.get("geo_fallback") && p.routing != R::geographic)
+    r.error("geo_fallback", "applies only to routing = \"geographic\"");
   assign(p.affinity_subnet, r.choice<bool>("affinity", {{"none", false}, {"subnet", true}}));
   if (t.get("affinity") && p.routing != R::weighted) r.error("affinity", "applies only to routing = \"weighted\"");
   assign(p.max_answers, r.integer("max_answers", 1, 10));
@@ -619,6 +626,12 @@ LoadResult loadString(std::string_view text, const std::string& path) {
         out.config.lb.table = *name;
     }
     lr.finish();
+  }
+  if (const toml::table* geoip = r.table("geoip")) {
+    TableReader gr(*geoip, "[geoip]", diag);
+    out.config.geoip.where = gr.where("database");
+    assign(out.config.geoip.database, gr.string("database", true));
+    gr.finish();
   }
   forEachTable(r, "profile", "[[profile]]", diag, [&](const toml::table& t) { readProfile(t, out.config, diag); });
   if (!root.get("zone") && !root.get("service"))

@@ -22,6 +22,7 @@ policy::Routing routingOf(config::Profile::Routing r) {
     case R::weighted: return policy::Routing::weighted;
     case R::multivalue: return policy::Routing::multivalue;
     case R::subnet: return policy::Routing::subnet;
+    case R::geographic: return policy::Routing::geographic;
   }
   return policy::Routing::priority;
 }
@@ -99,6 +100,8 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
     profile.affinity_subnet = pc.affinity_subnet;
     profile.max_answers = pc.max_answers;
     profile.fail_closed = pc.fail_closed;
+    profile.geo_nearest = pc.geo_nearest;
+    const bool geographic = pc.routing == config::Profile::Routing::geographic;
     for (const std::string& name : pc.monitors) {
       auto it = std::find_if(snap.monitors.begin(), snap.monitors.end(),
                              [&](const config::Monitor& m) { return m.name == name; });
@@ -110,7 +113,8 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
     size_t with_priority = 0;
     std::map<uint32_t, std::string> priorities;
     std::set<std::string> endpoint_names;
-    std::map<std::string, std::string> subnet_owner;
+    std::map<std::string, std::string> subnet_owner, region_owner;
+    std::string fallback;
     for (size_t i = 0; i < pc.endpoints.size(); ++i) {
       const config::Endpoint& ec = pc.endpoints[i];
       if (!endpoint_names.insert(ec.name).second)
@@ -149,6 +153,23 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       }
       if (!ec.subnets.empty() && pc.routing != config::Profile::Routing::subnet)
         diag.error(ec.where, "subnets apply only to routing = \"subnet\"");
+      for (const std::string& text : ec.regions) {
+        auto region = policy::parseRegion(text);
+        if (!region) {
+          diag.error(ec.regions_where, "regions: \"" + text + "\" is not a continent (AF, AN, AS, EU, NA, OC, SA), "
+                                       "an ISO 3166-1 country (\"DE\"), a subdivision (\"US-CA\") or WORLD");
+          continue;
+        }
+        auto [it, fresh] = region_owner.emplace(policy::regionName(*region), ec.name);
+        if (!fresh) diag.error(ec.regions_where, "region " + it->first + " is already mapped to endpoint \"" + it->second + "\"");
+        e.regions.push_back(*region);
+      }
+      if (!ec.regions.empty() && !geographic) diag.error(ec.regions_where, "regions apply only to routing = \"geographic\"");
+      e.geo_fallback = ec.fallback;
+      if (ec.fallback && !geographic) diag.error(ec.where, "fallback applies only to routing = \"geographic\"");
+      if (ec.fallback && !fallback.empty())
+        diag.error(ec.where, "endpoint \"" + fallback + "\" is already the fallback of profile \"" + pc.name + "\"");
+      if (ec.fallback && fallback.empty()) fallback = ec.name;
       for (const config::Dependency& dc : ec.depends_on) {
         auto it = std::find_if(snap.monitors.begin(), snap.monitors.end(),
                                [&](const config::Monitor& m) { return m.name == dc.monitor; });

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "dns/zone.hpp"
+#include "geo/geoip_database.hpp"
 #include "policy/health.hpp"
 #include "policy/profile.hpp"
 
@@ -17,6 +18,8 @@ struct Snapshot {
   std::vector<Zone> zones;
   std::vector<policy::Profile> profiles;
   std::vector<config::Monitor> monitors;
+  // [geoip]'s database, opened at this load; null without one.
+  std::shared_ptr<const geo::GeoDatabase> geo;
   // One entry per endpoint of every profile, written by the monitor engine.
   std::shared_ptr<policy::HealthTable> health;
   // This node's name in a cluster, given to id.server / hostname.bind CH TXT

@@ -318,6 +318,15 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
   }
   compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
+  if (!cfg.geoip.database.empty()) {
+    if (auto db = geo::GeoDatabase::open(cfg.geoip.database); !db)
+      diag.error(cfg.geoip.where, "[geoip] database: " + db.error());
+    else
+      snap->geo = std::move(*db);
+  }
+  for (const config::Profile& p : cfg.profiles)
+    if (p.routing == config::Profile::Routing::geographic && cfg.geoip.database.empty())
+      diag.error(p.where, "profile \"" + p.name + "\": routing = \"geographic\" needs [geoip] database = \"FILE.mmdb\"");
   if (!diag.empty()) return nullptr;
   // Signed last: the profiles' answers are known now.
   auto now = static_cast<uint32_t>(std::time(nullptr));

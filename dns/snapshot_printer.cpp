@@ -62,6 +62,7 @@ std::string describe(const Snapshot& snapshot) {
                snapshot.profiles[static_cast<size_t>(node.profile)].name + "\"\n";
     }
   }
+  if (snapshot.geo) out += "geoip " + snapshot.geo->description().path + ": " + snapshot.geo->summary() + "\n";
   for (const policy::Profile& p : snapshot.profiles) {
     out += "profile " + p.name + ": " + p.fqdn + " routing=" + policy::routingName(p.routing) +
            " ttl=" + std::to_string(p.ttl) + (p.fail_closed ? " fail-closed" : "") + "\n";
@@ -71,6 +72,8 @@ std::string describe(const Snapshot& snapshot) {
              (e.enabled ? "" : " (disabled)") + (e.always_serve ? " (always serve)" : "") + ":";
       if (e.child >= 0) out += " profile " + snapshot.profiles[static_cast<size_t>(e.child)].name;
       for (const policy::Subnet& s : e.subnets) out += " subnet " + s.toString();
+      for (const policy::Region& r : e.regions) out += " region " + policy::regionName(r);
+      if (e.geo_fallback) out += " fallback";
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) out += " " + ip.toString();
       out += "\n";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "policy/geo_region.hpp"
 #include "policy/health.hpp"
 
 namespace gtm::policy {
@@ -31,6 +32,8 @@ struct Endpoint {
   std::vector<IpAddress> v6;  // AAAA answers
   std::vector<IpAddress> probe_addresses;  // where its monitors probe it
   std::vector<Subnet> subnets;             // routing = subnet; empty: the fallback
+  std::vector<Region> regions;             // routing = geographic
+  bool geo_fallback = false;               // geographic: answered when no mapped endpoint can be
   int child = -1;                          // index of a nested profile, or -1
   std::vector<Dependency> depends_on;
   unsigned min_child_endpoints = 1;
@@ -38,7 +41,7 @@ struct Endpoint {
   uint32_t stat_id = UINT32_MAX;           // counters: answers with this endpoint
 };
 
-enum class Routing { priority, weighted, multivalue, subnet };
+enum class Routing { priority, weighted, multivalue, subnet, geographic };
 
 struct Profile {
   std::string name;
@@ -47,6 +50,10 @@ struct Profile {
   bool affinity_subnet = false;
   unsigned max_answers = 2;
   bool fail_closed = false;
+  // geographic: the next level of regions (country, continent, WORLD, the
+  // fallback endpoint) when the mapped endpoint is not available; false:
+  // the mapped endpoint whatever its health, as Traffic Manager does.
+  bool geo_nearest = true;
   uint32_t ttl = 30;
   std::vector<size_t> monitors;     // indices into the snapshot's monitors
   std::vector<Endpoint> endpoints;  // sorted by priority, lowest first
@@ -58,6 +65,7 @@ struct Profile {
     case Routing::weighted: return "weighted";
     case Routing::multivalue: return "multivalue";
     case Routing::subnet: return "subnet";
+    case Routing::geographic: return "geographic";
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 
 #include "common/hash.hpp"
 
@@ -84,6 +85,7 @@ class Decider {
       case Routing::weighted: return weighted(p, eligible, depth);
       case Routing::multivalue: return multivalue(p, eligible, depth);
       case Routing::subnet: return subnet(p, eligible, depth);
+      case Routing::geographic: return geographic(p, eligible, enabled, depth);
     }
   }
 
@@ -153,10 +155,54 @@ class Decider {
       if (e.subnets.empty() && eligible(e)) return emit(e, depth);
   }
 
+  // Where the client is, looked up once per query: its address with the
+  // bits past what is known cleared.
+  const GeoLocation& location() {
+    if (!located_) {
+      located_ = true;
+      if (client_.geo) location_ = client_.geo->locate(client_.address.masked(client_.prefix));
+    }
+    return location_;
+  }
+
+  // How specifically an endpoint's regions hold the client: the level of
+  // its best region, or none.
+  static std::optional<Region::Level> match(const Endpoint& e, const GeoLocation& at) {
+    std::optional<Region::Level> best;
+    for (const Region& r : e.regions)
+      if (holds(r, at) && (!best || r.level < *best)) best = r.level;
+    return best;
+  }
+
+  // The most specific endpoint whose regions hold the client; with
+  // geo_nearest, among the eligible ones (so a failed site's users go to
+  // the next level: their country's, their continent's, WORLD), then the
+  // fallback endpoint. Without, the mapped endpoint whatever its health.
+  template <typename Eligible, typename Enabled>
+  void geographic(const Profile& p, Eligible eligible, Enabled enabled, int depth) {
+    const GeoLocation& at = location();
+    // The answer holds for the database's network of the client, no wider
+    // than what the client said of itself.
+    widenScope(std::min(at.prefix, client_.prefix));
+    const Endpoint* best = nullptr;
+    Region::Level best_level = Region::Level::world;
+    for (const Endpoint& e : p.endpoints) {
+      if (!(p.geo_nearest ? eligible(e) : enabled(e))) continue;
+      auto level = match(e, at);
+      if (level && (!best || *level < best_level)) best = &e, best_level = *level;
+    }
+    if (best) return emit(*best, depth);
+    if (!p.geo_nearest) return;
+    for (const Endpoint& e : p.endpoints)
+      if (e.geo_fallback && eligible(e)) return emit(e, depth);
+  }
+
   std::span<const Profile> profiles_;
   const HealthTable& health_;
   const ClientView& client_;
   Decision& out_;
+  bool located_ = false;
+  GeoLocation location_;
 };
 
 }  // namespace

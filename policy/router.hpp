@@ -19,6 +19,7 @@ struct ClientView {
   uint8_t prefix = 0;     // how many bits of address are known
   bool from_ecs = false;
   uint64_t random = 0;    // a fresh random number for this query
+  const GeoLookup* geo = nullptr;  // the GeoIP database, for geographic profiles
 };
 
 inline constexpr size_t kMaxAnswerEndpoints = 10;

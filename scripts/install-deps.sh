@@ -4,11 +4,11 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev
-       libnftables-dev libnetfilter-conntrack-dev libsystemd-dev
+       libnftables-dev libnetfilter-conntrack-dev libsystemd-dev libmaxminddb-dev
        libgtest-dev libgmock-dev clang libbpf-dev libxdp-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux
-      etcd-server etcd-client unbound freeradius)
+      etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin)
 bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3)
 
 want=()

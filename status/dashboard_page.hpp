@@ -107,7 +107,9 @@ function render(st) {
     memberTable(root, p.name + ' (' + p.fqdn + ', ' + p.routing + ', TTL ' + p.ttl + ') answers ' + (p.answer.join(', ') || 'nothing (NODATA)'),
                 ['endpoint', 'state', 'targets'],
                 p.endpoints.map(e => ({ key: p.name + '/' + e.name, checks: e.checks,
-                                        cells: [[e.name + (e.profile ? ' \u2192 ' + e.profile : '')], [e.state, e.state], [e.targets.join(', ')]] })));
+                                        cells: [[e.name + (e.profile ? ' \u2192 ' + e.profile : '') +
+                                                 (e.regions ? ' [' + e.regions.join(' ') + (e.fallback ? ' fallback' : '') + ']' : '')],
+                                                [e.state, e.state], [e.targets.join(', ')]] })));
   const body = document.querySelector('#events tbody');
   body.replaceChildren();
   for (const ev of st.events.slice().reverse()) {

@@ -57,6 +57,11 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
                         {"admin_disabled", admin_off}, {"state", state},
                         {"targets", nlohmann::json::array()}, {"checks", nlohmann::json::array()}};
       if (e.child >= 0) ej["profile"] = snap->profiles[static_cast<size_t>(e.child)].name;
+      if (p.routing == policy::Routing::geographic) {
+        ej["regions"] = nlohmann::json::array();
+        for (const policy::Region& r : e.regions) ej["regions"].push_back(policy::regionName(r));
+        if (e.geo_fallback) ej["fallback"] = true;
+      }
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       if (auto it = checks.find(name); it != checks.end())
@@ -68,6 +73,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   j["total"] = matching;
   j["offset"] = query.offset;
   j["limit"] = query.limit;
+  if (snap->geo) j["geoip"] = {{"database", snap->geo->description().path}, {"summary", snap->geo->summary()}};
   j["zones"] = nlohmann::json::array();
   auto now = static_cast<uint32_t>(std::time(nullptr));
   for (const dns::Zone& z : snap->zones) {

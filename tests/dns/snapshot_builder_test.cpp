@@ -77,6 +77,43 @@ TEST(SnapshotBuilder, Refusals) {
   }
 }
 
+TEST(SnapshotBuilder, GeographicRefusals) {
+  const std::string head = std::string(kZoneHead) +
+                           "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                           "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\nrouting = \"geographic\"\n";
+  auto endpoint = [](const std::string& name, const std::string& extra) {
+    return "[[profile.endpoint]]\nname = \"" + name + "\"\ntarget = \"192.0.2.10\"\n" + extra;
+  };
+  struct Case {
+    std::string text, expect;
+  } cases[] = {
+      {head + endpoint("a", "regions = [\"EU\"]\n"),
+       "t.toml:6:1: profile \"p\": routing = \"geographic\" needs [geoip] database = \"FILE.mmdb\""},
+      {"[geoip]\ndatabase = \"/nonexistent.mmdb\"\n" + head + endpoint("a", "regions = [\"EU\"]\n"),
+       "t.toml:2:12: [geoip] database: cannot read \"/nonexistent.mmdb\""},
+      {"[geoip]\ndatabase = \"/etc/hostname\"\n" + head + endpoint("a", "regions = [\"EU\"]\n"),
+       "is not a MaxMind DB file libmaxminddb can read"},
+      {"[geoip]\ndatabase = \"/tmp\"\n" + head + endpoint("a", ""), "[geoip] database: \"/tmp\" is not a regular file"},
+      {head + endpoint("a", "regions = [\"EU\", \"DE\"]\n") + endpoint("b", "regions = [\"de\", \"DE\"]\n"),
+       "t.toml:17:11: regions: \"de\" is not a continent (AF, AN, AS, EU, NA, OC, SA), an ISO 3166-1 country "
+       "(\"DE\"), a subdivision (\"US-CA\") or WORLD"},
+      {head + endpoint("a", "regions = [\"EU\", \"DE\"]\n") + endpoint("b", "regions = [\"de\", \"DE\"]\n"),
+       "t.toml:17:11: region DE is already mapped to endpoint \"a\""},
+      {head + endpoint("a", "fallback = true\n") + endpoint("b", "fallback = true\n"),
+       "t.toml:14:1: endpoint \"a\" is already the fallback of profile \"p\""},
+      {std::string(kZoneHead) + "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n" +
+           endpoint("a", "regions = [\"EU\"]\nfallback = true\n"),
+       "regions apply only to routing = \"geographic\""},
+      {std::string(kZoneHead) + "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n" +
+           endpoint("a", "regions = [\"EU\"]\nfallback = true\n"),
+       "fallback applies only to routing = \"geographic\""},
+  };
+  for (const Case& c : cases) {
+    std::string errors = compile(c.text);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
+  }
+}
+
 TEST(SnapshotBuilder, WhatNoAnswerCouldCarryIsRefused) {
   std::string ns1 = "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n";
   // A 100 KB TXT: more than a DNS message holds.

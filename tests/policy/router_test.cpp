@@ -269,5 +269,141 @@ TEST(Router, NestedProfilesAndMinChildEndpoints) {
   EXPECT_EQ(decide(ps, h), (std::vector<std::string>{"e2"}));
 }
 
+
+// Geographic routing, with the database replaced by a table of networks.
+class FakeGeo : public policy::GeoLookup {
+ public:
+  struct Entry {
+    Subnet net;
+    const char *country, *continent, *subdivision;
+  };
+  explicit FakeGeo(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  policy::GeoLocation locate(const IpAddress& a) const override {
+    policy::GeoLocation loc;
+    loc.prefix = 16;  // what this "database" says of anything it does not hold
+    for (const Entry& e : entries_)
+      if (e.net.address.family == a.family && e.net.contains(a)) {
+        loc.found = true;
+        loc.country = policy::packCode(e.country);
+        loc.continent = policy::packCode(e.continent);
+        loc.subdivision = policy::packCode(e.subdivision);
+        loc.prefix = e.net.prefix;
+      }
+    return loc;
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+const FakeGeo kGeo({{subnet("198.18.1.0/24"), "DE", "EU", "BY"},
+                    {subnet("198.18.2.0/24"), "FR", "EU", ""},
+                    {subnet("198.18.3.0/24"), "US", "NA", "CA"},
+                    {subnet("198.18.5.0/24"), "JP", "AS", ""},
+                    {subnet("198.18.6.0/25"), "BR", "SA", ""}});
+
+policy::Endpoint geoEndpoint(const std::string& name, size_t slot, std::vector<std::string> regions) {
+  auto e = ep(name, "192.0.2." + std::to_string(slot + 1), slot);
+  for (const std::string& r : regions) e.regions.push_back(*policy::parseRegion(r));
+  return e;
+}
+
+policy::ClientView geoClient(const std::string& address, uint8_t prefix) {
+  auto c = client(address, prefix);
+  c.geo = &kGeo;
+  return c;
+}
+
+std::vector<policy::Profile> geoProfiles() {
+  policy::Profile p;
+  p.routing = Routing::geographic;
+  p.endpoints = {geoEndpoint("amsterdam", 0, {"EU"}), geoEndpoint("munich", 1, {"DE-BY"}),
+                 geoEndpoint("virginia", 2, {"NA", "WORLD"}), geoEndpoint("california", 3, {"US-CA"}),
+                 geoEndpoint("paris", 4, {"FR"}), geoEndpoint("tokyo", 5, {"JP"})};
+  return {p};
+}
+
+TEST(Router, GeographicMostSpecificRegionWinsAndScopeIsTheDatabasesNetwork) {
+  auto ps = geoProfiles();
+  policy::HealthTable h(6, Health::online);
+  uint8_t scope = 0;
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.0", 24), 0, &scope), (std::vector<std::string>{"munich"}));
+  EXPECT_EQ(scope, 24);
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.2.7", 32)), (std::vector<std::string>{"paris"}));
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.3.0", 24)), (std::vector<std::string>{"california"}));
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.5.0", 24)), (std::vector<std::string>{"tokyo"}));
+  // South America: nothing mapped but WORLD. The database's /25 is the
+  // scope for a /32 client, a /24 ECS source caps it.
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.6.9", 32), 0, &scope), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(scope, 25);
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.6.0", 24), 0, &scope), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(scope, 24);
+  // Not in the database at all: WORLD.
+  EXPECT_EQ(decide(ps, h, geoClient("203.0.113.9", 32), 0, &scope), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(scope, 16);
+  // Only the bits the client gave are looked up: 198.18.1.0/16 is not Bavaria.
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.0", 16)), (std::vector<std::string>{"virginia"}));
+}
+
+TEST(Router, GeographicNearestFallsBackByCountryContinentWorldThenFallback) {
+  auto ps = geoProfiles();
+  policy::HealthTable h(6, Health::online);
+  const auto bavaria = geoClient("198.18.1.1", 32);
+  h.set(1, Health::degraded);  // munich
+  EXPECT_EQ(decide(ps, h, bavaria), (std::vector<std::string>{"amsterdam"}));
+  h.set(0, Health::degraded);  // and amsterdam: WORLD
+  EXPECT_EQ(decide(ps, h, bavaria), (std::vector<std::string>{"virginia"}));
+  h.set(2, Health::full);  // and virginia: nothing holds Bavaria; no fallback endpoint: NODATA
+  EXPECT_TRUE(decide(ps, h, bavaria).empty());
+  ps[0].endpoints[5].geo_fallback = true;  // tokyo
+  EXPECT_EQ(decide(ps, h, bavaria), (std::vector<std::string>{"tokyo"}));
+  // Everything down: fail-open, the mapped endpoint.
+  for (size_t i = 3; i < 6; ++i) h.set(i, Health::degraded);
+  EXPECT_EQ(decide(ps, h, bavaria), (std::vector<std::string>{"munich"}));
+  // A disabled endpoint is never answered.
+  ps[0].endpoints[1].enabled = false;
+  EXPECT_EQ(decide(ps, h, bavaria), (std::vector<std::string>{"amsterdam"}));
+}
+
+TEST(Router, GeographicNoneAnswersTheMappedEndpointWhateverItsHealth) {
+  auto ps = geoProfiles();
+  ps[0].geo_nearest = false;
+  ps[0].endpoints[2].regions = {*policy::parseRegion("NA")};  // no WORLD
+  ps[0].endpoints[5].geo_fallback = true;
+  policy::HealthTable h(6, Health::online);
+  h.set(1, Health::degraded);
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"munich"}));
+  // Unmapped: NODATA, as Traffic Manager answers; the fallback is for "nearest".
+  EXPECT_TRUE(decide(ps, h, geoClient("198.18.6.1", 32)).empty());
+}
+
+TEST(Router, GeographicNestedProfile) {
+  auto ps = geoProfiles();
+  policy::Profile eu;
+  eu.name = "eu";
+  eu.endpoints = {ep("ams1", "192.0.2.21", 6), ep("ams2", "192.0.2.22", 7)};
+  ps.push_back(eu);
+  ps[0].endpoints[0].child = 1;  // amsterdam is a priority pair
+  policy::HealthTable h(8, Health::online);
+  h.set(1, Health::degraded);  // munich
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"ams1"}));
+  h.set(6, Health::degraded);
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"ams2"}));
+  h.set(7, Health::degraded);  // the pair is down: WORLD
+  EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"virginia"}));
+}
+
+TEST(Router, RegionNames) {
+  for (const char* text : {"EU", "DE", "US-CA", "GB-ENG", "FR-75", "WORLD"}) {
+    auto r = policy::parseRegion(text);
+    ASSERT_TRUE(r) << text;
+    EXPECT_EQ(policy::regionName(*r), text);
+  }
+  for (const char* text : {"", "eu", "EUR", "D", "US-", "US-CALI", "U1", "12", "world", "US_CA"})
+    EXPECT_FALSE(policy::parseRegion(text)) << text;
+  EXPECT_EQ(policy::parseRegion("NA")->level, policy::Region::Level::continent);
+  EXPECT_EQ(policy::parseRegion("NL")->level, policy::Region::Level::country);
+}
+
 }  // namespace
 }  // namespace gtm::test

@@ -1,0 +1,60 @@
+#include "dns/route_explainer.hpp"
+
+#include "policy/router.hpp"
+
+namespace gtm::dns {
+namespace {
+
+std::string stateOf(const Snapshot& s, const policy::Endpoint& e) {
+  if (!e.enabled || s.health->adminDisabled(e.health_slot)) return "Disabled";
+  if (e.child >= 0)
+    return policy::available(s.profiles, e, *s.health) ? "available (nested)" : "not available (nested)";
+  return std::string(policy::healthName(s.health->get(e.health_slot)));
+}
+
+// Where the client is, and each region level that holds it with the
+// endpoint mapped there, most specific first.
+std::string geographicWhy(const Snapshot& s, const policy::Profile& p, const IpAddress& masked, uint8_t prefix) {
+  policy::GeoLocation at = s.geo ? s.geo->locate(masked) : policy::GeoLocation{};
+  std::string out = masked.toString() + "/" + std::to_string(prefix) + " is " +
+                    (at.found ? policy::locationName(at) : "in no network of the database") + ", database network /" +
+                    std::to_string(at.prefix);
+  using L = policy::Region::Level;
+  for (L level : {L::subdivision, L::country, L::continent, L::world})
+    for (const policy::Endpoint& e : p.endpoints)
+      for (const policy::Region& r : e.regions)
+        if (r.level == level && policy::holds(r, at))
+          out += "; " + policy::regionName(r) + " -> " + e.name + " " + stateOf(s, e);
+  for (const policy::Endpoint& e : p.endpoints)
+    if (e.geo_fallback) out += "; fallback -> " + e.name + " " + stateOf(s, e);
+  return out;
+}
+
+}  // namespace
+
+RouteExplanation explainRoute(const Snapshot& snapshot, size_t profile, const IpAddress& address, uint8_t prefix) {
+  RouteExplanation out;
+  policy::ClientView client;
+  client.address = address;
+  client.prefix = prefix;
+  client.from_ecs = true;
+  client.geo = snapshot.geo.get();
+  policy::Decision d;
+  policy::decide(snapshot.profiles, profile, *snapshot.health, client, d);
+  out.scope_prefix = d.scope_prefix;
+  std::string chosen;
+  for (size_t i = 0; i < d.count; ++i) {
+    chosen += (chosen.empty() ? "" : ", ") + d.endpoints[i]->name;
+    for (const auto* list : {&d.endpoints[i]->v4, &d.endpoints[i]->v6})
+      for (const IpAddress& ip : *list) out.answers.push_back(ip.toString());
+  }
+  const policy::Profile& p = snapshot.profiles[profile];
+  const IpAddress masked = address.masked(prefix);
+  out.why = p.routing == policy::Routing::geographic
+                ? geographicWhy(snapshot, p, masked, prefix)
+                : std::string("routing = ") + policy::routingName(p.routing);
+  out.why += chosen.empty() ? ": NODATA" : ": answered by " + chosen;
+  return out;
+}
+
+}  // namespace gtm::dns

@@ -1,0 +1,128 @@
+#include "geo/geoip_database.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <ctime>
+
+namespace gtm::geo {
+namespace {
+
+// Paths into a record, as GeoLite2 and DB-IP lay them out; arrays, so that
+// MMDB_aget_value allocates nothing (MMDB_get_value's varargs form does).
+const char* const kCountry[] = {"country", "iso_code", nullptr};
+const char* const kRegisteredCountry[] = {"registered_country", "iso_code", nullptr};
+const char* const kContinent[] = {"continent", "code", nullptr};
+const char* const kSubdivision[] = {"subdivisions", "0", "iso_code", nullptr};
+
+uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
+  MMDB_entry_data_s data;
+  if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data ||
+      data.type != MMDB_DATA_TYPE_UTF8_STRING)
+    return 0;
+  return policy::packCode(std::string_view(data.utf8_string, data.data_size));
+}
+
+constexpr size_t kSampleRecords = 64;
+
+}  // namespace
+
+Result<std::shared_ptr<const GeoDatabase>> GeoDatabase::open(const std::string& path) {
+  // A FIFO or a device would block or never end in MMDB_open.
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return Error{"cannot read \"" + path + "\": " + std::strerror(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{"\"" + path + "\" is not a regular file"};
+  std::shared_ptr<GeoDatabase> db(new GeoDatabase());
+  int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db->mmdb_);
+  if (status != MMDB_SUCCESS)
+    return Error{"\"" + path + "\" is not a MaxMind DB file libmaxminddb can read: " + MMDB_strerror(status)};
+  db->opened_ = true;
+  Description& d = db->description_;
+  d.path = path;
+  d.type = db->mmdb_.metadata.database_type ? db->mmdb_.metadata.database_type : "";
+  d.build_epoch = db->mmdb_.metadata.build_epoch;
+  d.ip_version = db->mmdb_.metadata.ip_version;
+  d.node_count = db->mmdb_.metadata.node_count;
+  db->sample();
+  if (d.with_country == 0 && d.with_continent == 0)
+    return Error{"\"" + path + "\" (" + d.type + "): none of " + std::to_string(d.sampled) +
+                 " sampled records has a country or a continent"};
+  return std::shared_ptr<const GeoDatabase>(std::move(db));
+}
+
+GeoDatabase::~GeoDatabase() {
+  if (opened_) MMDB_close(&mmdb_);
+}
+
+// Walks the search tree depth first to the first kSampleRecords records
+// and notes which fields they carry.
+void GeoDatabase::sample() {
+  std::vector<uint32_t> stack{0};
+  const uint32_t nodes = mmdb_.metadata.node_count;
+  size_t visited = 0;
+  while (!stack.empty() && description_.sampled < kSampleRecords && visited < 100000) {
+    uint32_t node = stack.back();
+    stack.pop_back();
+    ++visited;
+    MMDB_search_node_s n;
+    if (MMDB_read_node(&mmdb_, node, &n) != MMDB_SUCCESS) return;
+    for (int side : {1, 0}) {
+      uint64_t record = side ? n.right_record : n.left_record;
+      uint8_t type = side ? n.right_record_type : n.left_record_type;
+      if (type == MMDB_RECORD_TYPE_SEARCH_NODE && record < nodes) {
+        stack.push_back(static_cast<uint32_t>(record));
+      } else if (type == MMDB_RECORD_TYPE_DATA) {
+        MMDB_entry_s entry = side ? n.right_record_entry : n.left_record_entry;
+        ++description_.sampled;
+        description_.with_country += codeAt(entry, kCountry) != 0;
+        description_.with_continent += codeAt(entry, kContinent) != 0;
+        description_.with_subdivision += codeAt(entry, kSubdivision) != 0;
+      }
+    }
+  }
+}
+
+std::string GeoDatabase::summary() const {
+  const Description& d = description_;
+  char built[32] = "?";
+  std::time_t t = static_cast<std::time_t>(d.build_epoch);
+  std::tm tm{};
+  if (::gmtime_r(&t, &tm)) std::strftime(built, sizeof built, "%Y-%m-%d", &tm);
+  return d.type + ", IPv" + std::to_string(d.ip_version) + " tree of " + std::to_string(d.node_count) +
+         " nodes, built " + built + "; of " + std::to_string(d.sampled) + " sampled records: country " +
+         std::to_string(d.with_country) + ", continent " + std::to_string(d.with_continent) + ", subdivisions " +
+         std::to_string(d.with_subdivision);
+}
+
+policy::GeoLocation GeoDatabase::locate(const IpAddress& address) const {
+  policy::GeoLocation loc;
+  sockaddr_storage ss{};
+  if (address.family == IpAddress::Family::v4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, address.bytes.data(), 4);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_addr, address.bytes.data(), 16);
+  }
+  int error = MMDB_SUCCESS;
+  MMDB_lookup_result_s result = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&ss), &error);
+  if (error != MMDB_SUCCESS) return loc;
+  // An IPv4 address in an IPv6 tree lives under ::/96: its netmask counts those bits.
+  uint16_t netmask = result.netmask;
+  if (address.family == IpAddress::Family::v4 && mmdb_.metadata.ip_version == 6)
+    netmask = netmask >= 96 ? static_cast<uint16_t>(netmask - 96) : 0;
+  loc.prefix = static_cast<uint8_t>(netmask);
+  if (!result.found_entry) return loc;
+  loc.country = codeAt(result.entry, kCountry);
+  if (!loc.country) loc.country = codeAt(result.entry, kRegisteredCountry);
+  loc.continent = codeAt(result.entry, kContinent);
+  loc.subdivision = codeAt(result.entry, kSubdivision);
+  loc.found = loc.country || loc.continent;
+  return loc;
+}
+
+}  // namespace gtm::geo

@@ -1,0 +1,54 @@
+// A MaxMind DB file (GeoLite2 Country or City, DB-IP's lite databases, any
+// file of that format with country/continent records), memory-mapped with
+// libmaxminddb and read by every query thread at once. A reload opens the
+// file anew; the snapshot holding the old one keeps it mapped until the
+// last query that uses it is done, so a swap loses no query.
+#pragma once
+
+#include <maxminddb.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "policy/geo_region.hpp"
+
+namespace gtm::geo {
+
+class GeoDatabase : public policy::GeoLookup {
+ public:
+  // Refuses what is not a regular file, what libmaxminddb cannot open, and
+  // a database whose records have neither a country nor a continent.
+  [[nodiscard]] static Result<std::shared_ptr<const GeoDatabase>> open(const std::string& path);
+  ~GeoDatabase() override;
+  GeoDatabase(const GeoDatabase&) = delete;
+  GeoDatabase& operator=(const GeoDatabase&) = delete;
+
+  // No allocation, no lock.
+  [[nodiscard]] policy::GeoLocation locate(const IpAddress& address) const override;
+
+  // What `gtm check` and the status API say of it.
+  struct Description {
+    std::string path, type;
+    uint64_t build_epoch = 0;
+    uint16_t ip_version = 0;
+    uint32_t node_count = 0;
+    // Of the records sampled from the search tree: how many have each.
+    size_t sampled = 0, with_country = 0, with_continent = 0, with_subdivision = 0;
+  };
+  [[nodiscard]] const Description& description() const { return description_; }
+  // "GeoLite2-Country, IPv6 tree, built 2026-11-24; sampled 64 records: country 64, continent 64, subdivisions 0"
+  [[nodiscard]] std::string summary() const;
+
+ private:
+  GeoDatabase() = default;
+  void sample();
+
+  mutable MMDB_s mmdb_{};
+  bool opened_ = false;
+  Description description_;
+};
+
+}  // namespace gtm::geo

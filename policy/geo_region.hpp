@@ -1,0 +1,71 @@
+// Regions of geographic routing, as numbers the decision path compares
+// without strings: a continent ("EU"), an ISO 3166-1 country ("DE"), a
+// subdivision ("US-CA": country and ISO 3166-2 code), or WORLD. And the
+// client's location as a GeoIP database gives it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/ip_address.hpp"
+
+namespace gtm::policy {
+
+struct Region {
+  enum class Level : uint8_t { subdivision, country, continent, world };  // most specific first
+  Level level = Level::world;
+  uint64_t code = 0;  // packed characters (continent or country: 2; subdivision: country << 24 | up to 3)
+
+  bool operator==(const Region&) const = default;
+};
+
+// Packs up to 3 letters or digits, uppercase; 0 when `text` is not that.
+[[nodiscard]] constexpr uint32_t packCode(std::string_view text) {
+  if (text.empty() || text.size() > 3) return 0;
+  uint32_t out = 0;
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!ok) return 0;
+    out = out << 8 | static_cast<uint8_t>(c);
+  }
+  return out;
+}
+
+// "EU", "DE", "US-CA", "WORLD" as written in `regions`; nullopt when it is none.
+[[nodiscard]] std::optional<Region> parseRegion(std::string_view text);
+[[nodiscard]] std::string regionName(const Region& r);
+
+// Where the database puts an address: codes packed as above (0: unknown)
+// and the length of the database's network that holds it.
+struct GeoLocation {
+  bool found = false;
+  uint32_t continent = 0, country = 0, subdivision = 0;
+  uint8_t prefix = 0;  // of the address's family (an IPv4 prefix for IPv4)
+};
+
+// Whether a region holds a location (WORLD holds everything).
+[[nodiscard]] constexpr bool holds(const Region& r, const GeoLocation& at) {
+  switch (r.level) {
+    case Region::Level::world: return true;
+    case Region::Level::continent: return at.found && r.code == at.continent;
+    case Region::Level::country: return at.found && r.code == at.country;
+    case Region::Level::subdivision:
+      return at.found && at.subdivision && r.code == (uint64_t{at.country} << 24 | at.subdivision);
+  }
+  return false;
+}
+
+// "DE-BY (DE, EU)", "FR (FR, EU)", or "unknown".
+[[nodiscard]] std::string locationName(const GeoLocation& at);
+
+// The database, as the decision path sees it. Must be safe to call from
+// every query thread at once, without allocating.
+class GeoLookup {
+ public:
+  virtual ~GeoLookup() = default;
+  [[nodiscard]] virtual GeoLocation locate(const IpAddress& address) const = 0;
+};
+
+}  // namespace gtm::policy
