@@ -54,7 +54,7 @@ bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed)
   return false;
 }
 
-// ?profile=NAME (or service=NAME), offset=N, limit=M; nothing for junk.
+// ?profile=NAME (or service=NAME), offset=N, limit=M, address=A; nothing for junk.
 std::optional<StatusQuery> statusQuery(std::string_view target) {
   StatusQuery q;
   size_t mark = target.find('?');
@@ -68,6 +68,10 @@ std::optional<StatusQuery> statusQuery(std::string_view target) {
     std::string_view key = pair.substr(0, eq), value = pair.substr(eq + 1);
     if (key == "profile" || key == "service") {
       q.group = std::string(value);
+      continue;
+    }
+    if (key == "address") {
+      q.address = std::string(value);
       continue;
     }
     size_t n = 0;

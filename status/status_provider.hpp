@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "common/result.hpp"
@@ -15,6 +16,7 @@ namespace gtm::status {
 // document otherwise.
 struct StatusQuery {
   std::string group;     // empty: every group, paged
+  std::string address;   // /api/v1/route: the client's ADDRESS or ADDRESS/PREFIX
   size_t offset = 0;     // groups to skip
   size_t limit = 1000;   // groups to show at most
   static constexpr size_t kMaxLimit = 10000;
@@ -37,6 +39,10 @@ class StatusProvider {
   // or service/real).
   [[nodiscard]] virtual ControlOutcome control(const std::string& group, const std::string& member,
                                                const std::string& action) = 0;
+  // GET /api/v1/route?profile=NAME&address=A[/P]: which endpoint a client
+  // there gets now, and why; nullopt where there are no profiles (gtm lb)
+  // or no such profile.
+  [[nodiscard]] virtual std::optional<std::string> routeJson(const StatusQuery&) { return std::nullopt; }
 };
 
 }  // namespace gtm::status

@@ -90,6 +90,14 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
       return {200, "application/json", provider_.statusJson(*query)};
     }
     if (path == "/metrics") return {200, "text/plain; version=0.0.4", provider_.metricsText()};
+    if (path == "/api/v1/route") {
+      auto query = statusQuery(target);
+      if (!query || query->group.empty() || query->address.empty())
+        return json(400, "query parameters: profile=NAME and address=ADDRESS or ADDRESS/PREFIX");
+      auto route = provider_.routeJson(*query);
+      if (!route) return json(404, "no profile " + query->group + ", or \"" + query->address + "\" is not an address");
+      return {200, "application/json", *route};
+    }
     return json(404, "no such page");
   }
   const std::string prefix = "/api/v1/endpoints/";

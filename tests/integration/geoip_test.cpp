@@ -128,6 +128,9 @@ std::string serveConfig(const std::string& database, uint16_t site_port) {
 listen = ["127.0.0.1:{PORT}"]
 threads = 1
 
+[status]
+listen = "127.0.0.1:{PORT2}"
+
 [geoip]
 database = ")" + database + R"("
 
@@ -214,6 +217,16 @@ TEST(GeographicServe, HierarchyScopeFailoverAndDatabaseSwaps) {
                               "CheckingEndpoint: answered by munich\n  127.0.1.2\n  ECS scope /24"),
             std::string::npos)
       << route.output;
+
+  // So does the status API, with the live health.
+  if (haveCommand("curl")) {
+    auto api = run("curl -s -m 2 'http://127.0.0.1:" + std::to_string(gtm->port2()) +
+                   "/api/v1/route?profile=aovpn&address=2001:db8:3::9'");
+    EXPECT_NE(api.output.find("\"answer\":[\"127.0.1.4\"]"), std::string::npos) << api.output;
+    EXPECT_NE(api.output.find("US-CA (US, NA), database network /48; US-CA -> california Online"), std::string::npos)
+        << api.output;
+    EXPECT_NE(api.output.find("\"scope_prefix\":48"), std::string::npos) << api.output;
+  }
 
   // Munich fails: Bavaria goes to its continent, then to WORLD.
   sites[1].reset();
