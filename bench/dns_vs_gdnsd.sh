@@ -19,14 +19,23 @@
 # 2. Saturation: kxdpgun (Knot's AF_XDP load generator, which can saturate
 #    one server core where dnsperf saturates its own first) sends as fast as
 #    it can; the answers per second each server returns.
+# 3. Geographic routing: gtm's geographic profile against gdnsd's geoip
+#    plugin serving the same map from the same MaxMind DB file (written by
+#    tests/support/make_geoip_db.pl), at the same fixed load, every query
+#    for the geographic name with an ECS option (a /24 in Bavaria: the
+#    deepest match, subdivision level); both checked to give the same
+#    answers for clients on every level first.
 # Response rate limiting is off for gtm: the others have none (Knot's is off
 # by default), and one client at this rate is what it is there to stop.
 #
 # Usage: bench/dns_vs_gdnsd.sh [seconds per run, default 10] [offered q/s, default 100000]
+#                              [parts: all (default), or a list of fixed, saturation, geo]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 rate=${2:-100000}
+parts=${3:-all}
+part() { [ "$parts" = all ] || [[ ",$parts," == *",$1,"* ]]; }
 
 # shellcheck disable=SC2034  # read by bench/common.sh on exit
 keep_logs=dns-bench-logs  # kept in the build folder
@@ -144,7 +153,7 @@ start_server() {  # start_server NAME: starts it, sets $server_pid and $server_p
   case $1 in
     gtm-*) ip netns exec "$srv" taskset -c 0 "$gtm" serve --config "$work/${1}.toml" 2>>"$work/$1.log" &
            server_port=$gtm_port ;;
-    gdnsd) ip netns exec "$srv" taskset -c 0 gdnsd -c "$work/gdnsd" start 2>>"$work/gdnsd.log" &
+    gdnsd|gdnsd-geo) ip netns exec "$srv" taskset -c 0 gdnsd -c "$work/$1" start 2>>"$work/$1.log" &
            server_port=$gdnsd_port ;;
     knot) ip netns exec "$srv" taskset -c 0 knotd -c "$work/knot/sockets.conf" >>"$work/knot.log" 2>&1 &
           server_port=$knot_port ;;
@@ -173,6 +182,7 @@ ip -n "$cli" neigh replace "$server_ip" lladdr "$(ip netns exec "$srv" cat /sys/
 
 # Every server answers alike before we measure.
 # (www differs on purpose: gdnsd does not follow an in-zone CNAME.)
+part fixed || part saturation || servers=()
 for s in "${servers[@]}"; do
   start_server "$s"
   for q in "aovpn.vpn.example.com A" "aovpn.vpn.example.com AAAA" "vpn.example.com TXT"; do
@@ -186,19 +196,27 @@ for s in "${servers[@]}"; do
   stop "$server_pid"
 done
 
-echo "1. fixed load: dnsperf -Q $rate for $duration s (window $((duration - 3)) s), server on CPU 0, dnsperf on CPU 1, over a veth pair"
-printf '%-12s %9s %7s %12s %12s %8s\n' server "answers/s" lost "machine-us/a" "core0-us/a" "lat-us"
-for s in "${servers[@]}"; do
-  start_server "$s"
-  fixed_load "$s" "$server_port" | tee -a "$work/fixed"
-  stop "$server_pid"
-done
-awk '{ c[$1] = $4 } END { k = c["knot-xdp"]; if (k > 0) for (s in c) printf "  %-12s whole-machine CPU per answer %.2fx Knot XDP'"'"'s\n", s, c[s] / k }' "$work/fixed" | sort
+if part fixed; then
+  echo "1. fixed load: dnsperf -Q $rate for $duration s (window $((duration - 3)) s), server on CPU 0, dnsperf on CPU 1, over a veth pair"
+  printf '%-12s %9s %7s %12s %12s %8s\n' server "answers/s" lost "machine-us/a" "core0-us/a" "lat-us"
+  for s in "${servers[@]}"; do
+    start_server "$s"
+    fixed_load "$s" "$server_port" | tee -a "$work/fixed"
+    stop "$server_pid"
+  done
+  awk '{ c[$1] = $4 } END { k = c["knot-xdp"]; if (k > 0) for (s in c) printf "  %-12s whole-machine CPU per answer %.2fx Knot XDP'"'"'s\n", s, c[s] / k }' "$work/fixed" | sort
+fi
 
-echo
-echo "2. saturation: kxdpgun (AF_XDP) for $duration s from CPU 1, answers per second"
-for s in "${servers[@]}"; do
-  start_server "$s"
-  saturate "$s" "$server_port"
-  stop "$server_pid"
-done
+if part saturation; then
+  echo
+  echo "2. saturation: kxdpgun (AF_XDP) for $duration s from CPU 1, answers per second"
+  for s in "${servers[@]}"; do
+    start_server "$s"
+    saturate "$s" "$server_port"
+    stop "$server_pid"
+  done
+fi
+
+if part geo; then
+  . bench/geo_case.sh
+fi
