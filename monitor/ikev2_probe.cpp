@@ -83,7 +83,11 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
     packet.insert(packet.end(), message.begin(), message.end());
     return packet;
   };
+  // The answer, and the local address and port its request went from (the
+  // NAT detection hashes cover them).
   std::optional<ikev2::Response> answer;
+  IpAddress answer_local;
+  uint16_t answer_port = 0;
   auto accept = [&](std::span<const uint8_t> reply) {
     if (monitor_.nat_t) {
       if (reply.size() < 4 || std::memcmp(reply.data(), "\0\0\0\0", 4) != 0) return false;  // ESP, not IKE
@@ -92,6 +96,8 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
     ikev2::Response r = ikev2::classifyResponse(reply, spi);
     if (r.verdict == ikev2::Verdict::not_ours) return false;
     answer = std::move(r);
+    answer_local = local;
+    answer_port = local_port;
     return true;
   };
   const auto started = std::chrono::steady_clock::now();
@@ -117,12 +123,16 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
       group = r.requested_group;
     }
     ikev2::Response before = std::move(*answer);
+    const IpAddress before_local = answer_local;
+    const uint16_t before_port = answer_port;
     answer.reset();
     x = co_await udpExchange(target, monitor_.source, left, request, accept);
     if (x.outcome == UdpExchange::Outcome::answered) {
       cookie_answered = cookie_answered || want_cookie;
     } else if (x.outcome == UdpExchange::Outcome::timeout) {
       answer = std::move(before);
+      answer_local = before_local;
+      answer_port = before_port;
       x.outcome = UdpExchange::Outcome::answered;
       if (want_group) regrouped += ", no answer in time";
       break;
@@ -169,7 +179,7 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
                                  : result.up ? " (daemon alive, IKE SA refused)"
                                              : " (daemon alive, IKE SA refused; ike_expect = \"sa\")");
   }
-  describe(r, spi, target, local, local_port, cookie_answered, regrouped, result);
+  describe(r, spi, target, answer_local, answer_port, cookie_answered, regrouped, result);
   co_return result;
 }
 
