@@ -2,7 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <ctime>
@@ -26,16 +30,47 @@ uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
 }
 
 constexpr size_t kSampleRecords = 64;
+constexpr off_t kMaxDatabaseBytes = off_t{1} << 30;
+
+// A private copy of the file in memory (a memfd), which libmaxminddb then
+// maps: a database overwritten in place (cp over it, not a rename) would
+// otherwise shrink under the mapping, and a lookup there is a SIGBUS.
+Result<int> privateCopy(const std::string& path) {
+  // O_NONBLOCK: a FIFO would block the open; it is refused below.
+  int in = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (in < 0) return Error{"cannot read \"" + path + "\": " + std::strerror(errno)};
+  struct stat st{};
+  if (::fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(in);
+    return Error{"\"" + path + "\" is not a regular file"};
+  }
+  if (st.st_size > kMaxDatabaseBytes) {
+    ::close(in);
+    return Error{"\"" + path + "\" is larger than 1 GiB"};
+  }
+  int copy = ::memfd_create("gtm-geoip", MFD_CLOEXEC);
+  if (copy < 0) {
+    ::close(in);
+    return Error{std::string("memfd_create: ") + std::strerror(errno)};
+  }
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = ::sendfile(copy, in, nullptr, static_cast<size_t>(left));
+    if (n <= 0) break;  // the file shrank while we read: what we have is checked by MMDB_open
+    left -= n;
+  }
+  ::close(in);
+  return copy;
+}
 
 }  // namespace
 
 Result<std::shared_ptr<const GeoDatabase>> GeoDatabase::open(const std::string& path) {
-  // A FIFO or a device would block or never end in MMDB_open.
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return Error{"cannot read \"" + path + "\": " + std::strerror(errno)};
-  if (!S_ISREG(st.st_mode)) return Error{"\"" + path + "\" is not a regular file"};
+  auto copy = privateCopy(path);
+  if (!copy) return Error{copy.error()};
   std::shared_ptr<GeoDatabase> db(new GeoDatabase());
-  int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db->mmdb_);
+  int status = MMDB_open(("/proc/self/fd/" + std::to_string(*copy)).c_str(), MMDB_MODE_MMAP, &db->mmdb_);
+  ::close(*copy);  // the mapping keeps the memory
   if (status != MMDB_SUCCESS)
     return Error{"\"" + path + "\" is not a MaxMind DB file libmaxminddb can read: " + MMDB_strerror(status)};
   db->opened_ = true;

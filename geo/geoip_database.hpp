@@ -1,8 +1,9 @@
 // A MaxMind DB file (GeoLite2 Country or City, DB-IP's lite databases, any
-// file of that format with country/continent records), memory-mapped with
-// libmaxminddb and read by every query thread at once. A reload opens the
-// file anew; the snapshot holding the old one keeps it mapped until the
-// last query that uses it is done, so a swap loses no query.
+// file of that format with country/continent records), copied into memory
+// at open and read with libmaxminddb by every query thread at once. A
+// reload opens the file anew; the snapshot holding the old copy keeps it
+// until the last query that uses it is done, so a swap loses no query, and
+// a file overwritten in place cannot pull pages from under a lookup.
 #pragma once
 
 #include <maxminddb.h>

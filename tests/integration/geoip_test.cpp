@@ -320,8 +320,8 @@ TEST(GeographicServe, HierarchyScopeFailoverAndDatabaseSwaps) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(answerFor(port, "198.18.1.0", 24), "127.0.1.3");
 
-  // The database is replaced (renamed over) four times while a client asks
-  // without pause: every query is answered, and Japan's network, moved to
+  // The database is replaced (renamed over) four times, then overwritten,
+  // while a client asks without pause: every query is answered, and Japan's network, moved to
   // Germany, ends on WORLD (EU's sites are down).
   std::atomic<bool> stop{false};
   std::atomic<int> asked{0}, lost{0};
@@ -335,6 +335,11 @@ TEST(GeographicServe, HierarchyScopeFailoverAndDatabaseSwaps) {
     writeDatabase(path, i % 2 == 0 ? "moved" : "");
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
   }
+  // And overwritten in place (cp, not a rename), which would pull the
+  // pages from under a mapping of the file itself.
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(dir + "/other.mmdb"));
+  ASSERT_EQ(run("cp " + dir + "/other.mmdb " + path).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
   stop = true;
   client.join();
   EXPECT_EQ(lost, 0) << "of " << asked;
