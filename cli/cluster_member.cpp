@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/build_info.hpp"
 #include "common/small_file.hpp"
 #include "config/toml_bounds.hpp"
 
@@ -47,7 +48,7 @@ cluster::NodeSettings clusterSettings(const config::Config& cfg) {
                 : c.agreement == A::local ? cluster::Agreement::local
                                           : cluster::Agreement::majority;
   s.lease_ttl = c.lease_ttl;
-  s.version = GTM_VERSION;
+  s.version = version();
   return s;
 }
 

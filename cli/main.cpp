@@ -3,10 +3,8 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "common/build_info.hpp"
 
-#ifndef GTM_VERSION
-#define GTM_VERSION "unknown"
-#endif
 
 namespace {
 
@@ -63,7 +61,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "--version" || cmd == "version") {
-    std::cout << "gtm " << GTM_VERSION << "\n";
+    std::cout << "gtm " << gtm::version();
+    if (*gtm::gitDescribe()) std::cout << " (" << gtm::gitDescribe() << ")";
+    std::cout << "\nbuilt with " << gtm::libraryVersions() << "\n";
     return 0;
   }
   try {

@@ -64,6 +64,7 @@ std::string LbStatus::metricsText() {
   for (const auto& s : services)
     m << "gtm_lb_moved_slots_total{service=\"" << status::labelValue(s.name) << "\"} " << s.moved_slots << "\n";
   if (balancer->engine()) status::appendProbeMetrics(m, *balancer->engine());
+  status::appendBuildInfo(m);
   if (cluster_) status::appendClusterMetrics(m, *cluster_);
   return m.str();
 }

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "common/build_info.hpp"
+
 namespace gtm::status {
 
 std::string isoTime(std::chrono::system_clock::time_point t) {
@@ -58,6 +60,12 @@ nlohmann::json eventsJson(const monitor::Engine& engine) {
                    {"to", policy::healthName(ev.to)},
                    {"reason", ev.reason}});
   return out;
+}
+
+void appendBuildInfo(std::ostream& m) {
+  m << "# HELP gtm_build_info The running gtm's version and the git description it was built from.\n"
+       "# TYPE gtm_build_info gauge\ngtm_build_info{version=\"" << labelValue(version()) << "\",git=\""
+    << labelValue(gitDescribe()) << "\"} 1\n";
 }
 
 void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {

@@ -20,5 +20,7 @@ namespace gtm::status {
 [[nodiscard]] nlohmann::json eventsJson(const monitor::Engine& engine);
 // Probe latency histograms, failures and state transitions.
 void appendProbeMetrics(std::ostream& out, const monitor::Engine& engine);
+// gtm_build_info{version, git} 1, as every Prometheus exporter has it.
+void appendBuildInfo(std::ostream& out);
 
 }  // namespace gtm::status

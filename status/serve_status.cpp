@@ -196,6 +196,7 @@ std::string ServeStatus::metricsText() {
   }
   m << states.str();
   if (engine) appendProbeMetrics(m, *engine);
+  appendBuildInfo(m);
   m << "# HELP gtm_dnssec_signature_expiry_seconds When the zone's earliest DNSSEC signature expires, in seconds "
        "since the epoch.\n# TYPE gtm_dnssec_signature_expiry_seconds gauge\n";
   for (const dns::Zone& z : snap->zones)

@@ -14,7 +14,9 @@ TEST(Cli, HelpAndVersion) {
   EXPECT_NE(help.output.find("serve --config FILE"), std::string::npos);
   auto version = run(kGtm + " --version");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.output.rfind("gtm ", 0), 0u);
+  EXPECT_EQ(version.output.rfind("gtm " + std::string(GTM_PROJECT_VERSION), 0), 0u) << version.output;
+  for (const char* library : {"built with ldns ", ", OpenSSL ", ", Boost ", ", libmaxminddb "})
+    EXPECT_NE(version.output.find(library), std::string::npos) << version.output;
   EXPECT_EQ(run(kGtm + " frobnicate").exit_code, 2);
   EXPECT_EQ(run(kGtm + " check").exit_code, 2);
 }

@@ -144,6 +144,8 @@ TEST_F(StatusTest, HealthJsonMetricsAndPage) {
   EXPECT_NE(m.body.find("gtm_endpoint_up{profile=\"aovpn\",endpoint=\"east\"} 1"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("gtm_probe_duration_seconds_bucket{monitor=\"sstp\",le=\"+Inf\"}"), std::string::npos);
   EXPECT_NE(m.body.find("gtm_reloads_total{result=\"ok\"} 0"), std::string::npos);
+  EXPECT_NE(m.body.find("gtm_build_info{version=\"" + std::string(GTM_PROJECT_VERSION) + "\",git=\""),
+            std::string::npos);
   ASSERT_TRUE(std::regex_search(m.body, found, std::regex(R"(gtm_dns_zone_queries_total\{zone="vpn\.example\.com\."\} (\d+))")))
       << m.body;
   EXPECT_GE(std::stoi(found[1]), 5);
