@@ -1,6 +1,8 @@
 // gtm's command line: help, version, check, and serve refusing bad input.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "tests/support/gtm_process.hpp"
 
 namespace gtm::test {
@@ -78,12 +80,20 @@ TEST(Cli, SystemdUnitsVerify) {
   if (!haveCommand("systemd-analyze")) GTEST_SKIP() << "systemd-analyze is not installed";
   std::string dir = makeTempDir();
   for (const char* unit : {"gtm-serve.service", "gtm-lb.service"}) {
-    // The units as installed, pointing at this build's binary.
-    auto text = run(std::string("sed -e 's|/usr/local/bin/gtm|") + kGtm + "|g' " + GTM_SOURCE_DIR + "/conf/systemd/" + unit);
+    // The units as CMake configured them for installation, pointing at this
+    // build's binary and the repository's config.
+    auto text = run(std::string("sed -e 's|") + GTM_INSTALL_SBINDIR + "/gtm|" + kGtm + "|g' -e 's|" +
+                    GTM_INSTALL_CONFDIR + "/gtm.toml|" + GTM_SOURCE_DIR + "/conf/example.toml|' " + GTM_UNIT_DIR +
+                    "/" + unit);
     ASSERT_EQ(text.exit_code, 0);
     std::string path = writeFile(dir, unit, text.output);
     auto r = run("systemd-analyze verify " + path);
     EXPECT_EQ(r.output.find(unit), std::string::npos) << r.output;  // no complaint about the unit itself
+    // How exposed the service is (0 safest, 10 least): "OK" or better.
+    auto security = run("systemd-analyze security --offline=yes " + path + " 2>&1 | tail -n 1");
+    std::printf("%s", security.output.c_str());
+    bool ok = security.output.find(" OK") != std::string::npos || security.output.find(" SAFE") != std::string::npos;
+    EXPECT_TRUE(ok) << security.output;
   }
 }
 
