@@ -10,10 +10,14 @@ include(GNUInstallDirs)
 set(GTM_SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
 set(GTM_CONFDIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/gtm")
 set(GTM_DOCDIR "${CMAKE_INSTALL_FULL_DOCDIR}")
+# Where the units go: under the prefix by default (systemd reads
+# /usr/local/lib/systemd/system too); Debian 12's debhelper wants
+# /lib/systemd/system (debian/rules says so).
+set(GTM_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING "Where the systemd units are installed")
 foreach(unit gtm-serve.service gtm-lb.service)
   configure_file(conf/systemd/${unit}.in ${PROJECT_BINARY_DIR}/systemd/${unit} @ONLY)
   # systemd looks in /usr/lib/systemd and /usr/local/lib/systemd alike.
-  install(FILES ${PROJECT_BINARY_DIR}/systemd/${unit} DESTINATION lib/systemd/system)
+  install(FILES ${PROJECT_BINARY_DIR}/systemd/${unit} DESTINATION ${GTM_SYSTEMD_UNIT_DIR})
 endforeach()
 install(FILES conf/sysusers.d/gtm.conf DESTINATION lib/sysusers.d)
 
@@ -31,3 +35,23 @@ install(CODE "
 install(FILES README.md docs/always-on-vpn.md docs/cluster.md docs/dnssec.md docs/lab.md docs/site-balancer.md
               docs/xdp.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES conf/example.toml conf/sample-site.toml conf/sample-lb.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# The man pages, gtm(8) and gtm.toml(5), from their Markdown in docs/man by
+# pandoc (a Build-Depends); without it, none are made and a warning says so.
+find_program(PANDOC pandoc)
+if(PANDOC)
+  set(GTM_MAN_PAGES "")
+  foreach(page gtm.8 gtm.toml.5)
+    string(REGEX MATCH "[0-9]$" section ${page})
+    set(out ${PROJECT_BINARY_DIR}/man/${page})
+    add_custom_command(OUTPUT ${out}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+      COMMAND ${PANDOC} --standalone --to man ${PROJECT_SOURCE_DIR}/docs/man/${page}.md --output ${out}
+      DEPENDS ${PROJECT_SOURCE_DIR}/docs/man/${page}.md VERBATIM)
+    list(APPEND GTM_MAN_PAGES ${out})
+    install(FILES ${out} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+  endforeach()
+  add_custom_target(man ALL DEPENDS ${GTM_MAN_PAGES})
+else()
+  message(WARNING "pandoc is not installed: no man pages (scripts/install-deps.sh installs it)")
+endif()

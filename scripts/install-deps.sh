@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages gtm needs, and only those missing.
-# Usage: scripts/install-deps.sh [build] [test] [bench]   (default: build)
+# Usage: scripts/install-deps.sh [build] [test] [bench] [package]   (default: build)
 set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libtomlplusplus-dev nlohmann-json3-dev
-       libnftables-dev libnetfilter-conntrack-dev libsystemd-dev libmaxminddb-dev
+       libnftables-dev libnetfilter-conntrack-dev libsystemd-dev libmaxminddb-dev pandoc
        libgtest-dev libgmock-dev clang libbpf-dev libxdp-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux
       etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin)
+packaging=(debhelper lintian fakeroot dpkg-dev)
 bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3
        libmaxmind-db-writer-perl)
 
@@ -18,7 +19,8 @@ for group in "${@:-build}"; do
     build) want+=("${build[@]}") ;;
     test) want+=("${build[@]}" "${test[@]}") ;;
     bench) want+=("${build[@]}" "${bench[@]}") ;;
-    *) echo "install-deps: unknown group '$group' (build, test, bench)" >&2; exit 2 ;;
+    package) want+=("${build[@]}" "${packaging[@]}") ;;
+    *) echo "install-deps: unknown group '$group' (build, test, bench, package)" >&2; exit 2 ;;
   esac
 done
 

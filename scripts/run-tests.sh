@@ -3,9 +3,11 @@
 #   1. gcc, warnings as errors: unit and integration tests (ctest)
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. clang + libFuzzer: each fuzz target for a bounded time (scripts/fuzz.sh)
+#   4. the Debian package: built, lintian, installed, checked, purged
+#      (tests/tools/package_check.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh test
+scripts/install-deps.sh test package
 
 jobs=$(nproc)
 passed=0 failed=0 skipped=0
@@ -40,6 +42,14 @@ for corpus in fuzz/corpus/*/; do
   scripts/fuzz.sh --seconds "${GTM_FUZZ_SECONDS:-45}" --runs "${GTM_FUZZ_RUNS:-500000}" "$(basename "$corpus")"
   passed=$((passed + 1))
 done
+echo "== Debian package"
+if [ "$(id -u)" -eq 0 ]; then
+  tests/tools/package_check.sh || { failed=$((failed + 1)); echo "summary: $passed passed, $failed failed, $skipped skipped"; exit 1; }
+  passed=$((passed + 1))
+else
+  echo "package_check: SKIPPED: installing the package needs root"
+  skipped=$((skipped + 1))
+fi
 echo "summary: $passed passed, $failed failed, $skipped skipped"
 if [ "$skipped" -ne 0 ] && [ "${CI:-}" = true ]; then
   echo "CI=true: $skipped tests skipped; CI must run every test (see the reasons above)" >&2

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <regex>
 
 #include "tests/support/gtm_process.hpp"
 
@@ -94,6 +97,26 @@ TEST(Cli, SystemdUnitsVerify) {
     std::printf("%s", security.output.c_str());
     bool ok = security.output.find(" OK") != std::string::npos || security.output.find(" SAFE") != std::string::npos;
     EXPECT_TRUE(ok) << security.output;
+  }
+}
+
+// gtm(8) names every option --help does (the main help and the probe's),
+// and man renders both pages without a warning.
+TEST(Cli, ManPagesFollowTheHelp) {
+  std::ifstream in(std::string(GTM_SOURCE_DIR) + "/docs/man/gtm.8.md");
+  std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t at; (at = page.find("\\-\\-")) != std::string::npos;) page.replace(at, 4, "--");
+  std::string help = run(kGtm + " --help").output + run(kGtm + " probe --help").output;
+  std::regex option("--[a-z][a-z-]*");
+  size_t checked = 0;
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), option); it != std::sregex_iterator(); ++it, ++checked)
+    EXPECT_NE(page.find("**" + it->str()), std::string::npos) << it->str() << " is in --help, not in gtm(8)";
+  EXPECT_GT(checked, 30u);
+  if (!haveCommand("man")) GTEST_SKIP() << "man is not installed";
+  for (const char* built : {"/man/gtm.8", "/man/gtm.toml.5"}) {
+    auto r = run(std::string("MANWIDTH=80 man --warnings -l ") + GTM_BUILD_DIR + built + " 2>&1 >/dev/null");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.output, "") << built;
   }
 }
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The Debian package end to end, on this machine (root; CI runs it): build
+# it (scripts/package.sh, lintian without errors), install it with dpkg,
+# check what it installed (the starter config checks, the gtm user exists,
+# the units verify and are enabled, both man pages render without a
+# warning), then purge it and check that none of its files is left.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" -eq 0 ] || { echo "package_check: needs root (dpkg -i)"; exit 77; }
+scripts/package.sh
+deb=$(ls build/package/gtm_*_*.deb | grep -v dbgsym)
+files=$(dpkg -c "$deb" | awk '{ print substr($6, 2) }' | grep -v '/$')
+dpkg -i "$deb"
+fail() { echo "package_check: $*" >&2; dpkg --purge gtm >/dev/null 2>&1 || true; exit 1; }
+/usr/sbin/gtm check --config /etc/gtm/gtm.toml > /dev/null || fail "the installed /etc/gtm/gtm.toml does not check"
+id gtm > /dev/null || fail "no gtm user after install"
+for unit in gtm-serve.service gtm-lb.service; do
+  out=$(systemd-analyze verify "/lib/systemd/system/$unit" 2>&1 | grep "$unit" || true)
+  [ -z "$out" ] || fail "systemd-analyze verify $unit: $out"
+  [ -e "/etc/systemd/system/multi-user.target.wants/$unit" ] || fail "$unit is not enabled"
+done
+for page in /usr/share/man/man8/gtm.8.gz /usr/share/man/man5/gtm.toml.5.gz; do
+  warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+  [ -z "$warnings" ] || fail "man -l $page: $warnings"
+done
+dpkg --purge gtm
+left=""
+for f in $files /etc/gtm /etc/systemd/system/multi-user.target.wants/gtm-serve.service; do
+  [ -e "$f" ] && left="$left $f"
+done
+[ -z "$left" ] || { echo "package_check: left after purge:$left" >&2; exit 1; }
+echo "package_check: built, lintian clean of errors, installed, checked, purged without a trace ($(wc -w <<<"$files") files)"
