@@ -34,7 +34,8 @@ install(CODE "
   endif()")
 install(FILES README.md docs/always-on-vpn.md docs/cluster.md docs/dnssec.md docs/lab.md docs/site-balancer.md
               docs/xdp.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES conf/example.toml conf/sample-site.toml conf/sample-lb.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES conf/example.toml conf/sample-site.toml conf/sample-lb.toml conf/prometheus/gtm-alerts.yml
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # The man pages, gtm(8) and gtm.toml(5), from their Markdown in docs/man by
 # pandoc (a Build-Depends); without it, none are made and a warning says so.

@@ -8,7 +8,8 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
        libgtest-dev libgmock-dev clang libbpf-dev libxdp-dev)
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux
-      etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin)
+      etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin
+      prometheus man-db)
 packaging=(debhelper lintian fakeroot dpkg-dev)
 bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3
        libmaxmind-db-writer-perl)
@@ -39,9 +40,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 # gdnsd's, Knot's, NSD's and unbound's packages start a system service on
-# port 53, etcd-server one on 2379 and freeradius one on 1812; the tests and benchmarks run their
+# port 53, etcd-server one on 2379, freeradius one on 1812 and prometheus one on 9090 (only its
+# promtool is used); the tests and benchmarks run their
 # own instances, so the packaged ones are stopped where systemd runs.
-for service in gdnsd knot nsd etcd unbound freeradius; do
+for service in gdnsd knot nsd etcd unbound freeradius prometheus; do
   package=$service
   [ "$service" = etcd ] && package=etcd-server
   if printf '%s\n' "${missing[@]}" | grep -qx "$package" && command -v systemctl >/dev/null; then

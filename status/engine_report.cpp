@@ -1,6 +1,7 @@
 #include "status/engine_report.hpp"
 
 #include <ctime>
+#include <sstream>
 
 #include "common/build_info.hpp"
 
@@ -86,6 +87,22 @@ void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {
   m << "# HELP gtm_probe_failures_total Probes that failed, by monitor.\n# TYPE gtm_probe_failures_total counter\n";
   for (const auto& l : latencies)
     m << "gtm_probe_failures_total{monitor=\"" << labelValue(l.monitor) << "\"} " << l.failures << "\n";
+  // Certificates seen by TLS probes: days left, and whether that is within
+  // the monitor's warn_cert_days (or past), for alerting.
+  auto checks = engine.status();
+  m << "# HELP gtm_probe_certificate_days_left Days until the certificate a TLS check saw expires.\n"
+       "# TYPE gtm_probe_certificate_days_left gauge\n";
+  std::ostringstream expiring;
+  for (const auto& c : checks) {
+    if (!c.last.cert_days_left) continue;
+    std::string labels = "monitor=\"" + labelValue(c.monitor) + "\",address=\"" + labelValue(c.address) + "\"";
+    m << "gtm_probe_certificate_days_left{" << labels << "} " << *c.last.cert_days_left << "\n";
+    bool warned = c.last.warning.rfind("certificate ", 0) == 0;
+    expiring << "gtm_probe_certificate_expiring{" << labels << "} " << (warned ? 1 : 0) << "\n";
+  }
+  m << "# HELP gtm_probe_certificate_expiring 1 when the certificate expires within the monitor's warn_cert_days "
+       "or has expired.\n# TYPE gtm_probe_certificate_expiring gauge\n"
+    << expiring.str();
   m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
        "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
     << engine.transitions() << "\n";

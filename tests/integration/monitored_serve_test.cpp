@@ -128,6 +128,39 @@ TEST(MonitoredServe, VerifyingProbeSeesASwappedCertificate) {
   }
 }
 
+// The certificate a TLS check saw is in /metrics: days left, and expiring
+// once within warn_cert_days (default 21), for the alert rules.
+TEST(MonitoredServe, CertificateExpiryInMetrics) {
+  if (!haveCommand("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps.sh test)";
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({kSstpServer, "--listen", "127.0.10.10:" + std::to_string(sstp_port), "--cert-days",
+                                   "10"},
+                                  "listening");
+  auto west = site("127.0.20.10", sstp_port);
+  std::string text = config(sstp_port);
+  text.replace(text.find("[dns]"), 5, "[status]\nlisten = \"127.0.0.1:{PORT2}\"\n\n[dns]");
+  auto gtm = GtmProcess::serve(text);
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+  std::string metrics;
+  for (int i = 0; i < 30; ++i) {
+    metrics = run("curl -s -m 2 http://127.0.0.1:" + std::to_string(gtm->port2()) + "/metrics").output;
+    if (metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.20.10\"}") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.10.10\"} 1"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.20.10\"} 0"),
+            std::string::npos)
+      << metrics;
+  bool ten = metrics.find("gtm_probe_certificate_days_left{monitor=\"sstp\",address=\"127.0.10.10\"} 9\n") !=
+                 std::string::npos ||
+             metrics.find("gtm_probe_certificate_days_left{monitor=\"sstp\",address=\"127.0.10.10\"} 10\n") !=
+                 std::string::npos;
+  EXPECT_TRUE(ten) << metrics;
+}
+
 // A site whose RRAS is out of ports answers SSTP_DUPLEX_POST with 503: it is
 // Full, not Degraded, and DNS answers the other site while there is one.
 TEST(MonitoredServe, FullSiteIsAnsweredOnlyWhenNoOtherIs) {
