@@ -144,7 +144,9 @@ TEST(MonitoredServe, CertificateExpiryInMetrics) {
   std::string metrics;
   for (int i = 0; i < 30; ++i) {
     metrics = run("curl -s -m 2 http://127.0.0.1:" + std::to_string(gtm->port2()) + "/metrics").output;
-    if (metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.20.10\"}") != std::string::npos)
+    // Both sites probed (their first probes finish in either order).
+    if (metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.20.10\"}") != std::string::npos &&
+        metrics.find("gtm_probe_certificate_expiring{monitor=\"sstp\",address=\"127.0.10.10\"}") != std::string::npos)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
