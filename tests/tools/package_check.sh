@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "package_check: needs root (dpkg -i)"; exit 77; }
+# Build-Depends are exactly the build group of scripts/install-deps.sh
+# (besides debhelper's own).
+wanted=$(sed -n '/^build=(/,/)/p' scripts/install-deps.sh | tr -d '()' | sed 's/^build=//' | tr ' ' '\n' | grep . | sort)
+declared=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control | sed 's/^Build-Depends://' | tr ',' '\n' |
+           sed 's/^ *//; s/ .*//' | grep -v -e '^debhelper-compat' -e '^dh-sequence-' -e '^[A-Z]' | grep . | sort)
+[ "$wanted" = "$declared" ] ||
+  { echo "package_check: Build-Depends differ from install-deps.sh's build group:"; diff <(echo "$wanted") <(echo "$declared"); exit 1; }
 scripts/package.sh
 deb=$(ls build/package/gtm_*_*.deb | grep -v dbgsym)
 files=$(dpkg -c "$deb" | awk '{ print substr($6, 2) }' | grep -v '/$')
