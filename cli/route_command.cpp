@@ -20,21 +20,10 @@ int routeCommand(const Args& args) {
     std::cerr << "gtm route: " << error << "\n" << kUsage;
     return 2;
   }
-  const std::string& text = args[1];
-  auto slash = text.find('/');
-  auto address = IpAddress::parse(text.substr(0, slash));
-  if (!address) {
-    std::cerr << "gtm route: \"" << text << "\" is not an address or ADDRESS/PREFIX\n";
+  auto client = dns::parseClient(args[1]);
+  if (!client) {
+    std::cerr << "gtm route: \"" << args[1] << "\" is not an address or ADDRESS/PREFIX\n";
     return 2;
-  }
-  unsigned max = address->family == IpAddress::Family::v4 ? 32 : 128, prefix = max;
-  if (slash != std::string::npos) {
-    auto subnet = Subnet::parse(text);
-    if (!subnet) {
-      std::cerr << "gtm route: \"" << text << "\" has a prefix that is not 0-" << max << "\n";
-      return 2;
-    }
-    prefix = subnet->prefix;
   }
   dns::SerialClock serials;
   CompiledConfig c = compileConfig(path, serials);
@@ -42,16 +31,15 @@ int routeCommand(const Args& args) {
     std::cerr << c.errors;
     return 1;
   }
-  for (size_t i = 0; i < c.snapshot->profiles.size(); ++i) {
-    if (c.snapshot->profiles[i].name != args[0]) continue;
-    auto r = dns::explainRoute(*c.snapshot, i, *address, static_cast<uint8_t>(prefix));
-    std::cout << r.why << "\n";
-    for (const std::string& a : r.answers) std::cout << "  " << a << "\n";
-    std::cout << "  ECS scope /" << static_cast<int>(r.scope_prefix) << "\n";
-    return 0;
+  auto r = dns::explainRoute(*c.snapshot, args[0], *client);
+  if (!r) {
+    std::cerr << "gtm route: no [[profile]] named \"" << args[0] << "\" in " << path << "\n";
+    return 1;
   }
-  std::cerr << "gtm route: no [[profile]] named \"" << args[0] << "\" in " << path << "\n";
-  return 1;
+  std::cout << r->why << "\n";
+  for (const std::string& a : r->answers) std::cout << "  " << a << "\n";
+  std::cout << "  ECS scope /" << static_cast<int>(r->scope_prefix) << "\n";
+  return 0;
 }
 
 }  // namespace gtm::cli

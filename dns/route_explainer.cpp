@@ -32,7 +32,19 @@ std::string geographicWhy(const Snapshot& s, const policy::Profile& p, const IpA
 
 }  // namespace
 
-RouteExplanation explainRoute(const Snapshot& snapshot, size_t profile, const IpAddress& address, uint8_t prefix) {
+std::optional<Subnet> parseClient(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) return Subnet::parse(text);
+  auto address = IpAddress::parse(text);
+  if (!address) return std::nullopt;
+  return Subnet{*address, static_cast<uint8_t>(address->family == IpAddress::Family::v4 ? 32 : 128)};
+}
+
+std::optional<RouteExplanation> explainRoute(const Snapshot& snapshot, std::string_view name, const Subnet& at) {
+  size_t profile = 0;
+  while (profile < snapshot.profiles.size() && snapshot.profiles[profile].name != name) ++profile;
+  if (profile == snapshot.profiles.size()) return std::nullopt;
+  const IpAddress& address = at.address;
+  const uint8_t prefix = at.prefix;
   RouteExplanation out;
   policy::ClientView client;
   client.address = address;

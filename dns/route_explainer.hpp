@@ -4,7 +4,9 @@
 // decide() the packet path runs, with the snapshot's health.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns/snapshot.hpp"
@@ -17,8 +19,12 @@ struct RouteExplanation {
   uint8_t scope_prefix = 0;  // the ECS scope the answer would carry
 };
 
-// `prefix`: how much of `address` the client says (an ECS source length).
-[[nodiscard]] RouteExplanation explainRoute(const Snapshot& snapshot, size_t profile, const IpAddress& address,
-                                            uint8_t prefix);
+// "ADDRESS" or "ADDRESS/PREFIX" (how much of the address the client says,
+// an ECS source length; without one, all of it); nullopt when it is neither.
+[[nodiscard]] std::optional<Subnet> parseClient(std::string_view text);
+
+// nullopt when the snapshot has no profile of that name.
+[[nodiscard]] std::optional<RouteExplanation> explainRoute(const Snapshot& snapshot, std::string_view profile,
+                                                           const Subnet& client);
 
 }  // namespace gtm::dns

@@ -30,22 +30,16 @@ nlohmann::json currentAnswer(const dns::Snapshot& snap, size_t profile) {
 }  // namespace
 
 std::optional<std::string> ServeStatus::routeJson(const StatusQuery& query) {
-  auto snap = sources_.snapshot();
-  auto subnet = query.address.find('/') == std::string::npos ? std::nullopt : Subnet::parse(query.address);
-  auto address = subnet ? std::optional(subnet->address) : IpAddress::parse(query.address);
-  if (!address) return std::nullopt;
-  uint8_t prefix = subnet ? subnet->prefix : address->family == IpAddress::Family::v4 ? 32 : 128;
-  for (size_t i = 0; i < snap->profiles.size(); ++i) {
-    if (snap->profiles[i].name != query.group) continue;
-    auto r = dns::explainRoute(*snap, i, *address, prefix);
-    return nlohmann::json{{"profile", query.group},
-                          {"address", address->toString() + "/" + std::to_string(prefix)},
-                          {"answer", r.answers},
-                          {"why", r.why},
-                          {"scope_prefix", r.scope_prefix}}
-        .dump();
-  }
-  return std::nullopt;
+  auto client = dns::parseClient(query.address);
+  if (!client) return std::nullopt;
+  auto r = dns::explainRoute(*sources_.snapshot(), query.group, *client);
+  if (!r) return std::nullopt;
+  return nlohmann::json{{"profile", query.group},
+                        {"address", client->toString()},
+                        {"answer", r->answers},
+                        {"why", r->why},
+                        {"scope_prefix", r->scope_prefix}}
+      .dump();
 }
 
 std::string ServeStatus::statusJson(const StatusQuery& query) {
