@@ -98,12 +98,12 @@ int lbCommand(const Args& args) {
         [&] {
           if (auto b = current()) b->refresh();
         },
-        [&](const std::string& name, const std::string& state) {
-          auto s = status::AdminStore::stateFrom(state);
-          if (!s || admin.state(name) == *s) return;
-          if (auto r = admin.set(name, *s); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
-          if (auto b = current()) b->poke();
-          log::info("admin action from the cluster", {{"real", name}, {"state", state}});
+        [&](const cluster::AdminUpdate& update) {
+          if (admin.mergeFromCluster(update.states, update.complete)) {
+            if (auto b = current()) b->poke();
+            log::info("admin state from the cluster", {{"overrides", std::to_string(update.states.size())}});
+          }
+          return admin.digest();
         });
     if (auto r = cluster->usable(); !r) {
       log::error("[cluster]: " + r.error());

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.hpp"
 #include "cli/commands.hpp"
 #include "common/small_file.hpp"
 #include "monitor/probe.hpp"
@@ -229,7 +230,7 @@ int probeCommand(const Args& args) {
     if (result.cert_days_left) j["cert_days_left"] = *result.cert_days_left;
     if (!result.warning.empty()) j["warning"] = result.warning;
     for (const auto& [key, value] : result.details) j["details"][key] = value;
-    std::cout << j.dump() << "\n";
+    std::cout << jsonText(j) << "\n";
   } else {
     std::printf("%-8s %s:%u %s  %.1f ms  %s\n", state, address->toString().c_str(),
                 m.port, args[0].c_str(), ms, result.reason.c_str());

@@ -152,6 +152,21 @@ void renewSignatures(Running& run) {
   log::info("DNSSEC signatures renewed", {{"expire", std::to_string(expire)}});
 }
 
+// Admin overrides from etcd, applied to the store (one write of the state
+// file) and to the snapshot served, under the load mutex so that a reload
+// running at the same time does not lose them. Returns the store's digest.
+std::string applyClusterAdmin(Running& run, status::AdminStore& admin, const cluster::AdminUpdate& update) {
+  std::lock_guard load(run.load_mutex);
+  if (!admin.mergeFromCluster(update.states, update.complete)) return admin.digest();
+  admin.applyTo(*run.store.current());
+  if (update.states.size() == 1 && !update.complete)
+    log::info("admin action from the cluster",
+              {{"endpoint", update.states.begin()->first}, {"state", update.states.begin()->second}});
+  else
+    log::info("admin state from the cluster", {{"overrides", std::to_string(update.states.size())}});
+  return admin.digest();
+}
+
 // Started as root: become `user`, or "nobody" when none is set; never stay root.
 Result<Ok> dropRoot(const std::string& configured) {
   if (::geteuid() != 0) return Ok{};
@@ -222,13 +237,7 @@ int serveCommand(const Args& all_args) {
         [&run] {
           if (auto e = run.currentEngine()) e->refresh();
         },
-        [&run, &admin](const std::string& name, const std::string& state) {
-          auto s = status::AdminStore::stateFrom(state);
-          if (!s || admin.state(name) == *s) return;
-          if (auto r = admin.set(name, *s); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
-          admin.applyTo(*run.store.current());
-          log::info("admin action from the cluster", {{"endpoint", name}, {"state", state}});
-        },
+        [&run, &admin](const cluster::AdminUpdate& update) { return applyClusterAdmin(run, admin, update); },
         [&run, &serials](const std::string& digest, uint32_t serial) { adoptSerial(run, serials, digest, serial);
         });
     if (auto r = run.cluster->usable(); !r) {

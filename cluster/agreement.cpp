@@ -15,12 +15,14 @@ policy::Health agree(Agreement mode, policy::Health own, std::span<const policy:
   count(own);
   for (Health h : others) count(h);
   if (voters == 0) return Health::checking;
-  bool down = mode == Agreement::majority ? 2 * degraded > voters
-              : mode == Agreement::all    ? degraded == voters
-                                          : degraded > 0;
-  if (down) return Health::degraded;
-  unsigned up = voters - degraded;
-  return 2 * full > up ? Health::full : Health::online;
+  // Full takes clients out as Degraded does (an RRAS out of ports takes no
+  // new one): both count against the endpoint.
+  unsigned out = degraded + full;
+  bool taken_out = mode == Agreement::majority ? 2 * out > voters
+                   : mode == Agreement::all    ? out == voters
+                                               : out > 0;
+  if (!taken_out) return Health::online;
+  return 2 * full > out ? Health::full : Health::degraded;
 }
 
 }  // namespace gtm::cluster

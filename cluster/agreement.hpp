@@ -10,10 +10,13 @@
 
 namespace gtm::cluster {
 
-// majority: Degraded when more than half of the live nodes that have a
-//   verdict see it Degraded (a tie keeps it up), as Cloudflare's majority of
-//   data centers; all: Degraded only when every one does; any: when any one
-//   does; local: this node's own view (only admin state is shared).
+// A node that sees a target Degraded or Full (up, but taking no new
+// clients) votes it out. majority: out when more than half of the live
+// nodes that have a verdict vote so (a tie keeps it up), as Cloudflare's
+// majority of data centers; all: only when every one does; any: when any
+// one does; local: this node's own view (only admin state is shared). A
+// target voted out is Full when most of those votes say Full, otherwise
+// Degraded.
 enum class Agreement { majority, all, any, local };
 
 [[nodiscard]] constexpr std::string_view agreementName(Agreement a) {
@@ -28,8 +31,7 @@ enum class Agreement { majority, all, any, local };
 
 // `own` is this node's state of the target; `others` the states other live
 // nodes published for it. A node still Checking has no verdict and is not
-// counted; with no verdict at all the result is Checking. A result that is
-// not Degraded is Full when most nodes that see the target up see it Full.
+// counted; with no verdict at all the result is Checking.
 [[nodiscard]] policy::Health agree(Agreement mode, policy::Health own, std::span<const policy::Health> others);
 
 }  // namespace gtm::cluster

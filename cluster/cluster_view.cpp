@@ -1,69 +1,71 @@
 #include "cluster/cluster_view.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+
+#include "config/table_reader.hpp"
 
 namespace gtm::cluster {
-namespace {
-
-// "obs/NODE/TARGET" -> NODE, TARGET.
-bool splitObservation(std::string_view key, std::string_view& node, std::string_view& target) {
-  if (key.substr(0, 4) != "obs/") return false;
-  key.remove_prefix(4);
-  size_t slash = key.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == key.size()) return false;
-  node = key.substr(0, slash);
-  target = key.substr(slash + 1);
-  return true;
-}
-
-}  // namespace
 
 std::string targetKey(std::string_view monitor, std::string_view address, unsigned port) {
   return std::string(monitor) + "|" + std::string(address) + "|" + std::to_string(port);
 }
 
-std::optional<policy::Health> healthFromName(std::string_view name) {
-  using policy::Health;
-  for (Health h : {Health::checking, Health::online, Health::degraded, Health::unmonitored, Health::full})
-    if (policy::healthName(h) == name) return h;
-  return std::nullopt;
-}
-
-void ClusterView::put(std::string_view key, std::string_view value) {
-  std::string_view node, target;
-  if (key.substr(0, 6) == "nodes/" && key.size() > 6) {
-    NodeInfo info{std::string(key.substr(6)), "", ""};
-    auto j = nlohmann::json::parse(value, nullptr, false);
-    if (j.is_object()) {
-      info.config_digest = j.value("config_digest", "");
-      info.version = j.value("version", "");
+Result<Ok> ClusterView::apply(std::string_view key, std::string_view value, int64_t revision, bool deleted) {
+  switch (keyFamily(key)) {
+    case KeyFamily::node: {
+      auto n = decodeNode(key, value, deleted);
+      if (!n) {
+        // Unreadable: as if it were not there. Its name may not even be a
+        // name, so nothing of it is kept.
+        if (config::isName(key.substr(6))) nodes_.erase(std::string(key.substr(6)));
+        return Error{n.error()};
+      }
+      if (deleted) {
+        nodes_.erase(n->name);
+        seen_.erase(n->name);
+        return Ok{};
+      }
+      seen_[n->name] = std::max(seen_[n->name], revision);
+      nodes_[n->name] = std::move(*n);
+      return Ok{};
     }
-    nodes_[info.name] = std::move(info);
-  } else if (splitObservation(key, node, target)) {
-    auto j = nlohmann::json::parse(value, nullptr, false);
-    auto state = j.is_object() ? healthFromName(j.value("state", "")) : std::nullopt;
-    if (state)
-      observations_[std::string(target)][std::string(node)] = *state;
-    else
-      remove(key);  // unreadable: as if it were not there
+    case KeyFamily::observation: {
+      auto o = decodeObservation(key, value, deleted);
+      if (!o) {
+        if (auto gone = decodeObservation(key, "", true)) forget(gone->node, gone->target);
+        return Error{o.error()};
+      }
+      if (deleted) {
+        forget(o->node, o->target);
+        return Ok{};
+      }
+      seen_[o->node] = std::max(seen_[o->node], revision);
+      observations_[o->target][o->node] = o->state;
+      return Ok{};
+    }
+    default:
+      return Ok{};
   }
 }
 
-void ClusterView::remove(std::string_view key) {
-  std::string_view node, target;
-  if (key.substr(0, 6) == "nodes/") {
-    nodes_.erase(std::string(key.substr(6)));
-  } else if (splitObservation(key, node, target)) {
-    auto it = observations_.find(std::string(target));
-    if (it == observations_.end()) return;
-    it->second.erase(std::string(node));
-    if (it->second.empty()) observations_.erase(it);
-  }
+void ClusterView::forget(const std::string& node, const std::string& target) {
+  auto it = observations_.find(target);
+  if (it == observations_.end()) return;
+  it->second.erase(node);
+  if (it->second.empty()) observations_.erase(it);
 }
 
-void ClusterView::clear() {
+void ClusterView::clear(int64_t revision) {
+  baseline_ = revision;
   nodes_.clear();
+  seen_.clear();
   observations_.clear();
+}
+
+bool ClusterView::live(const std::string& node) const {
+  if (!nodes_.count(node)) return false;
+  auto it = seen_.find(node);
+  return it != seen_.end() && it->second > baseline_;
 }
 
 std::vector<policy::Health> ClusterView::others(const std::string& target) const {
@@ -71,7 +73,7 @@ std::vector<policy::Health> ClusterView::others(const std::string& target) const
   auto it = observations_.find(target);
   if (it == observations_.end()) return out;
   for (const auto& [node, state] : it->second)
-    if (node != self_ && nodes_.count(node)) out.push_back(state);
+    if (node != self_ && live(node)) out.push_back(state);
   return out;
 }
 
@@ -85,14 +87,22 @@ std::map<std::string, policy::Health> ClusterView::observations(const std::strin
 
 std::vector<NodeInfo> ClusterView::nodes() const {
   std::vector<NodeInfo> out;
-  for (const auto& [name, info] : nodes_) out.push_back(info);
+  for (const auto& [name, n] : nodes_)
+    out.push_back({n.name, n.config_digest, n.version, n.admin_digest, name == self_ || live(name)});
   return out;
 }
 
 std::vector<std::string> ClusterView::configMismatch(const std::string& digest) const {
   std::vector<std::string> out;
-  for (const auto& [name, info] : nodes_)
-    if (info.config_digest != digest) out.push_back(name);
+  for (const auto& [name, n] : nodes_)
+    if (n.config_digest != digest) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> ClusterView::adminMismatch(const std::string& digest) const {
+  std::vector<std::string> out;
+  for (const auto& [name, n] : nodes_)
+    if (!n.admin_digest.empty() && n.admin_digest != digest) out.push_back(name);
   return out;
 }
 

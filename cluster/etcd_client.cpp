@@ -5,9 +5,11 @@
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
 
+#include <charconv>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -17,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http_url.hpp"
+#include "common/json_text.hpp"
 
 namespace gtm::cluster {
 namespace {
@@ -27,25 +30,56 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 
+// Bounds on what etcd may answer: one answer (a range page is cut to fit,
+// see rangePrefix), and the keys one range page asks for.
+constexpr uint64_t kMaxAnswerBytes = 32u << 20;
+constexpr int kRangePage = 1000;
+
 // etcd writes 64-bit integers as JSON strings, and leaves out zeros.
+// Anything else reads as 0.
 int64_t integer(const json& j, const char* key) {
-  if (!j.contains(key)) return 0;
-  const json& v = j[key];
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) return std::stoll(v.get<std::string>());
-  return 0;
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  if (it == j.end()) return 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (!it->is_string()) return 0;
+  const std::string& text = it->get_ref<const std::string&>();
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
+
+std::string text(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+const json& member(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
 }
 
 KeyValue keyValue(const json& kv) {
-  return {base64Decode(kv.value("key", "")), base64Decode(kv.value("value", "")), integer(kv, "mod_revision"),
+  return {base64Decode(text(kv, "key")), base64Decode(text(kv, "value")), integer(kv, "mod_revision"),
           integer(kv, "lease")};
+}
+
+// etcd's error, whichever shape it has ({"error": "..."}, or {"error":
+// {"message": ...}} on a watch).
+std::string errorText(const json& e) {
+  if (e.is_string()) return e.get<std::string>();
+  std::string m = text(e, "message");
+  return m.empty() ? "error" : m;
 }
 
 Result<json> parsed(const Result<std::string>& body) {
   if (!body) return Error{body.error()};
   auto j = json::parse(*body, nullptr, false);
   if (!j.is_object()) return Error{"etcd: an answer that is not a JSON object"};
-  if (j.contains("error")) return Error{"etcd: " + j.value("error", std::string("error"))};
+  if (j.contains("error")) return Error{"etcd: " + errorText(j["error"])};
   return j;
 }
 
@@ -89,8 +123,21 @@ class EtcdClient::Connection {
   Result<Ok> open(std::chrono::milliseconds timeout) {
     if (at_.tls && !tls_) return Error{"etcd " + at_.host + ":" + at_.port + ": no TLS context"};
     boost::system::error_code ec;
+    // The name too is resolved within the timeout (getaddrinfo has none of
+    // its own): a timer cancels it.
     tcp::resolver resolver(io_);
-    auto addresses = resolver.resolve(at_.host, at_.port, ec);
+    tcp::resolver::results_type addresses;
+    asio::steady_timer deadline(io_, timeout);
+    resolver.async_resolve(at_.host, at_.port, [&](boost::system::error_code e, tcp::resolver::results_type r) {
+      ec = e;
+      addresses = std::move(r);
+      deadline.cancel();
+    });
+    deadline.async_wait([&](boost::system::error_code e) {
+      if (!e) resolver.cancel();
+    });
+    run();
+    if (ec == asio::error::operation_aborted) ec = beast::error::timeout;
     tcp().expires_after(timeout);
     if (!ec) {
       tcp().async_connect(addresses, [&](boost::system::error_code e, const tcp::endpoint&) { ec = e; });
@@ -209,35 +256,67 @@ std::vector<EtcdClient::Endpoint> EtcdClient::endpoints() const {
 Result<std::string> EtcdClient::post(std::string_view path, const std::string& body, bool* connect_failed) {
   auto list = endpoints();
   const Endpoint& at = list[preferred_ % list.size()];
-  Connection conn(at, tls_.get());
-  if (auto r = conn.open(settings_.timeout); !r) {
-    *connect_failed = true;
-    return Error{r.error()};
+  std::lock_guard lock(call_mutex_);
+  if (kept_ && kept_endpoint_ != preferred_ % list.size()) kept_.reset();
+  // A kept connection that the member closed while idle fails at once:
+  // once more on a new one.
+  bool reused = kept_ != nullptr;
+  auto r = exchange(at, path, body, connect_failed);
+  if (!r && reused && *connect_failed && r.error().find("within the timeout") == std::string::npos) {
+    *connect_failed = false;
+    r = exchange(at, path, body, connect_failed);
   }
+  return r;
+}
+
+// One request and its answer on the kept connection to `at` (opened when
+// there is none), within the timeout. Under call_mutex_.
+Result<std::string> EtcdClient::exchange(const Endpoint& at, std::string_view path, const std::string& body,
+                                         bool* connect_failed) {
+  if (!kept_) {
+    auto conn = std::make_unique<Connection>(at, tls_.get());
+    if (auto r = conn->open(settings_.timeout); !r) {
+      *connect_failed = true;
+      return Error{r.error()};
+    }
+    kept_ = std::move(conn);
+    kept_endpoint_ = preferred_ % std::max<size_t>(1, settings_.endpoints.size());
+  }
+  Connection& conn = *kept_;
   http::request<http::string_body> req = request(at.host, at.port, path, token());
   req.body() = body;
   req.prepare_payload();
   boost::system::error_code ec;
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxAnswerBytes);
+  conn.tcp().expires_after(settings_.timeout);
   conn.with([&](auto& stream) {
     http::async_write(stream, req, [&](boost::system::error_code e, size_t) {
       ec = e;
-      if (!ec) http::async_read(stream, buffer, res, [&](boost::system::error_code e2, size_t) { ec = e2; });
+      if (!ec) http::async_read(stream, buffer, parser, [&](boost::system::error_code e2, size_t) { ec = e2; });
     });
   });
-  conn.run();  // within what is left of the timeout
+  conn.run();
+  if (ec == http::error::body_limit) {
+    kept_.reset();
+    return Error{"etcd " + std::string(path) + ": an answer larger than " + std::to_string(kMaxAnswerBytes >> 20) +
+                 " MiB (answer too large)"};
+  }
   if (ec) {
+    kept_.reset();
     *connect_failed = true;
     return Error{"etcd " + at.host + ":" + at.port + ": " + Connection::describe(ec)};
   }
-  conn.close();
+  http::response<http::string_body> res = parser.release();
+  if (!res.keep_alive()) kept_.reset();
   if (res.result_int() != 200) {
     // A member that cannot serve (no leader: a minority partition) answers
     // 5xx: another member may.
     *connect_failed = res.result_int() >= 500;
     auto j = json::parse(res.body(), nullptr, false);
-    std::string why = j.is_object() ? j.value("error", j.value("message", res.body())) : res.body();
+    std::string why = j.is_object() && j.contains("error") ? errorText(j["error"]) : text(j, "message");
+    if (why.empty()) why = res.body().substr(0, 200);
     if (why.find("CommonName of client") != std::string::npos)
       why += " (with etcd users on, the client certificate must carry no CommonName: etcd pull request 10366)";
     return Error{"etcd " + std::string(path) + ": HTTP " + std::to_string(res.result_int()) + ": " + why};
@@ -264,10 +343,10 @@ Result<std::string> EtcdClient::authenticated(std::string_view path, const std::
   for (int attempt = 0;; ++attempt) {
     if (token().empty()) {
       auto j = parsed(call("/v3/auth/authenticate",
-                           json{{"name", settings_.username}, {"password", settings_.password}}.dump()));
+                           jsonText(json{{"name", settings_.username}, {"password", settings_.password}})));
       if (!j) return Error{j.error()};
       std::lock_guard lock(token_mutex_);
-      token_ = j->value("token", std::string());
+      token_ = text(*j, "token");
     }
     auto r = call(path, body);
     if (r || attempt == 1 || !tokenRefused(r.error())) return r;
@@ -288,7 +367,7 @@ Result<Ok> EtcdClient::keepAlive(int64_t lease) {
   auto j = parsed(authenticated("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump()));
   if (!j) return Error{j.error()};
   // An expired lease comes back with TTL 0 (or none).
-  if (!j->contains("result") || integer((*j)["result"], "TTL") <= 0) return Error{"etcd: the lease expired"};
+  if (integer(member(*j, "result"), "TTL") <= 0) return Error{"etcd: the lease expired"};
   return Ok{};
 }
 
@@ -303,7 +382,7 @@ Result<int64_t> EtcdClient::put(std::string_view key, std::string_view value, in
   if (lease) body["lease"] = std::to_string(lease);
   auto j = parsed(authenticated("/v3/kv/put", body.dump()));
   if (!j) return Error{j.error()};
-  return integer(j->value("header", json::object()), "revision");
+  return integer(member(*j, "header"), "revision");
 }
 
 Result<bool> EtcdClient::putIf(std::string_view key, std::string_view value, int64_t expected) {
@@ -313,7 +392,8 @@ Result<bool> EtcdClient::putIf(std::string_view key, std::string_view value, int
             {"success", json::array({{{"request_put", put}}})}};
   auto j = parsed(authenticated("/v3/kv/txn", body.dump()));
   if (!j) return Error{j.error()};
-  return j->value("succeeded", false);
+  const json& ok = member(*j, "succeeded");
+  return ok.is_boolean() && ok.get<bool>();
 }
 
 Result<Ok> EtcdClient::remove(std::string_view key) {
@@ -322,13 +402,69 @@ Result<Ok> EtcdClient::remove(std::string_view key) {
   return Ok{};
 }
 
+Result<Ok> EtcdClient::commit(const std::vector<TxnOp>& ops) {
+  for (size_t begin = 0; begin < ops.size(); begin += kMaxTxnOps) {
+    json success = json::array();
+    for (size_t i = begin; i < std::min(ops.size(), begin + kMaxTxnOps); ++i) {
+      const TxnOp& op = ops[i];
+      if (op.remove) {
+        success.push_back({{"request_delete_range", {{"key", base64Encode(op.key)}}}});
+        continue;
+      }
+      json put{{"key", base64Encode(op.key)}, {"value", base64Encode(op.value)}};
+      if (op.lease) put["lease"] = std::to_string(op.lease);
+      success.push_back({{"request_put", put}});
+    }
+    auto j = parsed(authenticated("/v3/kv/txn", json{{"success", success}}.dump()));
+    if (!j) return Error{j.error()};
+  }
+  return Ok{};
+}
+
 Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
-  auto j = parsed(authenticated("/v3/kv/range", json{{"key", base64Encode(prefix)}, {"range_end", base64Encode(prefixEnd(prefix))}}.dump()));
-  if (!j) return Error{j.error()};
   Range out;
-  out.revision = integer(j->value("header", json::object()), "revision");
-  for (const json& kv : j->value("kvs", json::array())) out.kvs.push_back(keyValue(kv));
-  return out;
+  std::string from(prefix), end = prefixEnd(prefix);
+  int page = kRangePage;
+  for (;;) {
+    json ask{{"key", base64Encode(from)}, {"range_end", base64Encode(end)}, {"limit", page}};
+    if (out.revision) ask["revision"] = std::to_string(out.revision);  // every page as the first saw it
+    auto j = parsed(authenticated("/v3/kv/range", ask.dump()));
+    if (!j && j.error().find("answer too large") != std::string::npos) {
+      if (page > 1) {
+        page = std::max(1, page / 8);  // large values: fewer at a time
+        continue;
+      }
+      // One value alone is too large to read: its key is named, and the
+      // range goes on after it.
+      ask["keys_only"] = true;
+      auto k = parsed(authenticated("/v3/kv/range", ask.dump()));
+      if (!k) return Error{k.error()};
+      const json& kvs = member(*k, "kvs");
+      if (!kvs.is_array() || kvs.empty()) return Error{j.error()};
+      std::string key = base64Decode(text(kvs[0], "key"));
+      out.too_large.push_back(key);
+      from = key + '\0';
+      page = kRangePage;
+      continue;
+    }
+    if (!j) return Error{j.error()};
+    if (!out.revision) out.revision = integer(member(*j, "header"), "revision");
+    const json& kvs = member(*j, "kvs");
+    if (kvs.is_array())
+      for (const json& kv : kvs) out.kvs.push_back(keyValue(kv));
+    if (!member(*j, "more").is_boolean() || !member(*j, "more").get<bool>() || !kvs.is_array() || kvs.empty())
+      return out;
+    from = out.kvs.back().key + '\0';  // the next page starts just after the last key
+    page = std::min(kRangePage, page * 2);
+  }
+}
+
+EtcdFailure classifyFailure(const std::string& error) {
+  for (const char* quorum : {"no leader", "within the timeout", "timed out", "leader changed", "HTTP 503"})
+    if (error.find(quorum) != std::string::npos) return EtcdFailure::no_quorum;
+  for (const char* refused : {"too large", "HTTP 4", "permission denied", "etcdserver:", "too many operations"})
+    if (error.find(refused) != std::string::npos) return EtcdFailure::refused;
+  return EtcdFailure::unreachable;
 }
 
 Result<Ok> EtcdClient::watchPrefix(std::string_view prefix, int64_t start_revision,
@@ -400,24 +536,27 @@ Result<Ok> EtcdClient::readWatch(Connection& conn, Stream& stream, const Request
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return watch_stop_.exchange(false) ? Result<Ok>(Ok{}) : Result<Ok>(Error{"etcd watch: " + ec.message()});
     pending.append(chunk, sizeof chunk - parser.get().body().size);
+    if (pending.size() > kMaxAnswerBytes) return Error{"etcd watch: a message larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB (answer too large)"};
     // Whole JSON objects, one per line.
     for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
       auto j = json::parse(pending.substr(0, nl), nullptr, false);
       if (!j.is_object()) continue;
       if (j.contains("error")) {
-        std::string why = j["error"].value("message", std::string("error"));
+        std::string why = errorText(j["error"]);
         if (tokenRefused(why)) {
           std::lock_guard lock(token_mutex_);
           token_.clear();  // the next watch authenticates again
         }
         return Error{"etcd watch: " + why};
       }
-      const json& result = j.value("result", json::object());
+      const json& result = member(j, "result");
       if (integer(result, "compact_revision") > 0)
         return Error{"etcd watch: history compacted past revision " + std::to_string(start_revision)};
-      if (result.value("canceled", false)) return Error{"etcd watch: canceled by etcd: " + result.value("cancel_reason", std::string())};
-      for (const json& e : result.value("events", json::array()))
-        on_event({e.value("type", std::string()) == "DELETE", keyValue(e.value("kv", json::object()))});
+      if (member(result, "canceled").is_boolean() && member(result, "canceled").get<bool>())
+        return Error{"etcd watch: canceled by etcd: " + text(result, "cancel_reason")};
+      const json& events = member(result, "events");
+      if (events.is_array())
+        for (const json& e : events) on_event({text(e, "type") == "DELETE", keyValue(member(e, "kv"))});
     }
   }
   return Error{"etcd watch: the stream ended"};

@@ -1,10 +1,13 @@
 // A client of etcd's v3 JSON gateway (the gRPC API as HTTP/1.1 POSTs with
 // JSON bodies; etcd 3.4 as Debian ships it): leases, put, compare-and-put,
-// range, delete and a streaming watch, over HTTP or HTTPS (with a client
-// certificate when given) with Boost.Beast, and etcd's user authentication
-// when a user is given. Calls block for at most the timeout; a connection
-// error, a timeout or a 5xx answer (a member without a leader) moves to the
-// next endpoint. Never called on the packet path.
+// transactions, a paged range, delete and a streaming watch, over HTTP or
+// HTTPS (with a client certificate when given) with Boost.Beast, and etcd's
+// user authentication when a user is given. One kept-alive connection per
+// client; calls from several threads take turns on it. Every call,
+// name resolution included, ends within the timeout; a connection error, a
+// timeout or a 5xx answer (a member without a leader) moves to the next
+// endpoint. What etcd answers is parsed without trusting it. Never called
+// on the packet path.
 #pragma once
 
 #include <atomic>
@@ -38,6 +41,20 @@ struct KeyValue {
   int64_t lease = 0;
 };
 
+// One operation of a transaction.
+struct TxnOp {
+  bool remove = false;  // a delete of `key`; otherwise a put
+  std::string key, value;
+  int64_t lease = 0;
+};
+
+// Why a call failed, for the caller to say the right thing: etcd not
+// reached at all, reached but without a leader (no quorum: the call timed
+// out or a member answered 5xx), or an answer that refused the request (too
+// large, not permitted, ...), which a retry elsewhere does not change.
+enum class EtcdFailure { unreachable, no_quorum, refused };
+[[nodiscard]] EtcdFailure classifyFailure(const std::string& error);
+
 struct WatchEvent {
   bool deleted = false;
   KeyValue kv;
@@ -57,10 +74,18 @@ class EtcdClient {
   // exist); false when it was not (someone else wrote first).
   [[nodiscard]] Result<bool> putIf(std::string_view key, std::string_view value, int64_t expected);
   [[nodiscard]] Result<Ok> remove(std::string_view key);
-  // Every key under `prefix`, and the revision they were read at.
+  // The operations, at most kMaxTxnOps in each transaction (etcd's
+  // default limit is 128), in order.
+  static constexpr size_t kMaxTxnOps = 128;
+  [[nodiscard]] Result<Ok> commit(const std::vector<TxnOp>& ops);
+  // Every key under `prefix`, and the revision they were read at: read in
+  // pages, all at that revision, so that a prefix of any size is read
+  // whole within bounded answers. A single value too large for an answer
+  // is left out and named in `too_large`.
   struct Range {
     std::vector<KeyValue> kvs;
     int64_t revision = 0;
+    std::vector<std::string> too_large;
   };
   [[nodiscard]] Result<Range> rangePrefix(std::string_view prefix);
 
@@ -87,6 +112,8 @@ class EtcdClient {
   };
   class Connection;
   [[nodiscard]] Result<std::string> post(std::string_view path, const std::string& body, bool* connect_failed);
+  [[nodiscard]] Result<std::string> exchange(const Endpoint& at, std::string_view path, const std::string& body,
+                                             bool* connect_failed);
   [[nodiscard]] Result<std::string> call(std::string_view path, const std::string& body);
   [[nodiscard]] Result<std::string> authenticated(std::string_view path, const std::string& body);
   [[nodiscard]] std::vector<Endpoint> endpoints() const;
@@ -101,6 +128,9 @@ class EtcdClient {
   mutable std::mutex token_mutex_;
   std::string token_;  // from /v3/auth/authenticate, shared with the watch
   std::atomic<size_t> preferred_{0};  // the endpoint that answered last
+  std::mutex call_mutex_;             // one call at a time on the kept connection
+  std::unique_ptr<Connection> kept_;
+  size_t kept_endpoint_ = 0;
   std::mutex watch_mutex_;
   int watch_fd_ = -1;
   std::atomic<bool> watch_stop_{false};

@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/cluster_keys.hpp"
+
 namespace gtm::cluster {
 
 std::optional<SharedSerial> parseSharedSerial(std::string_view value, int64_t mod_revision) {
+  if (value.size() > kMaxValueBytes) return std::nullopt;
   auto j = nlohmann::json::parse(value, nullptr, false);
   if (!j.is_object() || !j.contains("digest") || !j["digest"].is_string() || !j.contains("serial") ||
       !j["serial"].is_number_unsigned() || j["serial"].get<uint64_t>() > UINT32_MAX)

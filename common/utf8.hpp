@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gtm {
@@ -32,6 +34,29 @@ namespace gtm {
     i += n;
   }
   return true;
+}
+
+// Text that came from another machine, made fit to keep, log and write as
+// JSON: anything that is not well-formed UTF-8 becomes U+FFFD, and text
+// longer than `max` bytes (at least 8) is cut on a character boundary and
+// ends in "...".
+[[nodiscard]] inline std::string boundedUtf8(std::string_view s, size_t max) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(std::min(s.size(), max));
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8SequenceAt(s, i);
+    std::string_view piece = n ? s.substr(i, n) : kReplacement;
+    if (out.size() + piece.size() > max - 3) {
+      // Whether what is left fits whole decides between it and a cut.
+      bool rest_fits = out.size() + (s.size() - i) <= max && validUtf8(s.substr(i));
+      out += rest_fits ? std::string(s.substr(i)) : std::string("...");
+      return out;
+    }
+    out += piece;
+    i += n ? n : 1;
+  }
+  return out;
 }
 
 }  // namespace gtm

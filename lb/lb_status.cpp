@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "lb/lb_status.hpp"
 
 #include <sstream>
@@ -37,7 +38,7 @@ std::string LbStatus::statusJson(const status::StatusQuery& query) {
   j["limit"] = query.limit;
   if (cluster_) j["cluster"] = status::clusterJson(*cluster_);
   j["events"] = balancer->engine() ? status::eventsJson(*balancer->engine()) : nlohmann::json::array();
-  return j.dump();
+  return jsonText(j);
 }
 
 std::string LbStatus::metricsText() {
@@ -77,11 +78,13 @@ status::ControlOutcome LbStatus::control(const std::string& service, const std::
                : action == "disable" ? status::AdminStore::State::disabled
                                      : status::AdminStore::State::drained;
   std::string name = service + "/" + real;
-  // In a cluster the action is written to etcd first, and every balancer
-  // (this one too) applies it from there; without etcd nothing changes.
-  if (cluster_)
+  // In a cluster the action is written to etcd, and every balancer (this
+  // one too) applies it from the watch; without etcd nothing changes.
+  if (cluster_) {
     if (auto r = cluster_->setAdmin(name, status::AdminStore::stateName(state)); !r)
       return {status::ControlOutcome::Kind::unavailable, r.error()};
+    return {};
+  }
   if (auto r = admin_.set(name, state); !r) return {status::ControlOutcome::Kind::failed, r.error()};
   balancer->poke();
   return {};

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
+
 namespace gtm::monitor {
 namespace {
 
@@ -31,8 +33,7 @@ std::string whyOut(const json& real, const std::string& state) {
       std::string agreed = text(c, "agreed");
       if (agreed.empty()) agreed = text(c, "state");
       if (agreed == "Online" || agreed == "CheckingEndpoint") continue;
-      std::string reason = text(c, "reason");
-      if (reason.size() > 120) reason = reason.substr(0, 117) + "...";
+      std::string reason = boundedUtf8(text(c, "reason"), 120);
       return out + " (" + text(c, "monitor") + ": " + reason + ")";
     }
   return out;

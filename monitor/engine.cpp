@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -42,6 +43,7 @@ struct Engine::Check {
   HealthCounter counter;
   ProbeResult last;
   std::chrono::system_clock::time_point last_change{};
+  std::optional<policy::Health> shared;  // what this node last told the others
 };
 
 namespace {
@@ -69,7 +71,7 @@ Engine::Engine(std::vector<config::Monitor> monitors, const std::vector<policy::
       if (c->monitor == m && c->target.address == a && c->target.port == mon.port) return c.get();
     checks_.push_back(std::make_unique<Check>(Check{{}, m, {a, mon.port},
                                                     mon.name + "|" + a.toString() + "|" + std::to_string(mon.port),
-                                                    HealthCounter(mon.tolerated_failures, mon.rise), {}}));
+                                                    HealthCounter(mon.tolerated_failures, mon.rise), {}, {}, std::nullopt}));
     return checks_.back().get();
   };
   auto use = [&](Check* check) {
@@ -162,6 +164,10 @@ Result<Ok> Engine::start() {
     if (!probe) return Error{"[[monitor]] " + m.name + ": " + probe.error()};
     probes_.push_back(std::move(*probe));
   }
+  // The others learn this node's view of every target it probes now (kept
+  // over a reload, or Checking for a new one).
+  if (shared_) shared_->retain(targetKeys());
+  for (auto& c : checks_) shareOwn(*c);
   io_ = std::make_unique<asio::io_context>(1);
   for (auto& c : checks_) {
     Check* check = c.get();
@@ -239,7 +245,7 @@ void Engine::record(Check& check, const ProbeResult& result) {
         remember({check.last_change, endpoints_[e].name, m.name, before, check.counter.state(), result.reason});
     }
   }
-  if (changed && shared_) shared_->observed(check.key, check.counter.state(), result.reason);
+  shareOwn(check);
   std::string users;
   for (size_t e : check.endpoints) users += (users.empty() ? "" : ",") + endpoints_[e].name;
   if (changed) {
@@ -255,6 +261,26 @@ void Engine::record(Check& check, const ProbeResult& result) {
   for (size_t e : check.endpoints) publish(endpoints_[e], result.reason);
 }
 
+// This node's own state of a check: the counter's, and Full while an
+// Online server says it takes no new clients.
+policy::Health Engine::ownState(const Check& c) {
+  policy::Health own = c.counter.state();
+  return own == policy::Health::online && c.last.up && c.last.full ? policy::Health::full : own;
+}
+
+void Engine::shareOwn(Check& check) {
+  policy::Health own = ownState(check);
+  if (!shared_ || check.shared == own) return;
+  check.shared = own;
+  shared_->observed(check.key, own, check.last.reason);
+}
+
+std::vector<std::string> Engine::targetKeys() const {
+  std::vector<std::string> out;
+  for (const auto& c : checks_) out.push_back(c->key);
+  return out;
+}
+
 void Engine::publish(EndpointEntry& ep, const std::string& reason) {
   // An endpoint is Online only while every one of its checks is.
   // An Online endpoint whose server said it takes no new clients is Full.
@@ -262,8 +288,7 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
   bool full = false;
   for (const Check* c : ep.checks) {
     // With other nodes, what they agree; alone, this node's own view.
-    policy::Health own = c->counter.state();
-    if (own == policy::Health::online && c->last.up && c->last.full) own = policy::Health::full;
+    policy::Health own = ownState(*c);
     policy::Health s = shared_ ? shared_->agreed(c->key, own) : own;
     if (s == policy::Health::degraded) {
       state = policy::Health::degraded;
@@ -281,7 +306,7 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
     bool checking = false;
     std::string failures;
     for (const Check* c : g.checks) {
-      policy::Health own = c->counter.state();
+      policy::Health own = ownState(*c);
       policy::Health s = shared_ ? shared_->agreed(c->key, own) : own;
       if (s == policy::Health::online || s == policy::Health::full) ++online;
       checking = checking || s == policy::Health::checking;
@@ -319,7 +344,7 @@ std::vector<Engine::CheckStatus> Engine::status() const {
   // One row per endpoint and check: a shared target shows under each user.
   for (const EndpointEntry& ep : endpoints_) {
     auto row = [&](const Check* c) {
-      policy::Health own = c->counter.state();
+      policy::Health own = ownState(*c);
       out.push_back({ep.name, monitors_[c->monitor].name, c->target.address.toString(), c->key, own,
                      shared_ ? shared_->agreed(c->key, own) : own, c->last, c->last_change});
     };

@@ -63,6 +63,8 @@ class Engine {
     std::chrono::system_clock::time_point last_change{};
   };
   [[nodiscard]] std::vector<CheckStatus> status() const;
+  // The key of every target this engine probes ("MONITOR|ADDRESS|PORT").
+  [[nodiscard]] std::vector<std::string> targetKeys() const;
 
   // A state change of a check or an endpoint, for the "recent changes" list.
   struct Event {
@@ -94,6 +96,8 @@ class Engine {
   struct EndpointEntry;
   void record(Check& check, const ProbeResult& result);
   void publish(EndpointEntry& ep, const std::string& reason);
+  [[nodiscard]] static policy::Health ownState(const Check& c);
+  void shareOwn(Check& check);  // tells the other nodes when this node's own state changed
   void remember(Event e);
 
   std::vector<config::Monitor> monitors_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "policy/health.hpp"
 
@@ -15,6 +16,9 @@ class SharedHealth {
   // This node's state of a target changed ("MONITOR|ADDRESS|PORT"). Called
   // on the engine's thread: must not block.
   virtual void observed(const std::string& target, policy::Health state, const std::string& reason) = 0;
+  // An engine starts (at start or after a reload): these are the targets
+  // this node probes now; observations of any other are withdrawn.
+  virtual void retain(const std::vector<std::string>& targets) = 0;
   // The state every node answers by, given this node's own.
   [[nodiscard]] virtual policy::Health agreed(const std::string& target, policy::Health own) = 0;
 };

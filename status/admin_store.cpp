@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/hash.hpp"
+#include "common/log.hpp"
 #include "common/small_file.hpp"
 
 namespace gtm::status {
@@ -94,19 +97,44 @@ Result<Ok> AdminStore::load() {
   return Ok{};
 }
 
-Result<Ok> AdminStore::set(const std::string& name, State state) {
+Result<Ok> AdminStore::set(const std::string& name, State state) { return merge({{name, state}}, false); }
+
+Result<Ok> AdminStore::merge(const std::map<std::string, State>& states, bool complete) {
   std::lock_guard lock(mutex_);
-  std::map<std::string, State> next = states_;
-  next[name] = state;
+  std::map<std::string, State> next = complete ? std::map<std::string, State>{} : states_;
+  for (const auto& [name, state] : states) next[name] = state;
+  // Enabled is no override: not kept, so that a deleted override and an
+  // enabled one read alike.
+  std::erase_if(next, [](const auto& kv) { return kv.second == State::enabled; });
+  if (next == states_) return Ok{};
   if (!path_.empty()) {
     nlohmann::json j;
     j["endpoints"] = nlohmann::json::object();
     for (const auto& [n, s] : next) j["endpoints"][n] = stateName(s);
     // Written before it takes effect: a failed write changes nothing.
-    if (auto r = writeDurably(path_, j.dump(2) + "\n"); !r) return Error{"admin state not saved: " + r.error()};
+    auto text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    if (auto r = writeDurably(path_, text); !r) return Error{"admin state not saved: " + r.error()};
   }
   states_ = std::move(next);
   return Ok{};
+}
+
+bool AdminStore::mergeFromCluster(const std::map<std::string, std::string>& states, bool complete) {
+  std::map<std::string, State> next;
+  for (const auto& [name, state] : states)
+    if (auto s = stateFrom(state)) next[name] = *s;
+  std::string before = digest();
+  if (auto r = merge(next, complete); !r) log::error("admin state from etcd not saved locally", {{"error", r.error()}});
+  return digest() != before;
+}
+
+std::string AdminStore::digest() const {
+  std::lock_guard lock(mutex_);
+  Fnv1a h;
+  for (const auto& [name, state] : states_) h.add(name).add(uint8_t{0}).add(stateName(state)).add(uint8_t{0});
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.finish()));
+  return hex;
 }
 
 Result<Ok> AdminStore::checkWritable() const {

@@ -31,6 +31,14 @@ class AdminStore {
   [[nodiscard]] Result<Ok> checkWritable() const;
   // Records the state of "group/member" and saves the file.
   [[nodiscard]] Result<Ok> set(const std::string& name, State state);
+  // Overrides from the cluster, saved in one write: `complete` replaces
+  // every override with these (etcd is the truth while connected).
+  [[nodiscard]] Result<Ok> merge(const std::map<std::string, State>& states, bool complete);
+  // The same from the names etcd holds ("disabled", ...): true when
+  // anything changed; a failed write is logged.
+  bool mergeFromCluster(const std::map<std::string, std::string>& states, bool complete);
+  // 16 hex digits that two nodes with the same overrides share.
+  [[nodiscard]] std::string digest() const;
   [[nodiscard]] State state(const std::string& name) const;
   // gtm serve: disabled and drained endpoints leave the answers.
   void applyTo(const dns::Snapshot& snapshot) const;

@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "status/serve_status.hpp"
 
 #include <ctime>
@@ -106,7 +107,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   }
   if (s.cluster) j["cluster"] = clusterJson(*s.cluster);
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
-  return j.dump();
+  return jsonText(j);
 }
 
 std::string ServeStatus::metricsText() {
@@ -212,11 +213,14 @@ ControlOutcome ServeStatus::control(const std::string& profile, const std::strin
   // For DNS answers, drain is disable: no new client is sent there.
   auto state = action == "enable" ? AdminStore::State::enabled : AdminStore::State::disabled;
   std::string name = profile + "/" + endpoint;
-  // In a cluster the action is written to etcd first, and every node
-  // (this one too) applies it from there; without etcd nothing changes.
-  if (sources_.cluster)
+  // In a cluster the action is written to etcd, and every node (this one
+  // too) applies it from the watch, in revision order; without etcd
+  // nothing changes.
+  if (sources_.cluster) {
     if (auto r = sources_.cluster->setAdmin(name, AdminStore::stateName(state)); !r)
       return {ControlOutcome::Kind::unavailable, r.error()};
+    return {};
+  }
   if (auto r = admin_.set(name, state); !r) return {ControlOutcome::Kind::failed, r.error()};
   admin_.applyTo(*snap);
   return {};

@@ -1,3 +1,4 @@
+#include "common/json_text.hpp"
 #include "status/status_server.hpp"
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
@@ -33,7 +34,7 @@ using asio::ip::tcp;
 namespace {
 
 StatusServer::Reply json(int status, const std::string& message) {
-  return {status, "application/json", nlohmann::json{{"error", message}}.dump()};
+  return {status, "application/json", jsonText(nlohmann::json{{"error", message}})};
 }
 
 // Compares without leaking through timing how much of the token matched.
@@ -118,7 +119,7 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (done.kind == Kind::failed) return json(500, done.error);
   if (done.kind == Kind::unavailable) return json(503, done.error);
   log::info("admin action", {{"endpoint", group + "/" + member}, {"action", action}});
-  return {200, "application/json", nlohmann::json{{"endpoint", group + "/" + member}, {"action", action}}.dump()};
+  return {200, "application/json", jsonText(nlohmann::json{{"endpoint", group + "/" + member}, {"action", action}})};
 }
 
 Result<Ok> StatusServer::start() {

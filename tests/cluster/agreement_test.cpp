@@ -38,10 +38,20 @@ TEST(Agreement, Table) {
       // local: only this node's view.
       {Agreement::local, D, {O, O}, D},
       {Agreement::local, O, {D, D}, O},
-      // Full (out of ports) is up; Full when most that see it up say Full.
+      // Full (out of ports) takes no new clients: it votes out as Degraded
+      // does; out is Full when most of those votes say Full.
+      {Agreement::majority, F, {F}, F},  // two nodes both see an RRAS out of ports
       {Agreement::majority, F, {F, O}, F},
+      {Agreement::majority, F, {O}, O},  // a tie keeps it up
       {Agreement::majority, F, {O, O}, O},
       {Agreement::majority, F, {D, D}, D},
+      {Agreement::majority, F, {D, O}, D},  // out by two votes, one Full: Degraded
+      {Agreement::majority, F, {F, D}, F},
+      {Agreement::all, F, {D}, D},
+      {Agreement::all, F, {F, O}, O},
+      {Agreement::any, O, {F, O}, F},
+      {Agreement::any, F, {D}, D},
+      {Agreement::majority, F, {}, F},  // alone: its own view
   };
   for (const Case& c : cases) {
     EXPECT_EQ(cluster::agree(c.mode, c.own, c.others), c.want)
