@@ -99,17 +99,32 @@ int statusCommand(const Args& args) {
     return 0;
   }
   auto j = nlohmann::json::parse(r.body);
+  // --cluster exits 1 when this node is not connected to etcd and 2 when
+  // nodes run another config or hold other admin state: for monitoring.
+  int exit_code = 0;
   if (j.contains("cluster")) {
     // The nodes, then what this node sees next to what they agree.
     const auto& c = j["cluster"];
+    bool connected = c["connected"].get<bool>();
     std::cout << "cluster: node " << c["node"].get<std::string>() << ", "
-              << (c["connected"].get<bool>() ? "connected to etcd" : "NOT connected to etcd: answering by its own view")
+              << (connected ? "connected to etcd" : "NOT connected to etcd: answering by its own view")
               << ", agreement " << c["agreement"].get<std::string>() << "\n";
+    if (!c.value("problem", std::string()).empty()) std::cout << "  etcd: " << c["problem"].get<std::string>() << "\n";
+    if (!connected) std::cout << "  the nodes as last seen before etcd was lost:\n";
+    bool differs_any = false;
     for (const auto& n : c["nodes"]) {
       bool differs = n["config_digest"] != c["config_digest"];
+      bool admin_differs = false;
+      for (const auto& m : c.value("admin_mismatch", nlohmann::json::array())) admin_differs |= m == n["name"];
+      differs_any = differs_any || differs || admin_differs;
       std::cout << "  " << n["name"].get<std::string>() << "  " << n["version"].get<std::string>() << "  config "
-                << n["config_digest"].get<std::string>() << (differs ? "  DIFFERS from this node's" : "") << "\n";
+                << n["config_digest"].get<std::string>() << (differs ? "  DIFFERS from this node's" : "")
+                << (admin_differs ? "  ADMIN STATE DIFFERS" : "")
+                << (n.value("live", true) ? "" : "  (no sign of life since this node last read etcd)") << "\n";
     }
+    if (c.value("ignored_values", 0) > 0)
+      std::cout << "  " << c["ignored_values"] << " values under the prefix were ignored (see the log)\n";
+    exit_code = !connected ? 1 : differs_any ? 2 : 0;
   } else if (cluster_only) {
     std::cout << "cluster: this node runs alone (no [cluster] in its config)\n";
   }
@@ -122,7 +137,7 @@ int statusCommand(const Args& args) {
                       << ch["monitor"].get<std::string>() << " " << ch["address"].get<std::string>()
                       << ": this node sees " << ch["state"].get<std::string>() << ", the nodes agree "
                       << ch["agreed"].get<std::string>() << "\n";
-    return 0;
+    return exit_code;
   }
   for (const auto& svc : j.value("services", nlohmann::json::array())) {
     std::cout << svc["name"].get<std::string>() << " (" << svc["vip"].get<std::string>() << " "

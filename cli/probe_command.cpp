@@ -40,6 +40,8 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --secret-file F     radius: the shared secret (the file's first line)
   --username U        radius: the test account
   --password-file F   radius: its password (the file's first line)
+  --require-message-authenticator
+                      radius: discard replies without a Message-Authenticator
   --expect accept|answer
                       radius: only Access-Accept passes (accept, the default), or
                       Access-Reject too (answer: alive, and the secret is right)
@@ -123,6 +125,8 @@ int probeCommand(const Args& args) {
       m.nat_t = true;
     } else if (a == "--require-fragmentation") {
       m.ike_require_fragmentation = true;
+    } else if (a == "--require-message-authenticator") {
+      m.radius_require_message_authenticator = true;
     } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
                a == "--secret-file" || a == "--username" || a == "--password-file" || a == "--service" ||
                a == "--min-reals" || a == "--token-file") {

@@ -142,6 +142,9 @@ struct Monitor {
   enum class RadiusMode { access, status_server };  // Access-Request, or Status-Server (RFC 5997)
   RadiusExpect radius_expect = RadiusExpect::accept;
   RadiusMode radius_mode = RadiusMode::access;
+  // Replies without a Message-Authenticator are discarded (Blast-RADIUS,
+  // CVE-2024-3596); without it they are only once the server sent one.
+  bool radius_require_message_authenticator = false;
   std::string username;                 // the test account
   std::string password_file, password;  // its password (the file's first line, read at load)
   std::string secret_file, secret;      // the shared secret (likewise)

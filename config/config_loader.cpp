@@ -200,6 +200,7 @@ void readRadius(TableReader& r, Monitor& m) {
     else
       value = *line;
   };
+  assign(m.radius_require_message_authenticator, r.boolean("radius_require_message_authenticator"));
   secret("secret_file", m.secret_file, m.secret, true);
   bool access = m.radius_mode == Monitor::RadiusMode::access;
   assign(m.username, r.string("username", access));
@@ -280,7 +281,8 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_expect", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_require_fragmentation", m.protocol == P::ikev2, "ikev2");
-  for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode"})
+  for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode",
+                          "radius_require_message_authenticator"})
     onlyFor(key, m.protocol == P::radius, "radius");
   for (const char* key : {"url", "service", "services", "min_reals", "token_file"}) onlyFor(key, lb, "gtm-lb");
 

@@ -123,7 +123,8 @@ bool sameProbe(const config::Monitor& a, const config::Monitor& b) {
          a.ca_pem == b.ca_pem && a.warn_cert_days == b.warn_cert_days && a.nat_t == b.nat_t &&
          a.ike_dh_group == b.ike_dh_group && a.ike_expect == b.ike_expect &&
          a.ike_require_fragmentation == b.ike_require_fragmentation && a.radius_expect == b.radius_expect &&
-         a.radius_mode == b.radius_mode && a.username == b.username && a.password == b.password &&
+         a.radius_mode == b.radius_mode &&
+         a.radius_require_message_authenticator == b.radius_require_message_authenticator && a.username == b.username && a.password == b.password &&
          a.secret == b.secret && a.url == b.url && a.lb_services == b.lb_services && a.min_reals == b.min_reals &&
          a.token == b.token && a.source == b.source;
 }

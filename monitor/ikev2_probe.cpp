@@ -165,9 +165,14 @@ asio::awaitable<ProbeResult> Ikev2Probe::run(ProbeTarget target) {
                               : "IKEv2: IKE_SA_INIT response without IKEV2_FRAGMENTATION_SUPPORTED "
                                 "(ike_require_fragmentation)";
   } else if (r.notify_type == kCookie) {
-    // Asked for a cookie, and the retry with it went unanswered in time.
-    result.up = true;
-    result.reason = "IKEv2: COOKIE (daemon alive, under load; no answer in time to the request with the cookie)";
+    // Asked for a cookie, and the retry with it went unanswered in time, or
+    // was answered with yet another cookie (then no client gets in either).
+    result.up = !cookie_answered || monitor_.ike_expect == config::Monitor::IkeExpect::alive;
+    result.reason = cookie_answered ? "IKEv2: COOKIE again for the request that carried the cookie asked for (the "
+                                      "responder asks for a new cookie every time: daemon alive, but no client gets "
+                                      "past it)"
+                                    : "IKEv2: COOKIE (daemon alive, under load; no answer in time to the request "
+                                      "with the cookie)";
   } else {
     // INVALID_KE_PAYLOAD is a step of a negotiation that goes on; any other
     // notify (NO_PROPOSAL_CHOSEN, INVALID_SYNTAX, ...) refuses the IKE SA:

@@ -121,6 +121,7 @@ Response classifyResponse(std::span<const uint8_t> packet, const Request& reques
       out.detail = "a " + codeName(out.code) + " whose Message-Authenticator does not match (wrong shared secret?)";
       return out;
     }
+    out.message_authenticator = true;
   }
   out.verdict = out.code == code::AccessAccept    ? Verdict::accept
                 : out.code == code::AccessReject  ? Verdict::reject

@@ -54,6 +54,7 @@ struct Response {
   Verdict verdict = Verdict::not_ours;
   uint8_t code = 0;
   std::string reply_message;  // Reply-Message, when there was one (printable part)
+  bool message_authenticator = false;  // it carried one (and it verified)
   std::string detail;         // a sentence for the reason line
 };
 

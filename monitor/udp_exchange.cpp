@@ -37,7 +37,9 @@ asio::awaitable<UdpExchange> udpExchange(
       std::chrono::duration<double>(timeout_seconds));
   Deadline deadline(socket, limit);
   auto retransmit_every = limit / kUdpAttempts;
-  std::array<uint8_t, 4096> buf;
+  // A whole datagram, whatever its size (an IKE_SA_INIT response with a
+  // CERTREQ for many CAs passes 4 KiB).
+  std::vector<uint8_t> buf(65535);
   for (int attempt = 0; attempt < kUdpAttempts && !deadline.expired(); ++attempt) {
     co_await socket->async_send(asio::buffer(packet), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;

@@ -3,15 +3,19 @@
 // PAP, Status-Server answered): Access-Accept, Access-Reject with both
 // radius_expect values, a wrong shared secret, Status-Server, a server that
 // is not there (ICMP) and one that never answers; and gtm serve moving its
-// answer when a site's NPS stops.
+// answer when a site's NPS stops. A hostile peer that forges replies.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
@@ -283,6 +287,132 @@ monitors = ["sstp"]
   // One back is enough again.
   nps2.start();
   EXPECT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
+}
+
+}  // namespace
+}  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// A hostile RADIUS peer written for the test: to each request it sends
+// first a forged Access-Reject (an off-path spoofer's guess: the right ID,
+// no secret), then, unless `genuine` is false, the genuine Access-Accept
+// made with the shared secret, with or without a Message-Authenticator.
+class ForgingServer {
+ public:
+  ForgingServer(std::string secret, bool genuine, bool message_authenticator)
+      : secret_(std::move(secret)), genuine_(genuine), ma_(message_authenticator) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    port_ = freePort();
+    sa.sin_port = htons(port_);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    timeval tv{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ForgingServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] bool bound() const { return bound_; }
+
+ private:
+  void serve() {
+    uint8_t buf[4096];
+    while (!stop_) {
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 20) continue;
+      std::vector<uint8_t> request_auth(buf + 4, buf + 20);
+      std::vector<uint8_t> forged = reply(3, buf[1], request_auth, "forged-secret", false);  // Access-Reject
+      ::sendto(fd_, forged.data(), forged.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+      if (!genuine_) continue;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::vector<uint8_t> real = reply(2, buf[1], request_auth, secret_, ma_);  // Access-Accept
+      ::sendto(fd_, real.data(), real.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+  // A reply as RFC 2865 3 and RFC 3579 3.2 make it with `secret`.
+  static std::vector<uint8_t> reply(uint8_t code, uint8_t id, const std::vector<uint8_t>& request_auth,
+                                    const std::string& secret, bool message_authenticator) {
+    std::vector<uint8_t> p{code, id, 0, 0};
+    p.insert(p.end(), request_auth.begin(), request_auth.end());
+    size_t ma_at = 0;
+    if (message_authenticator) {
+      p.push_back(80);
+      p.push_back(18);
+      ma_at = p.size();
+      p.insert(p.end(), 16, 0);
+    }
+    p[2] = static_cast<uint8_t>(p.size() >> 8);
+    p[3] = static_cast<uint8_t>(p.size());
+    if (ma_at) {
+      unsigned len = 0;
+      HMAC(EVP_md5(), secret.data(), static_cast<int>(secret.size()), p.data(), p.size(), p.data() + ma_at, &len);
+    }
+    std::vector<uint8_t> hashed = p;
+    hashed.insert(hashed.end(), secret.begin(), secret.end());
+    unsigned len = 0;
+    EVP_Digest(hashed.data(), hashed.size(), p.data() + 4, &len, EVP_md5(), nullptr);
+    return p;
+  }
+
+  std::string secret_;
+  bool genuine_, ma_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  bool bound_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(Radius, RepliesThatDoNotVerifyAreDiscarded) {
+  std::string dir = makeTempDir();
+  std::string secret = writeFile(dir, "secret", "probe-secret\n");
+  std::string password = writeFile(dir, "password", "probe-pw\n");
+  auto probe = [&](uint16_t port, const std::string& options = "") {
+    return run(kGtm + " probe radius 127.0.0.1 --port " + std::to_string(port) + " --timeout 1 --secret-file " +
+               secret + " --username gtm-probe --password-file " + password + " --verbose " + options);
+  };
+  {
+    // A forged Access-Reject first, the genuine Access-Accept 50 ms later:
+    // the forgery is discarded, the genuine answer passes.
+    ForgingServer server("probe-secret", true, true);
+    ASSERT_TRUE(server.bound());
+    auto r = probe(server.port());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("RADIUS: Access-Accept"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("message_authenticator: sent"), std::string::npos) << r.output;
+  }
+  {
+    // Only forgeries: a failure that names what was discarded.
+    ForgingServer server("probe-secret", false, false);
+    auto r = probe(server.port());
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("discarded a Access-Reject whose Response Authenticator does not match"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("or a forged reply"), std::string::npos) << r.output;
+  }
+  {
+    // A genuine reply without a Message-Authenticator passes, unless one is
+    // required (Blast-RADIUS).
+    ForgingServer server("probe-secret", true, false);
+    auto plain = probe(server.port());
+    EXPECT_EQ(plain.exit_code, 0) << plain.output;
+    EXPECT_NE(plain.output.find("message_authenticator: not sent"), std::string::npos) << plain.output;
+    auto required = probe(server.port(), "--require-message-authenticator");
+    EXPECT_EQ(required.exit_code, 1) << required.output;
+    EXPECT_NE(required.output.find("without a Message-Authenticator (radius_require_message_authenticator)"),
+              std::string::npos)
+        << required.output;
+  }
 }
 
 }  // namespace

@@ -70,9 +70,14 @@ std::string Etcd::ca() const { return slurp(dir_ + "/ca.pem"); }
 std::string Etcd::clientCert() const { return slurp(dir_ + "/client.pem"); }
 std::string Etcd::clientKey() const { return slurp(dir_ + "/client.key"); }
 
-void Etcd::enableAuth(const std::string& user, const std::string& password, const std::string& prefix) {
-  std::string ctl = "ETCDCTL_API=3 /usr/bin/etcdctl --endpoints=" + url_;
+std::string Etcd::ctl() const {
+  std::string ctl = "ETCDCTL_API=3 /usr/bin/etcdctl --dial-timeout=2s --command-timeout=10s --endpoints=" + url_;
   if (tls_) ctl += " --cacert=" + dir_ + "/ca.pem --cert=" + dir_ + "/client.pem --key=" + dir_ + "/client.key";
+  return ctl;
+}
+
+void Etcd::enableAuth(const std::string& user, const std::string& password, const std::string& prefix) {
+  std::string ctl = this->ctl();
   mustRun(ctl + " user add root:root-pw");
   mustRun(ctl + " user add " + user + ":" + password);
   mustRun(ctl + " role add " + user + "-role");

@@ -29,6 +29,8 @@ class Etcd {
   [[nodiscard]] const std::string& dir() const { return dir_; }
   [[nodiscard]] const std::string& url() const { return url_; }
   [[nodiscard]] std::string log() const { return process_ ? process_->log() : ""; }
+  // etcdctl (v3) for this member, ready for its arguments.
+  [[nodiscard]] std::string ctl() const;
   void stop();     // the member goes away (its data stays)
   void restart();  // back, with the same data and ports
 
