@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.hpp"
+#include "common/utf8.hpp"
 
 namespace gtm::monitor {
 
@@ -50,6 +51,23 @@ namespace {
 
 Clock::duration toDuration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// What a probe result may carry, at the most: its text can come from the
+// probed server (a balancer's page, a RADIUS Reply-Message), and it is kept,
+// logged, shown and shared with the other nodes.
+constexpr size_t kMaxReasonBytes = 512;
+constexpr size_t kMaxDetails = 16;
+constexpr size_t kMaxDetailBytes = 256;
+
+void bound(ProbeResult& r) {
+  r.reason = boundedUtf8(r.reason, kMaxReasonBytes);
+  r.warning = boundedUtf8(r.warning, kMaxReasonBytes);
+  if (r.details.size() > kMaxDetails) r.details.resize(kMaxDetails);
+  for (auto& [key, value] : r.details) {
+    key = boundedUtf8(key, 64);
+    value = boundedUtf8(value, kMaxDetailBytes);
+  }
 }
 
 // A uniformly random fraction of `d`, for spreading the first probes.
@@ -185,6 +203,7 @@ Result<Ok> Engine::start() {
             co_await timer.async_wait(asio::use_awaitable);
             auto started = Clock::now();
             ProbeResult result = co_await probe.run(check->target);
+            bound(result);
             result.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
             record(*check, result);
             // Fixed rate: the next probe is due one interval after this one

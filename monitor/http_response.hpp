@@ -50,7 +50,8 @@ class HttpResponseHead {
 // body bounded: a gtm lb's status document, read by the gtm-lb monitor.
 class HttpResponse {
  public:
-  static constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
+  // A gtm lb's page with a thousand services stays far below.
+  static constexpr size_t kMaxBodyBytes = 1024 * 1024;
   HttpResponse();
   ~HttpResponse();
   HttpResponse(const HttpResponse&) = delete;

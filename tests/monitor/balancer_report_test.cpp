@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
+
 namespace gtm::test {
 namespace {
 
@@ -103,6 +105,36 @@ TEST(BalancerReport, NotABalancersDocument) {
                            {}, kVip, 1);
   EXPECT_FALSE(odd.up);
   EXPECT_EQ(odd.reason, "ikev2: 0 of 1 reals online: ? in no known state");
+}
+
+// A hostile or broken page costs a bounded effort and leaves a bounded,
+// valid UTF-8 reason.
+TEST(BalancerReport, HostilePagesAreBounded) {
+  std::string deep(100000, '[');
+  auto nested = judgeBalancer("{\"services\":" + deep, {}, kVip, 1);
+  EXPECT_FALSE(nested.up);
+  EXPECT_EQ(nested.reason, "not a gtm lb status document (nested deeper than 16 levels)");
+  // Brackets inside strings are not nesting.
+  auto quoted = judgeBalancer(R"({"services":[{"name":"[[[[[[[[[[[[[[[[[[[[","vip":"198.18.0.10","reals":[]}]})", {}, kVip, 1);
+  EXPECT_EQ(quoted.reason.find("nested"), std::string::npos) << quoted.reason;
+
+  json many = json::array();
+  for (int i = 0; i < 25000; ++i) many.push_back({{"name", "s" + std::to_string(i)}, {"vip", "198.18.0.10"}});
+  auto crowd = judgeBalancer(json{{"services", many}}.dump(), {}, kVip, 1);
+  EXPECT_FALSE(crowd.up);
+  EXPECT_EQ(crowd.reason, "not a gtm lb status document (25000 services; at most 1024 are read)");
+
+  // A 2 MB name, and names that are not UTF-8, in a service and a real.
+  json reals = json::array({real(std::string(2'000'000, 'n'), "Degraded", std::string(3000, 'r')),
+                            real("r\xff\xfe", "Degraded", "x\xc3")});
+  std::string page = status(reals, json::array()).dump(-1, ' ', false, json::error_handler_t::ignore);
+  auto huge = judgeBalancer(page, {}, kVip, 1);
+  EXPECT_FALSE(huge.up);
+  EXPECT_LE(huge.reason.size(), 512u);
+  EXPECT_TRUE(validUtf8(huge.reason)) << huge.reason;
+  json shown;
+  shown["reason"] = huge.reason;
+  EXPECT_NO_THROW((void)shown.dump());
 }
 
 }  // namespace
