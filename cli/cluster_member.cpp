@@ -20,6 +20,10 @@ std::string configDigest(const std::string& path) {
     try {
       toml::table t = toml::parse(*text, path);
       for (const char* own : {"dns", "status", "log", "cluster", "lb"}) t.erase(own);
+      // Per-node keys inside shared tables: each node's own probe address.
+      if (auto* monitors = t["monitor"].as_array())
+        for (auto& m : *monitors)
+          if (auto* table = m.as_table()) table->erase("source");
       shared << t;  // toml++ writes keys in order: the same content, the same text
     } catch (const toml::parse_error&) {
     }

@@ -10,10 +10,11 @@
 
 namespace gtm::cli {
 
-// The digest (16 hex digits of SHA-256) of the config file without the
-// tables that are each node's own ([dns], [status], [log], [cluster], [lb]):
-// nodes that listen on their own addresses still agree, nodes with another
-// zone, profile, monitor or service do not.
+// The digest (16 hex digits of SHA-256) of the config file without what is
+// each node's own ([dns], [status], [log], [cluster], [lb], and each
+// [[monitor]]'s source): nodes that listen and probe from their own
+// addresses still agree, nodes with another zone, profile, monitor or
+// service do not. docs/cluster.md lists these.
 [[nodiscard]] std::string configDigest(const std::string& path);
 
 [[nodiscard]] cluster::NodeSettings clusterSettings(const config::Config& cfg);

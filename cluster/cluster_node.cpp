@@ -206,9 +206,11 @@ void ClusterNode::trouble(const std::string& error) {
   std::string what = kind == EtcdFailure::no_quorum ? "etcd has no quorum (no leader answered): " + error
                      : kind == EtcdFailure::refused ? "etcd refused a request: " + error
                                                     : "etcd cannot be reached: " + error;
-  bool quorum_was = quorum_.exchange(kind != EtcdFailure::no_quorum);
+  // Only an answer brings the quorum back (keepLease, writeChanges): a
+  // member that cannot be reached says nothing of it.
+  bool newly = kind == EtcdFailure::no_quorum && quorum_.exchange(false);
   std::lock_guard lock(mutex_);
-  if (problem_.empty() || quorum_was != quorum_.load()) log::error("cluster: " + what, {{"node", settings_.node}});
+  if (problem_.empty() || newly) log::error("cluster: " + what, {{"node", settings_.node}});
   problem_ = what;
 }
 
@@ -378,10 +380,16 @@ void ClusterNode::keepLease(Session& s) {
     }
     trouble(r.error());
     if (r.error().find("expired") != std::string::npos || Clock::now() - renewed >= ttl - renew_every) {
-      std::lock_guard lock(mutex_);
-      s.lease_error = r.error();
-      s.lease_lost = true;
+      // Out of the cluster now, not once the other threads' calls return:
+      // the answers follow this node's own view at once.
+      connected_ = false;
+      {
+        std::lock_guard lock(mutex_);
+        s.lease_error = r.error();
+        s.lease_lost = true;
+      }
       wake_.notify_all();
+      if (on_agreement_change_) on_agreement_change_();
       return;
     }
     next = Clock::now() + std::chrono::milliseconds(200);
@@ -495,6 +503,7 @@ Result<Ok> ClusterNode::session() {
   if (auto r = writeChanges(s); !r) return r;
   if (auto r = settleSerial(); !r) return r;
   connected_ = true;
+  joined_ = true;
   quorum_ = true;
   {
     std::lock_guard lock(mutex_);
@@ -534,6 +543,7 @@ Result<Ok> ClusterNode::session() {
     if (lease_client_.preferred() != watcher_.preferred()) watcher_.stopWatch();
     if (w) {
       retry_at = {};
+      quorum_ = true;
       std::lock_guard lock(mutex_);
       problem_.clear();
       continue;
@@ -568,10 +578,11 @@ void ClusterNode::run() {
   bool said = false;
   while (!stopping_) {
     Result<Ok> r = Ok{};
+    joined_ = false;
     if (auto g = guarded("the cluster session", [&] { r = session(); }); !g) r = g;
-    bool was_connected = connected_.exchange(false);
+    connected_ = false;
     if (stopping_) break;
-    if (was_connected || !said) {
+    if (joined_ || !said) {
       std::string error = r ? std::string("session ended") : r.error();
       trouble(error);
       log::error("cluster: out of the cluster; answering by this node's own observations, admin state kept",

@@ -132,6 +132,7 @@ class ClusterNode : public monitor::SharedHealth {
   EtcdClient lease_client_;  // renewals only: never behind a write
   EtcdClient watcher_;       // the watch, and the reads that resume it
   std::atomic<bool> connected_{false};
+  std::atomic<bool> joined_{false};  // the session now running got as far as connecting
   std::atomic<bool> quorum_{true};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> finished_{false};

@@ -271,5 +271,77 @@ TEST_F(ClusterHostile, ANodeKilledWhileEtcdWasDownDoesNotCountAfter) {
   EXPECT_EQ(east_answers, 0) << "of " << samples << " answers after etcd returned\n" << ns1->log();
 }
 
+// 10,000 admin overrides in etcd when a node joins: applied in bounded
+// batches (one write of the state file each) while the lease, on its own
+// thread, stays renewed.
+TEST_F(ClusterHostile, TenThousandAdminKeysOnJoining) {
+  auto east = site("127.0.10.10");
+  auto west = site("127.0.20.10");
+  std::string ops;
+  for (int i = 0; i < 10000; ++i) {
+    ops += "put /gtm/admin/aovpn/e" + std::to_string(i) + " disabled\n";
+    if (i % 128 == 127 || i == 9999) {
+      auto r = run("printf '\\n" + ops + "\\n\\n' | " + etcd_->ctl() + " txn", 20);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      ops.clear();
+    }
+  }
+  put("/gtm/admin/aovpn/east", "disabled");
+  auto began = std::chrono::steady_clock::now();
+  auto ns1 = node("ns1");
+  double joined = within(10, [&] { return hasMetric(ns1->port2(), "gtm_cluster_connected 1"); });
+  EXPECT_GE(joined, 0) << ns1->log();
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.20.10", 5), 0) << "east disabled by etcd\n" << ns1->log();
+  std::printf("10,001 admin keys: connected %.2f s after start\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // past a lease TTL
+  EXPECT_EQ(ns1->log().find("out of the cluster"), std::string::npos) << ns1->log();
+  EXPECT_TRUE(hasMetric(ns1->port2(), "gtm_cluster_connected 1"));
+  EXPECT_EQ(run("grep -c '\"disabled\"' " + dir_ + "/admin-ns1.json").output, "10001\n");
+}
+
+// Admin actions while the node reloads again and again: none is lost, and
+// every node ends with etcd's state.
+TEST_F(ClusterHostile, AdminActionsRacingReloads) {
+  auto east = site("127.0.10.10");
+  auto west = site("127.0.20.10");
+  auto ns1 = node("ns1");
+  auto ns2 = node("ns2");
+  ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
+  std::atomic<bool> done{false};
+  std::thread reloads([&] {
+    while (!done) {
+      ::kill(ns2->pid(), SIGHUP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    const char* action = i % 2 ? "enable" : "disable";
+    auto r = run(kGtm + " endpoint " + action + " aovpn/east --config " + ns1->configPath());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  }
+  ASSERT_EQ(run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath()).exit_code, 0);
+  done = true;
+  reloads.join();
+  EXPECT_GE(waitForAnswer(ns2->port(), "127.0.20.10", 3), 0) << "the last action, disable, holds on ns2\n" << ns2->log();
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.20.10", 3), 0) << ns1->log();
+  auto cli = run(kGtm + " status --cluster --config " + ns2->configPath());
+  EXPECT_EQ(cli.exit_code, 0) << "admin state alike on both nodes\n" << cli.output;
+}
+
+// [[monitor]] source is each node's own probe address: nodes that differ
+// there still run one config.
+TEST_F(ClusterHostile, PerNodeSettingsAreNotInTheDigest) {
+  auto east = site("127.0.10.10");
+  auto west = site("127.0.20.10");
+  std::string one = twoSiteSstpProfile(sstp_port_), two = one;
+  one.insert(one.find("interval"), "source = \"127.0.0.1\"\n");
+  two.insert(two.find("interval"), "source = \"127.0.0.2\"\n");
+  auto ns1 = node("ns1", "majority", one);
+  auto ns2 = node("ns2", "majority", two);
+  ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
+  EXPECT_TRUE(hasMetric(ns1->port2(), "gtm_cluster_config_mismatch 0")) << curl(ns1->port2(), "/api/v1/status");
+}
+
 }  // namespace
 }  // namespace gtm::test

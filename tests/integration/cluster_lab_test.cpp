@@ -340,6 +340,20 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   EXPECT_GE(within(15, [&] { return lab.metric(2, "gtm_cluster_connected 1") && lab.metric(0, "gtm_cluster_nodes 3"); }), 0)
       << lab.logs();
 
+  // Two of three members stopped: the last one has no leader. Every node
+  // reports that etcd has no quorum within the lease TTL (3 s), although
+  // its lease has not run out yet.
+  auto quorum_lost = std::chrono::steady_clock::now();
+  lab.etcd[1].reset();
+  lab.etcd[2].reset();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GE(within(6, [&] { return lab.metric(i, "gtm_cluster_etcd_quorum 0"); }), 0) << "ns" << i + 1 << "\n"
+                                                                                         << lab.logs();
+  }
+  double reported = std::chrono::duration<double>(std::chrono::steady_clock::now() - quorum_lost).count();
+  EXPECT_LT(reported, 3.0 + 1.0) << "quorum loss reported within the lease TTL";
+  std::printf("quorum loss reported on all three nodes %.2f s after two members stopped\n", reported);
+
   // Every etcd member killed: the nodes keep answering, fail over by their
   // own view, and admin actions answer 503 and change nothing.
   for (auto& e : lab.etcd) e.reset();
@@ -362,6 +376,7 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_GE(within(10, [&] { return lab.metric(i, "gtm_cluster_connected 1"); }), 0) << "ns" << i + 1;
     EXPECT_GE(within(5, [&] { return lab.metric(i, "gtm_cluster_nodes 3"); }), 0) << "ns" << i + 1;
+    EXPECT_GE(within(5, [&] { return lab.metric(i, "gtm_cluster_etcd_quorum 1"); }), 0) << "ns" << i + 1;
   }
 
   // ns3 killed without a word: it leaves the others' count within lease_ttl.
