@@ -73,8 +73,10 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
 }
 
 // Writes the node's answer for qtype. On `cname`, *cname is the CNAME RRset.
+// For a CNAME, `cname` is set and `target` points at the target name in
+// the CNAME's RDATA (the owner of what follows), or carries it uncompressed.
 NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype, const Owner& owner,
-                      ResponseWriter& w, const RRSet** cname, ProfileQuery& pq) {
+                      ResponseWriter& w, const RRSet** cname, Owner* target, ProfileQuery& pq) {
   if (node.profile >= 0 && (qtype == type::A || qtype == type::AAAA || qtype == type::ANY)) {
     NodeResult r = answerProfile(snapshot, node, qtype, owner, w, pq);
     if (r != NodeResult::nodata || qtype != type::ANY) return r;
@@ -100,6 +102,9 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
   }
   if (const RRSet* c = node.find(type::CNAME)) {
     if (!w.addRecord(Section::answer, owner, c->records.front())) return NodeResult::truncated;
+    // Taken now: the RRSIGs that follow are records of their own.
+    size_t rdata = w.lastRdataOffset();
+    *target = rdata < 0x4000 ? Owner{static_cast<uint16_t>(rdata), {}} : Owner{0, c->cname_target};
     if (pq.dnssec && !addSignatures(w, Section::answer, owner, c->rrsigs)) return NodeResult::truncated;
     *cname = c;
     return NodeResult::cname;
@@ -150,8 +155,7 @@ void addNegative(const Query& q, const Zone& zone, ResponseWriter& w, const Prof
   auto apex_offset = static_cast<uint16_t>(kQuestionNameOffset + q.name_length - zone.apex.size());
   if (!w.addRecord(Section::authority, Owner{apex_offset, {}}, zone.negative_soa)) return w.truncate();
   if (!pq.dnssec) return;
-  const RRSet* soa = zone.find(zone.apex)->find(type::SOA);
-  if (!addSignatures(w, Section::authority, Owner{apex_offset, {}}, soa->rrsigs) ||
+  if (!addSignatures(w, Section::authority, Owner{apex_offset, {}}, zone.negative_soa_rrsigs) ||
       !addDenial(zone, name, node, q.qtype, w))
     w.truncate();
 }
@@ -214,7 +218,8 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
       return pq.scope_prefix;
     }
     const RRSet* cname = nullptr;
-    switch (answerNode(snapshot, *node, q.qtype, owner, w, &cname, pq)) {
+    Owner target;
+    switch (answerNode(snapshot, *node, q.qtype, owner, w, &cname, &target, pq)) {
       case NodeResult::answered: return pq.scope_prefix;
       case NodeResult::truncated: w.truncate(); return pq.scope_prefix;
       case NodeResult::nodata: addNegative(q, *zone, w, pq, name, node); return pq.scope_prefix;
@@ -222,8 +227,7 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
     }
     // Follow the CNAME while it stays inside this zone.
     if (hop == kMaxCnameChain || snapshot.findZone(cname->cname_target) != zone) return pq.scope_prefix;
-    size_t rdata = w.lastRdataOffset();
-    owner = rdata < 0x4000 ? Owner{static_cast<uint16_t>(rdata), {}} : Owner{0, cname->cname_target};
+    owner = target;
     name = cname->cname_target;
     node = zone->find(name);
   }

@@ -76,6 +76,10 @@ struct Zone {
   // built, nothing on the query path.
   bool is_signed = false;
   std::vector<SignedRecord> nsec_chain;  // every owner name, in canonical order
+  // The SOA's RRSIGs as negative answers carry them: with negative_soa's
+  // TTL (RFC 4034 3: an RRSIG's TTL is its RRset's; the original TTL inside
+  // stays).
+  std::vector<EncodedRecord> negative_soa_rrsigs;
   std::vector<std::array<SignedRecord, 2>> nsec_variants;  // [0] without A, [1] without AAAA
   // The RRSIGs of every RRset a profile can answer with, by
   // answerSetKey(profile, type, addresses).

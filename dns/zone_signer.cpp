@@ -131,6 +131,10 @@ class Signer {
   void signStatic() {
     for (auto& [owner, node] : z_.nodes)
       for (RRSet& set : node.rrsets) set.rrsigs = sign(owner, set.records, set.type == kTypeDnskey);
+    const RRSet* soa = z_.find(z_.apex) ? z_.find(z_.apex)->find(type::SOA) : nullptr;
+    uint32_t negative_ttl = readU32(reinterpret_cast<const uint8_t*>(z_.negative_soa.data()) + 4);
+    z_.negative_soa_rrsigs = soa ? soa->rrsigs : std::vector<EncodedRecord>{};
+    for (EncodedRecord& r : z_.negative_soa_rrsigs) writeU32(reinterpret_cast<uint8_t*>(r.data()) + 4, negative_ttl);
   }
 
   // The NSEC chain over every name with records or a profile.

@@ -6,10 +6,19 @@
 // the nodes share stays right: observations of a target a reload removed
 // are withdrawn; Full (an RRAS out of SSTP ports) is agreed as Full; a node
 // killed while etcd was down is not counted after etcd returns.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -51,6 +60,82 @@ double metricValue(uint16_t status_port, const std::string& name) {
 
 // A key with a byte that is not UTF-8, as the shell writes it.
 std::string notUtf8(const std::string& before) { return "\"$(printf '" + before + "\\377')\""; }
+
+// A TCP proxy on 127.0.0.1 to `to_port` that holds every chunk `delay`
+// before passing it on, each way: a slow link to etcd.
+class DelayProxy {
+ public:
+  DelayProxy(uint16_t to_port, std::chrono::milliseconds delay) : to_port_(to_port), delay_(delay) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = loopback(0);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 64) == 0;
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    threads_.emplace_back([this] { accept(); });
+  }
+  ~DelayProxy() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    ::close(fd_);
+  }
+  [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] bool ok() const { return ok_; }
+
+ private:
+  static sockaddr_in loopback(uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    return a;
+  }
+  void accept() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1) continue;
+      int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) continue;
+      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in to = loopback(to_port_);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      auto pair = std::make_shared<std::pair<int, int>>(client, server);
+      std::lock_guard lock(mutex_);
+      pumps_.emplace_back([this, pair] { pump(pair->first, pair->second, pair); });
+      pumps_.emplace_back([this, pair] { pump(pair->second, pair->first, pair); });
+    }
+    std::lock_guard lock(mutex_);
+    for (auto& t : pumps_) t.join();
+  }
+  void pump(int from, int to, std::shared_ptr<std::pair<int, int>> pair) {
+    char buf[65536];
+    while (!stop_) {
+      pollfd p{from, POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1) continue;
+      ssize_t n = ::recv(from, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      std::this_thread::sleep_for(delay_);
+      if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    ::shutdown(to, SHUT_WR);
+    (void)pair;  // both ends close with the last pump
+  }
+
+  uint16_t to_port_;
+  std::chrono::milliseconds delay_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::vector<std::thread> threads_, pumps_;
+};
 
 class ClusterHostile : public ::testing::Test {
  protected:
@@ -235,7 +320,9 @@ TEST_F(ClusterHostile, FullIsAgreedAsFull) {
   EXPECT_EQ(check["agreed"], "Full") << check.dump();
   // Both nodes published Full (the observation, not only the answer).
   const std::string key = "'/gtm/obs/ns2/sstp|127.0.10.10|" + std::to_string(sstp_port_) + "'";
-  EXPECT_NE(run(etcd_->ctl() + " get --print-value-only " + key).output.find("\"Full\""), std::string::npos)
+  EXPECT_GE(within(3, [&] { return run(etcd_->ctl() + " get --print-value-only " + key).output.find("\"Full\"") !=
+                                   std::string::npos; }),
+            0)
       << run(etcd_->ctl() + " get --prefix /gtm/obs/").output;
 }
 
@@ -341,6 +428,62 @@ TEST_F(ClusterHostile, PerNodeSettingsAreNotInTheDigest) {
   auto ns2 = node("ns2", "majority", two);
   ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
   EXPECT_TRUE(hasMetric(ns1->port2(), "gtm_cluster_config_mismatch 0")) << curl(ns1->port2(), "/api/v1/status");
+}
+
+// 300 targets that all change every 2 s, behind a link that adds 5 ms each
+// way: the lease, renewed on its own thread, is never lost.
+TEST_F(ClusterHostile, ThreeHundredTargetsOverASlowLink) {
+  uint16_t etcd_port = static_cast<uint16_t>(std::stoi(etcd_->url().substr(etcd_->url().rfind(':') + 1)));
+  DelayProxy proxy(etcd_port, std::chrono::milliseconds(5));
+  ASSERT_TRUE(proxy.ok());
+  uint16_t port = freePort();
+  std::string profile = "\n[[monitor]]\nname = \"tcp\"\nprotocol = \"tcp\"\nport = " + std::to_string(port) +
+                        "\ninterval = 0.5\ntimeout = 0.3\ntolerated_failures = 0\nrise = 1\n\n[[profile]]\nname = \"many\"\n"
+                        "fqdn = \"many.vpn.example.com.\"\nrouting = \"multivalue\"\nmonitors = [\"tcp\"]\n";
+  for (int i = 0; i < 300; ++i)
+    profile += "  [[profile.endpoint]]\n  name = \"e" + std::to_string(i) + "\"\n  target = \"127.0." +
+               std::to_string(1 + i / 200) + "." + std::to_string(1 + i % 200) + "\"\n";
+  std::string text = config("majority", profile, "ns1");
+  text.replace(text.find(etcd_->url()), etcd_->url().size(), "http://127.0.0.1:" + std::to_string(proxy.port()));
+  text.replace(text.find("lease_ttl = 3"), 13, "lease_ttl = 5");
+  auto ns1 = GtmProcess::serve(text, {"--node", "ns1"});
+  ASSERT_GE(within(10, [&] { return hasMetric(ns1->port2(), "gtm_cluster_connected 1"); }), 0) << ns1->log();
+  // Every 2 s all 300 targets flip: a listener on the port (every
+  // 127.0.x.y reaches it) or none.
+  std::atomic<bool> done{false};
+  std::thread flipper([&] {
+    while (!done) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      int one = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port);
+      ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      ::listen(fd, 1024);
+      for (int i = 0; i < 20 && !done; ++i) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) == 1)
+          if (int c = ::accept(fd, nullptr, nullptr); c >= 0) ::close(c);
+      }
+      ::close(fd);
+      for (int i = 0; i < 20 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  int connected = 0, samples = 0;
+  for (; samples < 40; ++samples) {
+    connected += hasMetric(ns1->port2(), "gtm_cluster_connected 1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  done = true;
+  flipper.join();
+  std::printf("300 targets flipping every 2 s, 5 ms each way to etcd: connected in %d of %d samples\n", connected,
+              samples);
+  EXPECT_GE(connected, 38) << ns1->log().substr(0, 4000);
+  EXPECT_EQ(ns1->log().find("out of the cluster"), std::string::npos) << ns1->log().substr(0, 4000);
+  // What etcd holds follows: all 300 observations are there.
+  auto keys = run(etcd_->ctl() + " get --keys-only --prefix /gtm/obs/ns1/ | grep -c tcp").output;
+  EXPECT_EQ(keys, "300\n");
 }
 
 }  // namespace

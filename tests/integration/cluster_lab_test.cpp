@@ -21,10 +21,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/support/charon.hpp"
 #include "tests/support/gtm_process.hpp"
@@ -39,6 +42,26 @@ const std::string kSiteA = "198.18.61.10", kSiteB = "198.18.62.10";
 constexpr double kSingleNodeBound = 0.5 * 1 + 0.3;
 
 std::string hostAddress(int i) { return "198.18.5" + std::to_string(i) + ".2"; }
+
+// The ETCD_* lines of the /etc/default/etcd block in docs/cluster.md.
+std::vector<std::pair<std::string, std::string>> documentedEtcdSettings() {
+  std::ifstream in(std::string(GTM_SOURCE_DIR) + "/docs/cluster.md");
+  std::vector<std::pair<std::string, std::string>> out;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    size_t start = line.find_first_not_of(' ');
+    std::string text = start == std::string::npos ? "" : line.substr(start);
+    if (text.starts_with("# /etc/default/etcd on e1")) inside = true;
+    else if (inside && text.starts_with("```")) break;
+    else if (inside && text.starts_with("ETCD_") && text.find('=') != std::string::npos) {
+      size_t eq = text.find('=');
+      std::string value = text.substr(eq + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      out.emplace_back(text.substr(0, eq), value);
+    }
+  }
+  return out;
+}
 
 struct ClusterLab {
   NetNamespace core, a, b, n[3];
@@ -84,18 +107,25 @@ struct ClusterLab {
       out += std::string(k ? ", " : "") + "\"http://" + hostAddress((first + k) % 3 + 1) + ":2379\"";
     return out;
   }
+  // Each member from docs/cluster.md's /etc/default/etcd block, as an
+  // admin would write it on each host: e1's lines with the member's own
+  // name and address (ETCD_INITIAL_CLUSTER is the same everywhere), and a
+  // data directory of the test's.
   void startEtcd(int i) {  // 0-based; the data stays across restarts
     std::string name = "e" + std::to_string(i + 1), host = hostAddress(i + 1);
-    std::string cluster;
-    for (int k = 0; k < 3; ++k)
-      cluster += std::string(k ? "," : "") + "e" + std::to_string(k + 1) + "=http://" + hostAddress(k + 1) + ":2380";
+    std::vector<std::string> argv{"ip", "netns", "exec", n[i].name(), "env"};
+    for (const auto& [var, value] : documentedEtcdSettings()) {
+      std::string v = value;
+      if (var == "ETCD_NAME") v = name;
+      if (var == "ETCD_DATA_DIR") v = dir + "/" + name;
+      if (var != "ETCD_INITIAL_CLUSTER")
+        for (size_t at = 0; (at = v.find(hostAddress(1), at)) != std::string::npos; at += host.size())
+          v.replace(at, hostAddress(1).size(), host);
+      argv.push_back(var + "=" + v);
+    }
+    argv.push_back("/usr/bin/etcd");
     // Not waited for: a member is ready only once a majority is up.
-    etcd[i] = ChildProcess::start({"ip", "netns", "exec", n[i].name(), "/usr/bin/etcd", "--name", name, "--data-dir",
-                                   dir + "/" + name, "--listen-client-urls", "http://" + host + ":2379",
-                                   "--advertise-client-urls", "http://" + host + ":2379", "--listen-peer-urls",
-                                   "http://" + host + ":2380", "--initial-advertise-peer-urls", "http://" + host + ":2380",
-                                   "--initial-cluster", cluster, "--initial-cluster-state", "new"},
-                                  "");
+    etcd[i] = ChildProcess::start(argv, "");
   }
   bool etcdHealthy() {
     std::string endpoints;
@@ -215,6 +245,8 @@ class ClusterLabTest : public ::testing::Test {
 TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
   ClusterLab lab;
   ASSERT_NO_FATAL_FAILURE(lab.build());
+  // The members start from docs/cluster.md's own block: every line of it.
+  ASSERT_EQ(documentedEtcdSettings().size(), 9u) << "docs/cluster.md's /etc/default/etcd block";
   for (int i = 0; i < 3; ++i) lab.startEtcd(i);
   ASSERT_GE(within(20, [&] { return lab.etcdHealthy(); }), 0) << lab.etcd[0]->log();
   for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(lab.startGtm(i));

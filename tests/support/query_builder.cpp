@@ -44,7 +44,7 @@ std::vector<uint8_t> buildQuery(const QuerySpec& s) {
       u16(out, s.udp_payload);
       out.push_back(0);
       out.push_back(s.edns_version);
-      u16(out, 0);
+      u16(out, s.dnssec_ok ? 0x8000 : 0);
       size_t len = 0;
       for (const auto& o : s.options) len += 4 + o.data.size();
       u16(out, static_cast<uint16_t>(len));

@@ -22,6 +22,7 @@ struct QuerySpec {
   bool edns = false;
   uint16_t udp_payload = 1232;
   uint8_t edns_version = 0;
+  bool dnssec_ok = false;  // the DO bit (needs edns)
   std::vector<EdnsOption> options;
   int opt_count = 1;         // >1 writes that many OPT records
   int qdcount_override = -1;
