@@ -51,6 +51,8 @@ struct Running {
   std::mutex engine_mutex;
   std::shared_ptr<monitor::Engine> engine;
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
+  std::atomic<uint64_t> renewal_failures{0};  // DNSSEC re-signing that failed
+  std::time_t renewal_failure_logged = 0;
 
   std::shared_ptr<monitor::Engine> currentEngine() {
     std::lock_guard lock(engine_mutex);
@@ -116,8 +118,10 @@ bool rebuild(Running& run, uint32_t serial) {
   auto current = run.store.current();
   config::Diagnostics diag(run.config.path);
   auto fixed = dns::SerialClock::fixed(serial);
-  std::unique_ptr<dns::Snapshot> next = dns::buildSnapshot(run.config, diag, fixed);
-  if (!next) {  // a key file's text is kept: only the clock could fail it
+  // From what is loaded: key texts are kept in the config, and the GeoIP
+  // database open in the snapshot, so nothing on disk can fail it.
+  std::unique_ptr<dns::Snapshot> next = dns::buildSnapshot(run.config, diag, fixed, current->geo);
+  if (!next) {
     log::error("the config did not compile again", {{"errors", diag.format()}});
     return false;
   }
@@ -145,7 +149,18 @@ void renewSignatures(Running& run) {
   auto now = static_cast<uint32_t>(std::time(nullptr));
   bool due = false;
   for (const dns::Zone& z : current->zones) due = due || (z.is_signed && now >= z.signatures_renew_at);
-  if (!due || !rebuild(run, current->serial)) return;
+  if (!due) return;
+  if (!rebuild(run, current->serial)) {
+    // Never a silent loop: counted (gtm_dnssec_renewal_failures_total, an
+    // alert rule), shown on the status page, logged once a minute.
+    uint64_t failures = ++run.renewal_failures;
+    if (failures == 1 || std::time(nullptr) - run.renewal_failure_logged >= 60) {
+      run.renewal_failure_logged = std::time(nullptr);
+      log::error("DNSSEC signatures could not be renewed; the served ones expire unless this is fixed",
+                 {{"failures", std::to_string(failures)}});
+    }
+    return;
+  }
   uint32_t expire = UINT32_MAX;
   for (const dns::Zone& z : run.store.current()->zones)
     if (z.is_signed) expire = std::min(expire, z.signatures_expire);
@@ -265,6 +280,7 @@ int serveCommand(const Args& all_args) {
     sources.engine = [&run]() -> std::shared_ptr<const monitor::Engine> { return run.currentEngine(); };
     sources.queries = [&server] { return server.totals(); };
     sources.reloads = [&run] { return std::make_pair(run.reloads_ok.load(), run.reloads_failed.load()); };
+    sources.renewal_failures = [&run] { return run.renewal_failures.load(); };
     sources.endpoint_metrics = c.config.status.endpoint_metrics;
     sources.cluster = run.cluster.get();
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);

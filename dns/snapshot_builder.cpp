@@ -301,7 +301,8 @@ SerialClock SerialClock::fixed(uint32_t serial) {
   return c;
 }
 
-std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& diag, SerialClock& serials) {
+std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& diag, SerialClock& serials,
+                                        std::shared_ptr<const geo::GeoDatabase> loaded_geo) {
   auto snap = std::make_unique<Snapshot>();
   snap->serial = serials.next();
   snap->zones.reserve(cfg.zones.size());
@@ -318,7 +319,9 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
   }
   compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
-  if (!cfg.geoip.database.empty()) {
+  if (loaded_geo) {
+    snap->geo = std::move(loaded_geo);
+  } else if (!cfg.geoip.database.empty()) {
     if (auto db = geo::GeoDatabase::open(cfg.geoip.database); !db)
       diag.error(cfg.geoip.where, "[geoip] database: " + db.error());
     else

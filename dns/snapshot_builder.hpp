@@ -28,7 +28,12 @@ class SerialClock {
   bool fixed_ = false;
 };
 
+// `loaded_geo`: the GeoIP database a build of the same config opened
+// before. A rebuild that only makes new signatures or takes a new serial
+// passes it, so that it depends on nothing on disk (a database made
+// unreadable since must not stop re-signing).
 [[nodiscard]] std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, config::Diagnostics& diag,
-                                                      SerialClock& serials);
+                                                      SerialClock& serials,
+                                                      std::shared_ptr<const geo::GeoDatabase> loaded_geo = nullptr);
 
 }  // namespace gtm::dns

@@ -91,6 +91,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
   if (snap->geo) j["geoip"] = {{"database", snap->geo->description().path}, {"summary", snap->geo->summary()}};
   j["zones"] = nlohmann::json::array();
   auto now = static_cast<uint32_t>(std::time(nullptr));
+  uint64_t renewal_failures = s.renewal_failures ? s.renewal_failures() : 0;
   for (const dns::Zone& z : snap->zones) {
     nlohmann::json zj{{"origin", z.origin}, {"serial", z.serial}};
     if (z.is_signed) {
@@ -101,7 +102,9 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
                       {"answer_rrsets", z.signed_answer_sets}, {"keys", keys}};
       // Renewal runs every second once due: a minute late means it fails.
       if (now > z.signatures_renew_at + 60)
-        zj["dnssec"]["warning"] = "DNSSEC signatures expire " + when(z.signatures_expire) + " and were not made again";
+        zj["dnssec"]["warning"] = "DNSSEC signatures expire " + when(z.signatures_expire) +
+                                  " and were not made again (" + std::to_string(renewal_failures) +
+                                  " failed renewals: see the log)";
     }
     j["zones"].push_back(zj);
   }
@@ -197,6 +200,9 @@ std::string ServeStatus::metricsText() {
   for (const dns::Zone& z : snap->zones)
     if (z.is_signed)
       m << "gtm_dnssec_signature_expiry_seconds{zone=\"" << labelValue(z.origin) << "\"} " << z.signatures_expire << "\n";
+  m << "# HELP gtm_dnssec_renewal_failures_total DNSSEC re-signings that failed (the served signatures age).\n"
+       "# TYPE gtm_dnssec_renewal_failures_total counter\ngtm_dnssec_renewal_failures_total "
+    << (s.renewal_failures ? s.renewal_failures() : 0) << "\n";
   if (s.cluster) appendClusterMetrics(m, *s.cluster);
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"

@@ -19,6 +19,7 @@ struct ServeSources {
   std::function<std::shared_ptr<const monitor::Engine>()> engine;  // may return null
   std::function<dns::QueryTotals()> queries;
   std::function<std::pair<uint64_t, uint64_t>()> reloads;  // succeeded, failed
+  std::function<uint64_t()> renewal_failures;              // DNSSEC re-signing that failed; may be empty
   // [status] endpoint_metrics: series per endpoint, or per profile only
   // (for configs of many thousands of endpoints).
   bool endpoint_metrics = true;

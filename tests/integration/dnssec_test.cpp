@@ -247,16 +247,27 @@ time_t rrsigExpiration(const std::string& dig_output) {
 
 // Signatures valid for 6 s (a test-only setting) are made again halfway,
 // off the query path, while queries run: none is ever served expired.
+// Renewal works from what is loaded: the [geoip] database is truncated on
+// disk once gtm runs (the reload that follows is refused), and signatures
+// are renewed all the same.
 TEST_F(Dnssec, SignaturesAreRenewedBeforeTheyExpire) {
+  if (run("perl -MMaxMind::DB::Writer::Tree -e 1").exit_code != 0)
+    GTEST_SKIP() << "libmaxmind-db-writer-perl is not installed (scripts/install-deps.sh test)";
   std::string dir = makeTempDir();
   std::string csk = keygen(dir, "-a ED25519 -k");
   ASSERT_FALSE(csk.empty());
+  const std::string geo = dir + "/geo.mmdb";
+  auto made = run("perl " + std::string(GTM_SOURCE_DIR) + "/tests/support/make_geoip_db.pl " + geo);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
   auto gtm = GtmProcess::serve(R"([dns]
 listen = ["127.0.0.1:{PORT}"]
 threads = 1
 
 [status]
 listen = "127.0.0.1:{PORT2}"
+
+[geoip]
+database = ")" + geo + R"("
 
 [[zone]]
 origin = "vpn.example.com."
@@ -272,6 +283,7 @@ fqdn = "aovpn.vpn.example.com."
   name = "east"
   target = "192.0.2.10"
 )");
+  ASSERT_EQ(run(": > " + geo).exit_code, 0);  // truncated in place
   std::set<time_t> seen;
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(9);
   int queries = 0;
@@ -308,6 +320,8 @@ fqdn = "aovpn.vpn.example.com."
   auto status = run("curl -s http://127.0.0.1:" + std::to_string(gtm->port2()) + "/api/v1/status").output;
   EXPECT_NE(status.find("\"role\":\"CSK\""), std::string::npos) << status;
   EXPECT_EQ(status.find("\"warning\""), std::string::npos) << status;
+  EXPECT_NE(metrics.find("\ngtm_dnssec_renewal_failures_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(gtm->log().find("reload failed"), std::string::npos) << "the truncated database was refused\n" << gtm->log();
 }
 
 }  // namespace
