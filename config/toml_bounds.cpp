@@ -33,7 +33,13 @@ std::optional<BoundsError> checkTomlBounds(std::string_view text) {
           ++j;  // whatever is escaped, including a quote
           continue;
         }
-        if (text.substr(j, close.size()) == close) break;
+        if (text.substr(j, close.size()) == close) {
+          // TOML 1.0: a multi-line string may end in one or two quotes of
+          // its own right before the closing three ("""x"""" is x").
+          if (triple)
+            for (int extra = 0; extra < 2 && j + 3 < text.size() && text[j + 3] == c; ++extra) ++j;
+          break;
+        }
         if (text[j] == '\n') {
           if (!triple) break;  // an unclosed one-line string: the parser says so
           ++line;

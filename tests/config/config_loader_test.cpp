@@ -202,6 +202,16 @@ TEST(ConfigLoader, DeepKeysAndNestingAreBounded) {
   EXPECT_EQ(errorsOf(quoted + "[[zone]]\n").find("dotted parts"), std::string::npos) << errorsOf(quoted).substr(0, 300);
   EXPECT_NE(errorsOf(std::string(config::kMaxConfigBytes + 1, '#')).find("c.toml:1:1: the file is larger than"),
             std::string::npos);
+  // A multi-line string may end in one or two quotes of its own before the
+  // closing three: the key after it is still seen (toml++ overflowed its
+  // stack on this one when the bound ended the string too early).
+  std::string parts = "c";
+  for (int i = 0; i < 200000; ++i) parts += ".k";
+  for (std::string end : {"\"\"\"\"", "\"\"\"\"\"", "'''''"}) {
+    std::string open = end[0] == '"' ? "\"\"\"x" : "'''x";
+    std::string text = "a = { b = " + open + end + ", " + parts + " = 1 }\n";
+    EXPECT_NE(errorsOf(text).find("a key of more than 32 dotted parts"), std::string::npos) << end;
+  }
 }
 
 TEST(ConfigLoader, AllErrorsAreReportedAtOnce) {
