@@ -65,7 +65,10 @@ std::optional<StatusQuery> statusQuery(std::string_view target) {
     rest = pair.size() < rest.size() ? rest.substr(pair.size() + 1) : std::string_view();
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
-    std::string_view key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    // Keys and values %-decoded (2001%3Adb8%3A%3A1%2F48), and UTF-8.
+    auto decoded_key = percentDecoded(pair.substr(0, eq)), decoded = percentDecoded(pair.substr(eq + 1));
+    if (!decoded_key || !decoded || !validUtf8(*decoded_key) || !validUtf8(*decoded)) return std::nullopt;
+    std::string_view key = *decoded_key, value = *decoded;
     if (key == "profile" || key == "service") {
       q.group = std::string(value);
       continue;

@@ -30,11 +30,11 @@ nlohmann::json currentAnswer(const dns::Snapshot& snap, size_t profile) {
 
 }  // namespace
 
-std::optional<std::string> ServeStatus::routeJson(const StatusQuery& query) {
+Result<std::string> ServeStatus::routeJson(const StatusQuery& query) {
   auto client = dns::parseClient(query.address);
-  if (!client) return std::nullopt;
+  if (!client) return Error{"\"" + query.address + "\" is not an address or ADDRESS/PREFIX"};
   auto r = dns::explainRoute(*sources_.snapshot(), query.group, *client);
-  if (!r) return std::nullopt;
+  if (!r) return Error{"no profile " + query.group};
   return nlohmann::json{{"profile", query.group},
                         {"address", client->toString()},
                         {"answer", r->answers},

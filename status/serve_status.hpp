@@ -34,7 +34,7 @@ class ServeStatus : public StatusProvider {
   std::string statusJson(const StatusQuery& query) override;
   std::string metricsText() override;
   ControlOutcome control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
-  std::optional<std::string> routeJson(const StatusQuery& query) override;
+  Result<std::string> routeJson(const StatusQuery& query) override;
 
  private:
   ServeSources sources_;

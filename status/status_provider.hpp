@@ -40,9 +40,11 @@ class StatusProvider {
   [[nodiscard]] virtual ControlOutcome control(const std::string& group, const std::string& member,
                                                const std::string& action) = 0;
   // GET /api/v1/route?profile=NAME&address=A[/P]: which endpoint a client
-  // there gets now, and why; nullopt where there are no profiles (gtm lb)
-  // or no such profile.
-  [[nodiscard]] virtual std::optional<std::string> routeJson(const StatusQuery&) { return std::nullopt; }
+  // there gets now, and why; an error that says what is wrong (no such
+  // profile, not an address, no profiles at all on gtm lb).
+  [[nodiscard]] virtual Result<std::string> routeJson(const StatusQuery&) {
+    return Error{"this daemon has no profiles"};
+  }
 };
 
 }  // namespace gtm::status

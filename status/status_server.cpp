@@ -96,7 +96,7 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
       if (!query || query->group.empty() || query->address.empty())
         return json(400, "query parameters: profile=NAME and address=ADDRESS or ADDRESS/PREFIX");
       auto route = provider_.routeJson(*query);
-      if (!route) return json(404, "no profile " + query->group + ", or \"" + query->address + "\" is not an address");
+      if (!route) return json(404, route.error());
       return {200, "application/json", *route};
     }
     return json(404, "no such page");

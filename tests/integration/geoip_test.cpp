@@ -301,6 +301,17 @@ TEST(GeographicServe, HierarchyScopeFailoverAndDatabaseSwaps) {
     EXPECT_NE(api.output.find("US-CA (US, NA), database network /48; US-CA -> california "), std::string::npos)
         << api.output;
     EXPECT_NE(api.output.find("\"scope_prefix\":48"), std::string::npos) << api.output;
+    // %-encoded parameters, as a browser or curl --data-urlencode sends them.
+    auto encoded = run("curl -s -m 2 'http://127.0.0.1:" + std::to_string(gtm->port2()) +
+                       "/api/v1/route?profile=aovpn&address=2001%3Adb8%3A3%3A%3A9%2F48'");
+    EXPECT_NE(encoded.output.find("\"answer\":[\"127.0.1.4\"]"), std::string::npos) << encoded.output;
+    // Each mistake with its own message.
+    auto no_profile = run("curl -s -m 2 'http://127.0.0.1:" + std::to_string(gtm->port2()) +
+                          "/api/v1/route?profile=nope&address=198.18.1.7'");
+    EXPECT_NE(no_profile.output.find("no profile nope"), std::string::npos) << no_profile.output;
+    auto no_address = run("curl -s -m 2 'http://127.0.0.1:" + std::to_string(gtm->port2()) +
+                          "/api/v1/route?profile=aovpn&address=198.18.1'");
+    EXPECT_NE(no_address.output.find("198.18.1\\\" is not an address"), std::string::npos) << no_address.output;
   }
 
   // Munich fails: Bavaria goes to its continent, then to WORLD.
