@@ -165,6 +165,13 @@ int lbCommand(const Args& args) {
       log::error("reload failed, the current table stays", {{"errors", errors}});
       continue;
     }
+    // [status]: a new token or allowed_hosts now; what needs a restart
+    // refuses the reload.
+    auto next_settings = config::loadFile(path).config;
+    if (std::string why = status::statusNeedsRestart(settings.status, next_settings.status); !why.empty()) {
+      log::error("reload failed, the current table stays", {{"errors", why}});
+      continue;
+    }
     // The new table replaces the old in one transaction; flows stay.
     auto next = std::make_shared<lb::Balancer>(std::move(next_plan), &admin, cluster.get());
     if (auto r = next->start(balancer.get()); !r) {
@@ -181,6 +188,9 @@ int lbCommand(const Args& args) {
     }
     old->stop(true);
     if (cluster) cluster->loaded(configDigest(path), 0);
+    if (status_server) status_server->update(next_settings.status.token, next_settings.status.allowed_hosts);
+    settings.status.token = next_settings.status.token;
+    settings.status.allowed_hosts = next_settings.status.allowed_hosts;
     log::info("reloaded", {{"config", path}});
   }
   service::stopping();

@@ -75,7 +75,7 @@ std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, cluster::
 }
 
 void reload(const std::string& path, dns::SerialClock& serials, Running& run, const config::DnsSettings& dns,
-            const status::AdminStore& admin) {
+            const status::AdminStore& admin, status::StatusServer* status_server) {
   service::reloading();
   struct Done {
     ~Done() { service::ready(); }
@@ -85,6 +85,13 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   if (!c.snapshot) {
     ++run.reloads_failed;
     log::error("reload failed, still serving the previous config", {{"errors", c.errors}});
+    return;
+  }
+  // [status]: a new token or allowed_hosts takes effect now; what needs a
+  // restart refuses the reload, so nothing is silently left as it was.
+  if (std::string why = status::statusNeedsRestart(run.config.status, c.config.status); !why.empty()) {
+    ++run.reloads_failed;
+    log::error("reload failed, still serving the previous config", {{"errors", why}});
     return;
   }
   if (c.config.dns.listen != dns.listen || c.config.dns.threads != dns.threads)
@@ -104,6 +111,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   if (previous) previous->stop();
   uint32_t serial = c.snapshot->serial;
   run.store.publish(std::move(c.snapshot));
+  if (status_server) status_server->update(c.config.status.token, c.config.status.allowed_hosts);
   run.config = std::move(c.config);
   run.digest = configDigest(path);
   if (run.cluster) run.cluster->loaded(run.digest, serial);
@@ -347,7 +355,7 @@ int serveCommand(const Args& all_args) {
       continue;
     }
     if (sig == SIGHUP) {
-      reload(path, serials, run, c.config.dns, admin);
+      reload(path, serials, run, c.config.dns, admin, status_server.get());
       std::string database;
       {
         std::lock_guard lock(run.load_mutex);

@@ -55,6 +55,35 @@ std::string rateLimitKey(IpAddress ip) {
 StatusServer::StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits)
     : listen_(listen), token_(std::move(token)), provider_(provider), limits_(limits) {}
 
+std::string statusNeedsRestart(const config::StatusSettings& running, const config::StatusSettings& next) {
+  std::string out;
+  auto differs = [&](bool changed, const char* key) {
+    if (changed) out += std::string(out.empty() ? "" : ", ") + "[status] " + key;
+  };
+  differs(running.listen.has_value() != next.listen.has_value() ||
+              (running.listen && next.listen && running.listen->toString() != next.listen->toString()),
+          "listen");
+  differs(running.state_file != next.state_file, "state_file");
+  differs(running.endpoint_metrics != next.endpoint_metrics, "endpoint_metrics");
+  return out.empty() ? out : out + " changed: that needs a restart (the running config stays)";
+}
+
+void StatusServer::update(std::string token, std::vector<std::string> allowed_hosts) {
+  std::lock_guard lock(update_mutex_);
+  token_ = std::move(token);
+  limits_.allowed_hosts = std::move(allowed_hosts);
+}
+
+std::string StatusServer::token() const {
+  std::lock_guard lock(update_mutex_);
+  return token_;
+}
+
+std::vector<std::string> StatusServer::allowedHosts() const {
+  std::lock_guard lock(update_mutex_);
+  return limits_.allowed_hosts;
+}
+
 bool StatusServer::allowRequest(const std::string& client) {
   auto now = std::chrono::steady_clock::now();
   // Forget clients whose bucket has refilled (they lose nothing by it), at
@@ -103,8 +132,9 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   }
   const std::string prefix = "/api/v1/endpoints/";
   if (method != "POST" || path.rfind(prefix, 0) != 0) return json(405, "not allowed");
-  if (token_.empty()) return json(403, "control is off: set [status] token_file");
-  if (authorization.rfind("Bearer ", 0) != 0 || !sameToken(authorization.substr(7), token_))
+  const std::string token = this->token();
+  if (token.empty()) return json(403, "control is off: set [status] token_file");
+  if (authorization.rfind("Bearer ", 0) != 0 || !sameToken(authorization.substr(7), token))
     return json(401, "a valid bearer token is required");
   // /api/v1/endpoints/{group}/{member}/{disable|enable|drain}: a profile's
   // endpoint for gtm serve, a service's real server for gtm lb.
@@ -202,7 +232,7 @@ Result<Ok> StatusServer::start() {
                   std::string why = rec ? rec.message() : "HTTP version or path not accepted";
                   if (allowRequest(client)) log::warn("malformed request to the status server", {{"client", client}, {"error", why}});
                   r = json(400, "malformed request: " + why);
-                } else if (std::string host(req[http::field::host]); !hostAllowed(host, limits_.allowed_hosts)) {
+                } else if (std::string host(req[http::field::host]); !hostAllowed(host, allowedHosts())) {
                   r = json(421, "this server does not answer for host \"" + host +
                                     "\" (add it to [status] allowed_hosts)");
                 } else if (!allowRequest(client)) {

@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 #include <string_view>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "common/ip_address.hpp"
 #include "common/result.hpp"
+#include "config/config.hpp"
 #include "status/status_provider.hpp"
 
 namespace boost::asio {
@@ -45,6 +47,12 @@ struct StatusLimits {
 // its IPv6 address (an IPv4-mapped one counts as IPv4).
 [[nodiscard]] std::string rateLimitKey(IpAddress ip);
 
+// What of [status] a reload cannot change (listen, state_file,
+// endpoint_metrics): a message naming it, or "" when the token and
+// allowed_hosts are all that changed, which update() applies.
+[[nodiscard]] std::string statusNeedsRestart(const config::StatusSettings& running,
+                                             const config::StatusSettings& next);
+
 class StatusServer {
  public:
   // `token` empty: the control calls are off (403).
@@ -52,6 +60,9 @@ class StatusServer {
   ~StatusServer();
   [[nodiscard]] Result<Ok> start();
   void stop();
+  // A reload's [status] token and allowed_hosts, in force for the next
+  // request (a rotated token: the old one stops working at once).
+  void update(std::string token, std::vector<std::string> allowed_hosts);
 
   struct Reply {
     int status = 200;
@@ -70,7 +81,11 @@ class StatusServer {
     double tokens = 0;
     std::chrono::steady_clock::time_point updated;
   };
+  [[nodiscard]] std::string token() const;
+  [[nodiscard]] std::vector<std::string> allowedHosts() const;
+
   SocketAddress listen_;
+  mutable std::mutex update_mutex_;  // token_ and limits_.allowed_hosts, which a reload changes
   std::string token_;
   StatusProvider& provider_;
   StatusLimits limits_;

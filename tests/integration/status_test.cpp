@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <regex>
 #include <sstream>
 
@@ -230,6 +232,52 @@ TEST_F(StatusTest, BrowserSeesTheEndpointGoDownWithoutReload) {
   std::string artifacts = GTM_ARTIFACT_DIR;
   std::filesystem::create_directories(artifacts);
   EXPECT_TRUE(page->screenshot(artifacts + "/dashboard-east-degraded.png"));
+}
+
+}  // namespace
+}  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// [status] follows a reload: a rotated token takes over at once (the old
+// one stops working), a removed token_file turns control off, and what
+// needs a restart (listen) refuses the reload and says so.
+TEST_F(StatusTest, ReloadRotatesTheTokenAndRefusesWhatNeedsARestart) {
+  auto gtm = GtmProcess::serve(config(dir_, sstp_port_));
+  const std::string path = "/api/v1/endpoints/aovpn/east/enable";
+  EXPECT_EQ(http(gtm->port2(), "POST", path, "s3cret-token").status, 200);
+  auto reloadWith = [&](const std::string& text) {
+    std::string body = text;
+    body.replace(body.find("{PORT}"), 6, std::to_string(gtm->port()));
+    if (body.find("{PORT2}") != std::string::npos) body.replace(body.find("{PORT2}"), 7, std::to_string(gtm->port2()));
+    size_t reloads = 0;
+    for (size_t at = 0; (at = gtm->log().find("reload", at)) != std::string::npos; ++at) ++reloads;
+    writeFile(dir_, "next.toml", body);
+    ASSERT_EQ(run("cp " + dir_ + "/next.toml " + gtm->configPath() + " && kill -HUP " + std::to_string(gtm->pid())).exit_code, 0);
+    for (int i = 0; i < 50; ++i) {
+      size_t now = 0;
+      for (size_t at = 0; (at = gtm->log().find("reload", at)) != std::string::npos; ++at) ++now;
+      if (now > reloads) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
+  // The token file rotated, then SIGHUP.
+  writeFile(dir_, "token", "new-token\n");
+  reloadWith(config(dir_, sstp_port_));
+  EXPECT_EQ(http(gtm->port2(), "POST", path, "s3cret-token").status, 401) << gtm->log();
+  EXPECT_EQ(http(gtm->port2(), "POST", path, "new-token").status, 200) << gtm->log();
+  // token_file removed from the config: control is off.
+  std::string off = config(dir_, sstp_port_);
+  off.erase(off.find("token_file"), off.find('\n', off.find("token_file")) - off.find("token_file") + 1);
+  reloadWith(off);
+  EXPECT_EQ(http(gtm->port2(), "POST", path, "new-token").status, 403) << gtm->log();
+  // A new listen address needs a restart: the reload is refused, and says so.
+  std::string moved = config(dir_, sstp_port_);
+  moved.replace(moved.find("{PORT2}"), 7, std::to_string(freePort()));
+  reloadWith(moved);
+  EXPECT_NE(gtm->log().find("[status] listen changed: that needs a restart"), std::string::npos) << gtm->log();
+  EXPECT_EQ(http(gtm->port2(), "GET", "/healthz").status, 200);
 }
 
 }  // namespace
