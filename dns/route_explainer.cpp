@@ -65,6 +65,13 @@ std::optional<RouteExplanation> explainRoute(const Snapshot& snapshot, std::stri
   out.why = p.routing == policy::Routing::geographic
                 ? geographicWhy(snapshot, p, masked, prefix)
                 : std::string("routing = ") + policy::routingName(p.routing);
+  // Nested profiles with nothing for this client are passed over: say so.
+  for (const policy::Endpoint& e : p.endpoints) {
+    if (e.child < 0) continue;
+    policy::Decision nested;
+    policy::decide(snapshot.profiles, static_cast<size_t>(e.child), *snapshot.health, client, nested);
+    if (nested.count == 0) out.why += "; " + e.name + " has no answer for this client";
+  }
   out.why += chosen.empty() ? ": NODATA" : ": answered by " + chosen;
   return out;
 }

@@ -79,8 +79,10 @@ class Decider {
     };
     switch (p.routing) {
       case Routing::priority:
+        // A nested profile with no answer for this client (no subnet or
+        // region of its holds it) is passed over, as Traffic Manager does.
         for (const Endpoint& e : p.endpoints)
-          if (eligible(e)) return emit(e, depth);
+          if (eligible(e) && emit(e, depth)) return;
         return;
       case Routing::weighted: return weighted(p, eligible, depth);
       case Routing::multivalue: return multivalue(p, eligible, depth);
@@ -93,12 +95,16 @@ class Decider {
   // Every level of nesting that looked at the client narrows the scope.
   void widenScope(uint8_t prefix) { out_.scope_prefix = std::max(out_.scope_prefix, prefix); }
 
-  void emit(const Endpoint& e, int depth) {
+  // Whether it added an answer (a nested profile may have none for this
+  // client).
+  bool emit(const Endpoint& e, int depth) {
+    size_t before = out_.count;
     if (e.child >= 0) {
       if (depth + 1 < kMaxNesting) run(static_cast<size_t>(e.child), depth + 1);
-      return;
+    } else if (out_.count < out_.endpoints.size()) {
+      out_.endpoints[out_.count++] = &e;
     }
-    if (out_.count < out_.endpoints.size()) out_.endpoints[out_.count++] = &e;
+    return out_.count > before;
   }
 
   template <typename Eligible>
@@ -113,7 +119,10 @@ class Decider {
     uint64_t draw = (p.affinity_subnet ? subnetHash(client_) : client_.random) % total;
     for (const Endpoint& e : p.endpoints) {
       if (!eligible(e)) continue;
-      if (draw < e.weight) return emit(e, depth);
+      if (draw < e.weight) {
+        (void)emit(e, depth);
+        return;
+      }
       draw -= e.weight;
     }
   }
@@ -131,7 +140,7 @@ class Decider {
       for (const Endpoint& e : p.endpoints) {
         if (!eligible(e)) continue;
         if (seen++ == want) {
-          emit(e, depth);
+          (void)emit(e, depth);
           break;
         }
       }
@@ -148,11 +157,12 @@ class Decider {
         if (subnetContains(s, client_) && (!best || s.prefix > best_prefix)) best = &e, best_prefix = s.prefix;
     }
     widenScope(subnetScope(p, client_));
-    if (best) return emit(*best, depth);
-    // No subnet of an eligible endpoint holds the client: the fallback (an
-    // endpoint without subnets).
+    if (best && emit(*best, depth)) return;
+    // No subnet of an eligible endpoint holds the client (or the nested
+    // profile there has no answer for it): the fallback (an endpoint
+    // without subnets).
     for (const Endpoint& e : p.endpoints)
-      if (e.subnets.empty() && eligible(e)) return emit(e, depth);
+      if (e.subnets.empty() && eligible(e) && emit(e, depth)) return;
   }
 
   // Where the client is, looked up once per query: its address with the
@@ -191,10 +201,10 @@ class Decider {
       auto level = match(e, at);
       if (level && (!best || *level < best_level)) best = &e, best_level = *level;
     }
-    if (best) return emit(*best, depth);
+    if (best && emit(*best, depth)) return;
     if (!p.geo_nearest) return;
     for (const Endpoint& e : p.endpoints)
-      if (e.geo_fallback && eligible(e)) return emit(e, depth);
+      if (e.geo_fallback && eligible(e) && emit(e, depth)) return;
   }
 
   std::span<const Profile> profiles_;

@@ -407,3 +407,37 @@ TEST(Router, RegionNames) {
 
 }  // namespace
 }  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// A nested profile with no answer for this client (a subnet child without
+// fallback that holds no subnet of the client) is passed over by its
+// priority parent, which answers the next endpoint: NODATA only when no
+// endpoint has an answer.
+TEST(Router, PriorityPassesOverANestedProfileWithNoAnswerForTheClient) {
+  policy::Profile top, sub;
+  policy::Endpoint to_sub = ep("sub", "0.0.0.0", 0), backup = ep("backup", "192.0.2.99", 1);
+  to_sub.v4.clear();
+  to_sub.child = 1;
+  top.routing = Routing::priority;
+  top.endpoints = {to_sub, backup};
+  sub.routing = Routing::subnet;
+  policy::Endpoint only = ep("ten", "192.0.2.10", 2);
+  only.subnets = {subnet("10.0.0.0/8")};
+  sub.endpoints = {only};  // no fallback endpoint
+  std::vector<policy::Profile> ps{top, sub};
+  policy::HealthTable h(3, Health::online);
+  EXPECT_EQ(decide(ps, h, client("10.1.2.3", 32)), (std::vector<std::string>{"ten"}));
+  EXPECT_EQ(decide(ps, h, client("198.51.100.1", 32)), (std::vector<std::string>{"backup"}))
+      << "a client outside the child's subnets goes on to the next endpoint";
+  // The same for a subnet parent's best match and its fallback.
+  policy::Profile by_subnet = top;
+  by_subnet.routing = Routing::subnet;
+  by_subnet.endpoints[0].subnets = {subnet("198.51.100.0/24")};
+  std::vector<policy::Profile> ps2{by_subnet, sub};
+  EXPECT_EQ(decide(ps2, h, client("198.51.100.1", 32)), (std::vector<std::string>{"backup"}));
+}
+
+}  // namespace
+}  // namespace gtm::test
