@@ -191,7 +191,12 @@ int endpointCommand(const Args& args) {
     std::cerr << "gtm endpoint: HTTP " << r.status << ": " << r.body << "\n";
     return 1;
   }
-  std::cout << args[1] << ": " << args[0] << "d\n";
+  const std::string done = args[0] == "drain" ? "drained" : args[0] + "d";
+  auto answer = nlohmann::json::parse(r.body, nullptr, false);
+  std::string note = answer.is_object() && answer.contains("note") && answer["note"].is_string()
+                         ? " (" + answer["note"].get<std::string>() + ")"
+                         : "";
+  std::cout << args[1] << ": " << done << note << "\n";
   return 0;
 }
 

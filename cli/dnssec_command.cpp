@@ -25,7 +25,7 @@ int dnssecCommand(const Args& args) {
     std::cerr << loaded.diagnostics.format();
     return 1;
   }
-  auto wanted = dns::toWireName(args[1].back() == '.' ? args[1] : args[1] + ".", {});
+  auto wanted = dns::toWireName(!args[1].empty() && args[1].back() == '.' ? args[1] : args[1] + ".", {});
   if (!wanted) {
     std::cerr << "gtm dnssec: " << args[1] << ": " << wanted.error() << "\n";
     return 2;

@@ -222,13 +222,17 @@ ControlOutcome ServeStatus::control(const std::string& profile, const std::strin
   // In a cluster the action is written to etcd, and every node (this one
   // too) applies it from the watch, in revision order; without etcd
   // nothing changes.
+  const std::string note = action == "drain"
+                               ? "for DNS answers drain is disable: no new client is sent there, and clients "
+                                 "connected already stay until they reconnect"
+                               : "";
   if (sources_.cluster) {
     if (auto r = sources_.cluster->setAdmin(name, AdminStore::stateName(state)); !r)
       return {ControlOutcome::Kind::unavailable, r.error()};
-    return {};
+    return {ControlOutcome::Kind::done, "", note};
   }
   if (auto r = admin_.set(name, state); !r) return {ControlOutcome::Kind::failed, r.error()};
   admin_.applyTo(*snap);
-  return {};
+  return {ControlOutcome::Kind::done, "", note};
 }
 }  // namespace gtm::status

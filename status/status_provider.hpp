@@ -26,6 +26,7 @@ struct StatusQuery {
 struct ControlOutcome {
   enum class Kind { done, unknown, failed, unavailable } kind = Kind::done;
   std::string error;  // failed: the write failed (500); unavailable: etcd cannot be reached (503)
+  std::string note{};  // done: what the action means here, when that is not obvious
 };
 
 class StatusProvider {

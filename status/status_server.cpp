@@ -149,7 +149,9 @@ StatusServer::Reply StatusServer::handle(const std::string& method, const std::s
   if (done.kind == Kind::failed) return json(500, done.error);
   if (done.kind == Kind::unavailable) return json(503, done.error);
   log::info("admin action", {{"endpoint", group + "/" + member}, {"action", action}});
-  return {200, "application/json", jsonText(nlohmann::json{{"endpoint", group + "/" + member}, {"action", action}})};
+  nlohmann::json answer{{"endpoint", group + "/" + member}, {"action", action}};
+  if (!done.note.empty()) answer["note"] = done.note;
+  return {200, "application/json", jsonText(answer)};
 }
 
 Result<Ok> StatusServer::start() {

@@ -131,6 +131,8 @@ monitors = ["sstp"]
   ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 3), 0) << gtm->log();
   auto ds = run(kGtm + " dnssec ds vpn.example.com --config " + gtm->configPath());
   ASSERT_EQ(ds.exit_code, 0) << ds.output;
+  auto empty = run(kGtm + " dnssec ds '' --config " + gtm->configPath());  // read past an empty name before
+  EXPECT_EQ(empty.exit_code, 1) << empty.output;
   std::string anchor = ds.output.substr(0, ds.output.find('\n'));
 
   uint16_t resolver = freePort();

@@ -197,6 +197,7 @@ TEST_F(StatusTest, CliMirrorsTheApi) {
   const std::string gtm_bin = GTM_BINARY, cfg = " --config " + gtm->configPath();
   auto off = run(gtm_bin + " endpoint drain aovpn/east" + cfg);
   EXPECT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_NE(off.output.find("aovpn/east: drained (for DNS answers drain is disable"), std::string::npos) << off.output;
   EXPECT_EQ(firstAnswer(gtm->port()), "127.0.20.10");
   auto st = run(gtm_bin + " status" + cfg);
   EXPECT_EQ(st.exit_code, 0) << st.output;
