@@ -60,7 +60,7 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
   if (written && pq.dnssec) {
     // The RRset just written (every address of the chosen endpoints), by
     // its key: its signatures were made when the snapshot was built.
-    std::array<IpAddress, 64> addresses;
+    std::array<IpAddress, kMaxSignedAnswerAddresses> addresses;
     size_t n = 0;
     for (size_t i = 0; i < d.count; ++i)
       for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4)

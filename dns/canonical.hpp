@@ -20,7 +20,7 @@ namespace gtm::dns {
 
 // Writes the key into out (at most `capacity` bytes) and returns its
 // length, or 0 when it does not fit. Sorts and dedupes `addresses` in place.
-inline constexpr size_t kAnswerSetKeyCapacity = 1024;
+inline constexpr size_t kAnswerSetKeyCapacity = 6 + 16 * 64;  // 64 IPv6 addresses: kMaxSignedAnswerAddresses
 [[nodiscard]] size_t answerSetKey(int profile, uint16_t type, std::span<IpAddress> addresses, char* out,
                                   size_t capacity);
 

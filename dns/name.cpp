@@ -37,6 +37,12 @@ Result<std::string> toWireName(std::string_view text, std::string_view origin_wi
   return wire;
 }
 
+bool hasWildcardLabel(std::string_view wire) {
+  for (size_t pos = 0; pos < wire.size() && wire[pos] != 0; pos += 1u + static_cast<uint8_t>(wire[pos]))
+    if (static_cast<uint8_t>(wire[pos]) == 1 && pos + 1 < wire.size() && wire[pos + 1] == '*') return true;
+  return false;
+}
+
 std::string toText(std::string_view wire) {
   RdfPtr rdf(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data()));
   if (!rdf) return "?";

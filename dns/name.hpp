@@ -16,6 +16,10 @@ namespace gtm::dns {
 
 // Wire name back to presentation text, with the trailing dot.
 [[nodiscard]] std::string toText(std::string_view wire);
+// Whether a wire name has a "*" label. Wildcards (RFC 4592) are not served:
+// such a name would be answered literally, and names below it would get a
+// denial that does not validate.
+[[nodiscard]] bool hasWildcardLabel(std::string_view wire);
 
 // True when `name` equals `zone` or lies below it (both lower-case wire).
 [[nodiscard]] bool isWithin(std::string_view name, std::string_view zone);

@@ -31,6 +31,8 @@ policy::Routing routingOf(config::Profile::Routing r) {
 void bindName(const config::Profile& pc, int index, Snapshot& snap, Diagnostics& diag, std::string& fqdn_text) {
   auto fqdn = toWireName(pc.fqdn, {});
   if (!fqdn) return diag.error(pc.fqdn_where, "[[profile]] fqdn: " + fqdn.error());
+  if (hasWildcardLabel(*fqdn))
+    return diag.error(pc.fqdn_where, "[[profile]] fqdn " + toText(*fqdn) + ": wildcards (a \"*\" label) are not supported");
   fqdn_text = toText(*fqdn);
   const Zone* found = snap.findZone(*fqdn);
   if (!found) return diag.error(pc.fqdn_where, "[[profile]] fqdn " + fqdn_text + " lies in no [[zone]]");
@@ -113,7 +115,7 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
     size_t with_priority = 0;
     std::map<uint32_t, std::string> priorities;
     std::set<std::string> endpoint_names;
-    std::map<std::string, std::string> subnet_owner, region_owner;
+    std::map<std::string, std::string> subnet_owner, region_owner, answer_address;
     std::string fallback;
     for (size_t i = 0; i < pc.endpoints.size(); ++i) {
       const config::Endpoint& ec = pc.endpoints[i];
@@ -143,7 +145,17 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
           diag.error(ec.where, "a multivalue profile answers with addresses only, not nested profiles");
         if (ec.always_serve) diag.error(ec.where, "always_serve does not apply to a nested profile");
       }
-      for (const IpAddress& ip : ec.targets) (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
+      // An address twice in one answer is a duplicate RR (RFC 2181 5):
+      // validators drop it and the RRSIG over the set fails.
+      for (const IpAddress& ip : ec.targets) {
+        auto [it, fresh] = answer_address.emplace(ip.toString(), ec.name);
+        if (!fresh && (it->second == ec.name || pc.routing == config::Profile::Routing::multivalue))
+          diag.error(ec.where, "address " + ip.toString() + (it->second == ec.name
+                                                                  ? " is listed twice in endpoint \"" + ec.name + "\""
+                                                                  : " is already endpoint \"" + it->second +
+                                                                        "\"'s: a multivalue answer would carry it twice"));
+        (ip.family == IpAddress::Family::v4 ? e.v4 : e.v6).push_back(ip);
+      }
       e.probe_addresses = ec.monitor_targets.empty() ? ec.targets : ec.monitor_targets;
       for (const config::Subnet& s : ec.subnets) {
         std::string key = s.toString();

@@ -173,6 +173,9 @@ class ZoneCompiler {
     if (!owner) return diag_.error(r.where, "record name: " + owner.error());
     if (!isWithin(*owner, zone_->apex))
       return diag_.error(r.where, "record name " + toText(*owner) + " is outside the zone " + zone_->origin);
+    if (hasWildcardLabel(*owner))
+      return diag_.error(r.where, "record name " + toText(*owner) +
+                                      ": wildcards (a \"*\" label) are not supported; name each host");
     std::string type_name = r.type;
     std::transform(type_name.begin(), type_name.end(), type_name.begin(), ::toupper);
     ldns_rr_type t = ldns_get_rr_type_by_name(type_name.c_str());

@@ -62,6 +62,10 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// The most addresses of one answer RRset that a signed zone signs (the
+// query path gathers at most this many to find the signatures).
+inline constexpr size_t kMaxSignedAnswerAddresses = 64;
+
 struct Zone {
   std::string origin;  // presentation form
   std::string apex;    // lower-case wire name

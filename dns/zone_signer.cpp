@@ -200,6 +200,15 @@ class Signer {
           for (const policy::Endpoint* e : set)
             for (const IpAddress& ip : t == type::A ? e->v4 : e->v6) addresses.push_back(ip);
           if (addresses.empty()) continue;
+          if (addresses.size() > kMaxSignedAnswerAddresses) {
+            // The query path looks signatures up for this many at the most:
+            // a larger answer would go out unsigned.
+            diag_.error(cfg_.where, "[[profile]] " + p.name + ": an answer of " + std::to_string(addresses.size()) +
+                                        " addresses in signed zone " + z_.origin + "; at most " +
+                                        std::to_string(kMaxSignedAnswerAddresses) +
+                                        " are signed (lower max_answers or the targets per endpoint)");
+            return false;
+          }
           types[static_cast<size_t>(node.profile)].insert(t);
           char key[kAnswerSetKeyCapacity];
           size_t n = answerSetKey(node.profile, t, addresses, key, sizeof key);

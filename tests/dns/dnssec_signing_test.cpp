@@ -288,3 +288,32 @@ TEST_F(ZoneSigning, EveryOwnerDecodesToItsName) {
 
 }  // namespace
 }  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// An answer larger than the query path signs is refused in a signed zone
+// (it went out unsigned before); 64 IPv6 addresses are signed.
+TEST_F(ZoneSigning, AnswersLargerThanWhatIsSignedAreRefused) {
+  std::string csk = keygen("-a ED25519 -k");
+  auto targets = [](int n, bool v6) {
+    std::string out = "[";
+    for (int i = 0; i < n; ++i)
+      out += std::string(i ? ", " : "") + "\"" + (v6 ? "2001:db8:1::" : "198.18.0.") + std::to_string(i + 1) + "\"";
+    return out + "]";
+  };
+  auto text = [&](const std::string& list) {
+    std::string t = config("\"" + csk + "\"");
+    t.replace(t.find("target = [\"192.0.2.1\", \"2001:db8::1\"]"), 37, "target = " + list);
+    return t;
+  };
+  EXPECT_NE(errorsOf(text(targets(65, false))).find("an answer of 65 addresses in signed zone z.test.; at most 64"),
+            std::string::npos)
+      << errorsOf(text(targets(65, false)));
+  std::string errors;
+  auto snap = build(text(targets(64, true)), errors);
+  ASSERT_TRUE(snap) << errors;
+}
+
+}  // namespace
+}  // namespace gtm::test

@@ -70,6 +70,24 @@ TEST(SnapshotBuilder, Refusals) {
                                 "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n"
                                 "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n",
        "also has static A, AAAA or CNAME records"},
+      // Wildcards are not served: refused rather than answered literally.
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n"
+                                "  { name = \"*.w\", type = \"A\", data = \"192.0.2.1\" } ]\n",
+       "t.toml:6:3: record name *.w.z.test.: wildcards (a \"*\" label) are not supported"},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"*.z.test.\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n",
+       "t.toml:8:8: [[profile]] fqdn *.z.test.: wildcards"},
+      // Duplicate addresses in one answer (RFC 2181 5).
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = [\"192.0.2.10\", \"192.0.2.10\"]\n",
+       "t.toml:9:1: address 192.0.2.10 is listed twice in endpoint \"a\""},
+      {std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                                "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\nrouting = \"multivalue\"\n"
+                                "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n"
+                                "[[profile.endpoint]]\nname = \"b\"\ntarget = \"192.0.2.10\"\n",
+       "t.toml:13:1: address 192.0.2.10 is already endpoint \"a\"'s: a multivalue answer would carry it twice"},
   };
   for (const Case& c : cases) {
     std::string errors = compile(c.text);
