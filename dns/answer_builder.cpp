@@ -17,6 +17,7 @@ struct ProfileQuery {
   QueryStats& stats;
   uint8_t scope_prefix = 0;
   const Zone* dnssec = nullptr;  // a signed zone and a query with the DO bit: RRSIGs and NSEC go too
+  const Zone* signed_zone = nullptr;  // the zone when it is signed, DO or not
 };
 
 bool addSignatures(ResponseWriter& w, Section s, const Owner& owner, const std::vector<EncodedRecord>& rrsigs) {
@@ -24,6 +25,35 @@ bool addSignatures(ResponseWriter& w, Section s, const Owner& owner, const std::
     if (!w.addRecord(s, owner, sig)) return false;
   return true;
 }
+
+// A query for type NSEC or RRSIG at a name of a signed zone (RFC 4035
+// 3.1.5, as Knot answers): the name's NSEC RRset, or every RRSIG the name
+// has ahead of time (its static RRsets' and its NSEC's; a profile's depend
+// on the client, and go with its A and AAAA answers). Nothing for a name
+// without them: NODATA follows.
+NodeResult answerDnssecType(const Zone& zone, const Node& node, uint16_t qtype, const Owner& owner,
+                            ResponseWriter& w, const ProfileQuery& pq) {
+  const SignedRecord* nsec = node.nsec >= 0 ? &zone.nsec_chain[static_cast<size_t>(node.nsec)] : nullptr;
+  size_t written = 0;
+  if (qtype == type::NSEC) {
+    if (!nsec) return NodeResult::nodata;
+    if (!w.addRecord(Section::answer, owner, nsec->record)) return NodeResult::truncated;
+    if (pq.dnssec && !addSignatures(w, Section::answer, owner, nsec->rrsigs)) return NodeResult::truncated;
+    return NodeResult::answered;
+  }
+  for (const RRSet& set : node.rrsets) {
+    for (const EncodedRecord& sig : set.rrsigs)
+      if (!w.addRecord(Section::answer, owner, sig)) return NodeResult::truncated;
+    written += set.rrsigs.size();
+  }
+  if (nsec) {
+    for (const EncodedRecord& sig : nsec->rrsigs)
+      if (!w.addRecord(Section::answer, owner, sig)) return NodeResult::truncated;
+    written += nsec->rrsigs.size();
+  }
+  return written ? NodeResult::answered : NodeResult::nodata;
+}
+
 
 // The signatures made ahead of time for the address RRset just written.
 const std::vector<EncodedRecord>* answerSignatures(const Zone& zone, int profile, uint16_t qtype,
@@ -81,6 +111,8 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
     NodeResult r = answerProfile(snapshot, node, qtype, owner, w, pq);
     if (r != NodeResult::nodata || qtype != type::ANY) return r;
   }
+  if (pq.signed_zone && (qtype == type::NSEC || qtype == type::RRSIG) && !node.find(type::CNAME))
+    return answerDnssecType(*pq.signed_zone, node, qtype, owner, w, pq);
 
   const RRSet* set = nullptr;
   if (qtype == type::ANY) {
@@ -207,6 +239,7 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
   QueryStats::bump(stats.by_zone, zone->stat_id);
   ProfileQuery pq{client, stats};
   if (zone->is_signed && q.edns.dnssec_ok) pq.dnssec = zone;
+  if (zone->is_signed) pq.signed_zone = zone;
 
   Owner owner{kQuestionNameOffset, {}};
   std::string_view name = q.nameView();

@@ -12,7 +12,8 @@ inline constexpr size_t kMaxNameLength = 255;
 inline constexpr uint16_t kMaxUdpWithoutEdns = 512;
 
 namespace type {
-inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
+inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SRV = 33, RRSIG = 46,
+                          NSEC = 47, DNSKEY = 48,
                           OPT = 41, TSIG = 250, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254, ANY = 255,
                           CAA = 257;
 }

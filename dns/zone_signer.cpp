@@ -15,7 +15,7 @@
 namespace gtm::dns {
 namespace {
 
-constexpr uint16_t kTypeRrsig = 46, kTypeNsec = 47, kTypeDnskey = 48;
+constexpr uint16_t kTypeRrsig = type::RRSIG, kTypeNsec = type::NSEC, kTypeDnskey = type::DNSKEY;
 
 struct ListFree {
   void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }

@@ -234,7 +234,8 @@ TEST_F(ZoneSigning, EveryOwnerDecodesToItsName) {
   for (std::string name : {"www.z.test.", "alias.z.test.", "www2.z.test.", "vpn.z.test.", "ns1.z.test.", "z.test.",
                            "mail.z.test.", "er.z.test.", "deep.er.z.test.", "none.z.test.", "x.vpn.z.test."})
     for (uint16_t qtype : {dns::type::A, dns::type::AAAA, dns::type::NS, dns::type::SOA, dns::type::MX,
-                           dns::type::TXT, uint16_t{48} /* DNSKEY */, dns::type::CNAME, dns::type::ANY})
+                           dns::type::TXT, dns::type::DNSKEY, dns::type::CNAME, dns::type::ANY,
+                           dns::type::NSEC, dns::type::RRSIG})
       for (bool dnssec : {false, true})
         for (bool tcp : {false, true}) {
           QuerySpec spec;
@@ -284,6 +285,20 @@ TEST_F(ZoneSigning, EveryOwnerDecodesToItsName) {
           }
         }
   EXPECT_GT(checked, 500u);
+  // Type NSEC at an existing name: the NSEC RRset itself.
+  QuerySpec nsec;
+  nsec.name = "ns1.z.test.";
+  nsec.qtype = dns::type::NSEC;
+  nsec.edns = true;
+  nsec.dnssec_ok = true;
+  std::vector<uint8_t> out(65535);
+  out.resize(handler.handle(*snap, buildQuery(nsec), client, out));
+  auto p = decode(out);
+  ASSERT_TRUE(p);
+  ldns_rr_list* answer = ldns_pkt_answer(p.get());
+  ASSERT_EQ(ldns_rr_list_rr_count(answer), 2u);
+  EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(answer, 0)), LDNS_RR_TYPE_NSEC);
+  EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(answer, 1)), LDNS_RR_TYPE_RRSIG);
 }
 
 }  // namespace

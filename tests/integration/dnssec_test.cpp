@@ -177,6 +177,12 @@ stub-zone:
       {"aovpn.vpn.example.com", "AAAA", "NOERROR", ""},         // a profile without IPv6
       {"deep.vpn.example.com", "A", "NOERROR", ""},             // an empty non-terminal
       {"closed.vpn.example.com", "A", "NOERROR", ""},           // fail-closed, nothing up: NODATA
+      // Type NSEC at existing names: the NSEC RRset (its data holds
+      // "RRSIG", so the answers read as empty here); it was a NODATA whose
+      // NSEC listed the type: bogus.
+      {"ns1.vpn.example.com", "NSEC", "NOERROR", ""},
+      {"aovpn.vpn.example.com", "NSEC", "NOERROR", ""},
+      {"vpn.example.com", "NSEC", "NOERROR", ""},
   };
   // The fail-closed profile's only endpoint never answers: wait for it.
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
@@ -191,6 +197,11 @@ stub-zone:
     else
       EXPECT_NE(r.answers.find(c.answer), std::string::npos) << c.name << " " << c.type << ": " << r.answers;
   }
+
+  // Type RRSIG: the name's RRSIGs (no validator sets AD on RRSIGs, which
+  // are not signed themselves); it was bogus NODATA, SERVFAIL here.
+  Resolved sigs = ask(resolver, "ns1.vpn.example.com", "RRSIG");
+  EXPECT_EQ(sigs.rcode, "NOERROR") << unbound->log();
 
   // Failover: east dies, the answer moves to west, still validated.
   east->stop();
