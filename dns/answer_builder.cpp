@@ -127,8 +127,13 @@ NodeResult answerNode(const Snapshot& snapshot, const Node& node, uint16_t qtype
     if (pq.dnssec && !addSignatures(w, Section::answer, owner, set->rrsigs)) return NodeResult::truncated;
     if (set->type == type::NS) {
       // Glue is optional: what does not fit is left out without TC.
-      for (const Glue& g : node.ns_glue)
-        if (!w.addRecord(Section::additional, Owner{0, g.owner}, g.record)) break;
+      // In a signed zone with their RRSIGs, which fit as the records do.
+      bool room = true;
+      for (const Glue& g : node.ns_glue) {
+        for (const EncodedRecord& rec : g.records) room = room && w.addRecord(Section::additional, Owner{0, g.owner}, rec);
+        if (room && pq.dnssec) room = addSignatures(w, Section::additional, Owner{0, g.owner}, g.rrsigs);
+        if (!room) break;
+      }
     }
     return NodeResult::answered;
   }

@@ -268,8 +268,7 @@ class ZoneCompiler {
         continue;
       }
       for (const RRSet* set : {a, aaaa})
-        if (set)
-          for (const EncodedRecord& rec : set->records) apex.ns_glue.push_back({ns, rec});
+        if (set) apex.ns_glue.push_back({ns, set->type, set->records, {}});
     }
   }
 

@@ -34,9 +34,13 @@ struct SignedRecord {
 };
 
 // An in-zone address record for the ADDITIONAL section (name server glue).
+// The A or AAAA RRset of an in-zone name server, sent with the apex NS
+// answer; in a signed zone with its RRSIGs (RFC 4035 3.1.1).
 struct Glue {
   std::string owner;  // wire name
-  EncodedRecord record;
+  uint16_t type = 0;
+  std::vector<EncodedRecord> records;
+  std::vector<EncodedRecord> rrsigs;
 };
 
 struct Node {

@@ -134,6 +134,10 @@ class Signer {
     const RRSet* soa = z_.find(z_.apex) ? z_.find(z_.apex)->find(type::SOA) : nullptr;
     uint32_t negative_ttl = readU32(reinterpret_cast<const uint8_t*>(z_.negative_soa.data()) + 4);
     z_.negative_soa_rrsigs = soa ? soa->rrsigs : std::vector<EncodedRecord>{};
+    for (auto& [owner, node] : z_.nodes)
+      for (Glue& g : node.ns_glue)
+        if (const Node* at = z_.find(g.owner))
+          if (const RRSet* set = at->find(g.type)) g.rrsigs = set->rrsigs;
     for (EncodedRecord& r : z_.negative_soa_rrsigs) writeU32(reinterpret_cast<uint8_t*>(r.data()) + 4, negative_ttl);
   }
 

@@ -299,6 +299,20 @@ TEST_F(ZoneSigning, EveryOwnerDecodesToItsName) {
   ASSERT_EQ(ldns_rr_list_rr_count(answer), 2u);
   EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(answer, 0)), LDNS_RR_TYPE_NSEC);
   EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(answer, 1)), LDNS_RR_TYPE_RRSIG);
+  // The apex NS answer with DO: the in-zone glue with its RRSIG (RFC 4035
+  // 3.1.1), as Knot sends it.
+  QuerySpec ns = nsec;
+  ns.name = "z.test.";
+  ns.qtype = dns::type::NS;
+  out.assign(65535, 0);
+  out.resize(handler.handle(*snap, buildQuery(ns), client, out));
+  auto with_glue = decode(out);
+  ASSERT_TRUE(with_glue);
+  ldns_rr_list* additional = ldns_pkt_additional(with_glue.get());
+  std::vector<int> types;
+  for (size_t i = 0; i < ldns_rr_list_rr_count(additional); ++i)
+    types.push_back(ldns_rr_get_type(ldns_rr_list_rr(additional, i)));
+  EXPECT_EQ(types, (std::vector<int>{LDNS_RR_TYPE_A, LDNS_RR_TYPE_RRSIG}));
 }
 
 }  // namespace
