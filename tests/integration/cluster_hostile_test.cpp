@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cluster/etcd_client.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
@@ -484,6 +485,52 @@ TEST_F(ClusterHostile, ThreeHundredTargetsOverASlowLink) {
   // What etcd holds follows: all 300 observations are there.
   auto keys = run(etcd_->ctl() + " get --keys-only --prefix /gtm/obs/ns1/ | grep -c tcp").output;
   EXPECT_EQ(keys, "300\n");
+}
+
+// A watch whose history is compacted away (the node could not read for a
+// while: SIGSTOP, while 40 MB of changes went by and etcdctl compact ran)
+// reads the prefix again and resumes, without leaving the cluster.
+TEST_F(ClusterHostile, ACompactedWatchResumesWithoutLeaving) {
+  auto east = site("127.0.10.10");
+  auto west = site("127.0.20.10");
+  std::string text = config("majority", twoSiteSstpProfile(sstp_port_), "ns1");
+  text.replace(text.find("lease_ttl = 3"), 13, "lease_ttl = 15");
+  auto ns1 = GtmProcess::serve(text, {"--node", "ns1"});
+  ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_connected 1"); }), 0) << ns1->log();
+  // Many revisions, fast (one kept-alive connection): more watch responses
+  // than etcd buffers for a watcher that does not read.
+  cluster::EtcdSettings settings;
+  settings.endpoints = {etcd_->url()};
+  cluster::EtcdClient writer(settings);
+  const std::string value(20 * 1000, 'x');
+  ::kill(ns1->pid(), SIGSTOP);
+  for (int i = 0; i < 2000; ++i) {
+    auto r = writer.put("/gtm/junk/" + std::to_string(i % 8), value);
+    if (!r) {
+      ::kill(ns1->pid(), SIGCONT);
+      FAIL() << r.error();
+    }
+  }
+  auto revision = run(etcd_->ctl() + " get /gtm/junk/0 -w json").output;
+  size_t at = revision.find("\"revision\":");
+  ASSERT_NE(at, std::string::npos) << revision;
+  std::string rev = revision.substr(at + 11, revision.find_first_of(",}", at) - at - 11);
+  auto compacted = run(etcd_->ctl() + " compact " + rev);
+  ::kill(ns1->pid(), SIGCONT);
+  ASSERT_EQ(compacted.exit_code, 0) << compacted.output;
+  // An admin action after the compaction still reaches the node.
+  int connected = 0, samples = 0;
+  for (; samples < 20; ++samples) {
+    connected += hasMetric(ns1->port2(), "gtm_cluster_connected 1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  auto disable = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
+  EXPECT_EQ(disable.exit_code, 0) << disable.output;
+  EXPECT_GE(waitForAnswer(ns1->port(), "127.0.20.10", 3), 0) << ns1->log();
+  EXPECT_EQ(connected, samples) << ns1->log();
+  EXPECT_EQ(ns1->log().find("out of the cluster"), std::string::npos) << ns1->log();
+  EXPECT_NE(ns1->log().find("reading the prefix again to resume the watch"), std::string::npos)
+      << "etcd did not cancel the watch: the test did not reach its case\n" << ns1->log();
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 # it (scripts/package.sh, lintian without errors), install it with dpkg,
 # check what it installed (the starter config checks, the gtm user exists,
 # the units verify and are enabled, both man pages render without a
-# warning), then purge it and check that none of its files is left.
+# warning), install it again as an upgrade (running units restarted, none
+# stopped), remove it (units stopped, state kept), then purge it and check
+# that none of its files, nor its state directory, is left.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "package_check: needs root (dpkg -i)"; exit 77; }
@@ -30,7 +32,27 @@ for page in /usr/share/man/man8/gtm.8.gz /usr/share/man/man5/gtm.toml.5.gz; do
   warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
   [ -z "$warnings" ] || fail "man -l $page: $warnings"
 done
+# The maintainer scripts, by their effects: a stand-in deb-systemd-invoke
+# first on dpkg's PATH records what they ask systemd (this machine may run
+# without it). An upgrade (the same package again) restarts running units
+# and stops none; removal stops them; purge removes the state directory.
+invoked=$(mktemp)
+shim=/usr/local/sbin/deb-systemd-invoke
+[ ! -e "$shim" ] || fail "$shim exists already: not replacing it"
+printf '#!/bin/sh\necho "$*" >> %s\n' "$invoked" > "$shim"
+chmod 755 "$shim"
+trap 'rm -f "$shim" "$invoked"' EXIT
+dpkg -i "$deb"
+grep -qx 'try-restart gtm-serve.service gtm-lb.service' "$invoked" || fail "an upgrade does not restart the running units: $(cat "$invoked")"
+! grep -q '^stop' "$invoked" || fail "an upgrade stops the units: $(cat "$invoked")"
+: > "$invoked"
+mkdir -p /var/lib/gtm && echo '{"endpoints":{}}' > /var/lib/gtm/admin-state.json
+dpkg -r gtm
+grep -qx 'stop gtm-serve.service gtm-lb.service' "$invoked" || fail "removal does not stop the units: $(cat "$invoked")"
+[ -e /var/lib/gtm/admin-state.json ] || fail "removal (not purge) removed the state directory"
+rm -f "$shim"
 dpkg --purge gtm
+[ ! -e /var/lib/gtm ] || fail "/var/lib/gtm is left after purge"
 left=""
 for f in $files /etc/gtm /etc/systemd/system/multi-user.target.wants/gtm-serve.service; do
   [ -e "$f" ] && left="$left $f"
