@@ -50,7 +50,6 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --service NAME      gtm-lb: a service of the balancer to watch (repeatable;
                       default: those whose VIP is HOST)
   --min-reals N       gtm-lb: real servers each service needs online (default 1)
-  --token-file F      gtm-lb: a bearer token for the status API
   --source ADDRESS    probe from this local address
   --verbose           also print what the probe learned of the server (ikev2: the
                       chosen proposal, fragmentation, NAT, COOKIE, vendor IDs)
@@ -129,7 +128,7 @@ int probeCommand(const Args& args) {
       m.radius_require_message_authenticator = true;
     } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
                a == "--secret-file" || a == "--username" || a == "--password-file" || a == "--service" ||
-               a == "--min-reals" || a == "--token-file") {
+               a == "--min-reals") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -147,10 +146,10 @@ int probeCommand(const Args& args) {
           if (!pem) return usage("--ca-file: " + pem.error());
           m.ca_file = *v;
           m.ca_pem = *pem;
-        } else if (a == "--secret-file" || a == "--password-file" || a == "--token-file") {
+        } else if (a == "--secret-file" || a == "--password-file") {
           auto line = readSecretLine(*v);
           if (!line) return usage(a + ": " + line.error());
-          (a == "--secret-file" ? m.secret : a == "--token-file" ? m.token : m.password) = *line;
+          (a == "--secret-file" ? m.secret : m.password) = *line;
         } else if (a == "--service") {
           m.lb_services.push_back(*v);
         } else if (a == "--min-reals") {

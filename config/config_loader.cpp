@@ -250,6 +250,11 @@ void readGtmLb(const toml::table& t, TableReader& r, Monitor& m) {
       r.error("token_file", token.error());
     else
       m.token = *token;
+    // A balancer's status page needs no token to be read; one sent over
+    // plain HTTP on every probe would cross the network in clear.
+    if (!m.url_tls)
+      r.error("token_file", "is sent only over https:// (the balancer's GET /api/v1/status needs none); give an "
+                            "https:// url or leave it out");
   }
 }
 

@@ -94,6 +94,8 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:5:14: [[monitor]] verify_tls: applies to gtm-lb monitors with an https:// url only"},
       {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nservice = \"a\"\nservices = [\"b\"]\n",
        "c.toml:5:11: [[monitor]] service: give service or services, not both"},
+      {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\ntoken_file = \"/dev/null\"\n",
+       "[[monitor]] token_file: is sent only over https://"},
       {"[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nport = 9100\nmin_reals = 0\n",
        "c.toml:5:13: [[monitor]] min_reals: 0 is out of range (1 to 1000)"},
       {"[[monitor]]\nname = \"m\"\nprotocol = \"sstp\"\nike_require_fragmentation = true\n",
