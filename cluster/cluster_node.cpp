@@ -493,15 +493,26 @@ Result<Ok> ClusterNode::session() {
   if (!lease) return Error{lease.error()};
   Session s;
   s.lease = *lease;
+  // Renewed from now on, on its own thread: reading a large prefix may
+  // take longer than the lease lives.
+  std::thread lease_thread([&] { keepLease(s); });
+  pthread_setname_np(lease_thread.native_handle(), "gtm-lease");
+  auto leave = [&](Result<Ok> r) {
+    s.over = true;
+    wake_.notify_all();
+    lease_thread.join();
+    return r;
+  };
   int64_t revision = 0;
-  if (auto r = readAll(etcd_, &revision); !r) return r;
+  if (auto r = readAll(etcd_, &revision); !r) return leave(r);
   {
     std::lock_guard lock(mutex_);
     node_unwritten_ = true;
     for (const auto& [target, o] : own_) unwritten_.insert(target);  // a new lease: publish them all again
   }
-  if (auto r = writeChanges(s); !r) return r;
-  if (auto r = settleSerial(); !r) return r;
+  if (auto r = writeChanges(s); !r) return leave(r);
+  if (auto r = settleSerial(); !r) return leave(r);
+  if (s.lease_lost) return leave(Error{"the lease ran out while the prefix was read"});
   connected_ = true;
   joined_ = true;
   quorum_ = true;
@@ -512,9 +523,7 @@ Result<Ok> ClusterNode::session() {
   log::info("cluster: connected to etcd", {{"node", settings_.node}, {"nodes", std::to_string(nodes().size())}});
   if (on_agreement_change_) on_agreement_change_();
 
-  std::thread lease_thread([&] { keepLease(s); });
   std::thread watch_thread([&] { watch(s); });
-  pthread_setname_np(lease_thread.native_handle(), "gtm-lease");
   pthread_setname_np(watch_thread.native_handle(), "gtm-watch");
   // The heartbeat: nodes/NODE written again every TTL/3, so that the others
   // know this node is alive (cluster/cluster_view.hpp).

@@ -32,8 +32,8 @@ using json = nlohmann::json;
 
 // Bounds on what etcd may answer: one answer (a range page is cut to fit,
 // see rangePrefix), and the keys one range page asks for.
-constexpr uint64_t kMaxAnswerBytes = 32u << 20;
-constexpr int kRangePage = 1000;
+constexpr uint64_t kMaxAnswerBytes = 16u << 20;
+constexpr int kRangePage = 256;
 
 // etcd writes 64-bit integers as JSON strings, and leaves out zeros.
 // Anything else reads as 0.
@@ -429,7 +429,11 @@ Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
     json ask{{"key", base64Encode(from)}, {"range_end", base64Encode(end)}, {"limit", page}};
     if (out.revision) ask["revision"] = std::to_string(out.revision);  // every page as the first saw it
     auto j = parsed(authenticated("/v3/kv/range", ask.dump()));
-    if (!j && j.error().find("answer too large") != std::string::npos) {
+    // A page too large to read, or to read within the timeout (large
+    // values under the prefix): fewer keys at a time.
+    bool too_large = !j && (j.error().find("answer too large") != std::string::npos ||
+                            (page > 1 && j.error().find("within the timeout") != std::string::npos));
+    if (too_large) {
       if (page > 1) {
         page = std::max(1, page / 8);  // large values: fewer at a time
         continue;
