@@ -21,55 +21,13 @@
 
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/socket_servers.hpp"
 #include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A TCP server on 127.0.0.1 that runs `on_accept(fd)` for each connection,
-// from its own thread, until destroyed.
-class TcpServer {
- public:
-  explicit TcpServer(std::function<void(int)> on_accept) : on_accept_(std::move(on_accept)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 64) == 0;
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 100) != 1) continue;
-        int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) continue;
-        on_accept_(c);
-        ::close(c);
-      }
-    });
-  }
-  ~TcpServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  [[nodiscard]] uint16_t port() const { return port_; }
-  [[nodiscard]] bool ok() const { return ok_; }
-
- private:
-  std::function<void(int)> on_accept_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  bool ok_ = false;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // Reads the request head, then writes `body` as a 200 response.
 void answer(int fd, const std::string& body) {
@@ -123,7 +81,7 @@ TEST(HostileBalancer, PagesDoNotStallTheOtherChecks) {
     std::lock_guard lock(mutex);
     accepts.push_back(Clock::now());
   });
-  ASSERT_TRUE(crowd_page.ok() && name_page.ok() && deep_page.ok() && site.ok());
+  ASSERT_TRUE(crowd_page.bound() && name_page.bound() && deep_page.bound() && site.bound());
 
   std::string config = "[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n\n[status]\nlisten = \"127.0.0.1:{PORT2}\"\n\n" +
                        minimalZone();

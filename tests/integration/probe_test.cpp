@@ -11,11 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "tests/support/charon.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/socket_servers.hpp"
 
 namespace gtm::test {
 namespace {
@@ -131,49 +134,14 @@ TEST(HttpProbe, StatusRangesAndTcp) {
 }
 
 // A hostile IKEv2 responder written for the test: to each IKE_SA_INIT it
-// answers with `reply(request)`, from its own thread, until destroyed.
-class UdpResponder {
- public:
-  explicit UdpResponder(std::function<std::vector<uint8_t>(const std::vector<uint8_t>&)> reply)
-      : reply_(std::move(reply)) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    timeval tv{0, 100000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    thread_ = std::thread([this] {
-      std::vector<uint8_t> buf(65535);
-      while (!stop_) {
-        sockaddr_in from{};
-        socklen_t flen = sizeof from;
-        ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
-        if (n < 28) continue;
-        auto out = reply_(std::vector<uint8_t>(buf.begin(), buf.begin() + n));
-        ::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
-      }
-    });
-  }
-  ~UdpResponder() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  [[nodiscard]] uint16_t port() const { return port_; }
-  [[nodiscard]] bool bound() const { return bound_; }
-
- private:
-  std::function<std::vector<uint8_t>(const std::vector<uint8_t>&)> reply_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  bool bound_ = false;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+// answers with `reply(request)`.
+std::unique_ptr<UdpServer> ikeResponder(std::function<std::vector<uint8_t>(const std::vector<uint8_t>&)> reply) {
+  return std::make_unique<UdpServer>([reply](int fd, const sockaddr_in& from, std::span<const uint8_t> request) {
+    if (request.size() < 28) return;
+    auto out = reply(std::vector<uint8_t>(request.begin(), request.end()));
+    ::sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+  });
+}
 
 // An IKE_SA_INIT response to `request` (its SPI, message ID 0) with
 // `payloads`, the first of type `first`.
@@ -191,7 +159,7 @@ std::vector<uint8_t> ikeResponse(const std::vector<uint8_t>& request, uint8_t fi
 // responder with many CAs sends) is read whole; a responder that answers
 // every request with a new COOKIE is named as such.
 TEST(Ikev2Probe, LargeResponsesAndEndlessCookies) {
-  UdpResponder large([](const std::vector<uint8_t>& request) {
+  auto large = ikeResponder([](const std::vector<uint8_t>& request) {
     std::vector<uint8_t> p{34, 0, 0, 8, 0, 0, 0, 0,   // SA
                            40, 0, 0, 8, 0, 19, 0, 0,  // KE
                            38, 0, 0, 8, 1, 2, 3, 4};  // Nonce, then CERTREQ
@@ -202,18 +170,18 @@ TEST(Ikev2Probe, LargeResponsesAndEndlessCookies) {
     p.insert(p.end(), certreq.begin(), certreq.end());
     return ikeResponse(request, 33, p);
   });
-  ASSERT_TRUE(large.bound());
-  auto t = probe("ikev2 127.0.0.1 --port " + std::to_string(large.port()) + " --timeout 1");
+  ASSERT_TRUE(large->bound());
+  auto t = probe("ikev2 127.0.0.1 --port " + std::to_string(large->port()) + " --timeout 1");
   EXPECT_EQ(t.result.exit_code, 0) << t.result.output;
   EXPECT_NE(t.result.output.find("IKE_SA_INIT response (daemon alive)"), std::string::npos) << t.result.output;
 
   std::atomic<uint8_t> cookies{0};
-  UdpResponder cookie([&](const std::vector<uint8_t>& request) {
+  auto cookie = ikeResponder([&](const std::vector<uint8_t>& request) {
     uint8_t n = ++cookies;
     std::vector<uint8_t> notify{0, 0, 0, 16, 0, 0, 0x40, 0x06, n, n, n, n, n, n, n, n};  // COOKIE (16390)
     return ikeResponse(request, 41, notify);
   });
-  auto c = probe("ikev2 127.0.0.1 --port " + std::to_string(cookie.port()) + " --timeout 1 --expect sa");
+  auto c = probe("ikev2 127.0.0.1 --port " + std::to_string(cookie->port()) + " --timeout 1 --expect sa");
   EXPECT_EQ(c.result.exit_code, 1) << c.result.output;
   EXPECT_NE(c.result.output.find("asks for a new cookie every time"), std::string::npos) << c.result.output;
   EXPECT_GE(cookies.load(), 2);

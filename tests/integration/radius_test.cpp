@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/socket_servers.hpp"
 
 namespace gtm::test {
 namespace {
@@ -302,42 +302,22 @@ namespace {
 class ForgingServer {
  public:
   ForgingServer(std::string secret, bool genuine, bool message_authenticator)
-      : secret_(std::move(secret)), genuine_(genuine), ma_(message_authenticator) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    port_ = freePort();
-    sa.sin_port = htons(port_);
-    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    timeval tv{0, 100000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~ForgingServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  [[nodiscard]] uint16_t port() const { return port_; }
-  [[nodiscard]] bool bound() const { return bound_; }
+      : secret_(std::move(secret)), genuine_(genuine), ma_(message_authenticator),
+        server_([this](int fd, const sockaddr_in& from, std::span<const uint8_t> request) { answer(fd, from, request); }) {}
+  [[nodiscard]] uint16_t port() const { return server_.port(); }
+  [[nodiscard]] bool bound() const { return server_.bound(); }
 
  private:
-  void serve() {
-    uint8_t buf[4096];
-    while (!stop_) {
-      sockaddr_in from{};
-      socklen_t len = sizeof from;
-      ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
-      if (n < 20) continue;
-      std::vector<uint8_t> request_auth(buf + 4, buf + 20);
-      std::vector<uint8_t> forged = reply(3, buf[1], request_auth, "forged-secret", false);  // Access-Reject
-      ::sendto(fd_, forged.data(), forged.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-      if (!genuine_) continue;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      std::vector<uint8_t> real = reply(2, buf[1], request_auth, secret_, ma_);  // Access-Accept
-      ::sendto(fd_, real.data(), real.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-    }
+  void answer(int fd, const sockaddr_in& from, std::span<const uint8_t> request) {
+    if (request.size() < 20) return;
+    std::vector<uint8_t> request_auth(request.begin() + 4, request.begin() + 20);
+    auto send = [&](const std::vector<uint8_t>& p) {
+      ::sendto(fd, p.data(), p.size(), 0, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+    };
+    send(reply(3, request[1], request_auth, "forged-secret", false));  // Access-Reject
+    if (!genuine_) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    send(reply(2, request[1], request_auth, secret_, ma_));  // Access-Accept
   }
   // A reply as RFC 2865 3 and RFC 3579 3.2 make it with `secret`.
   static std::vector<uint8_t> reply(uint8_t code, uint8_t id, const std::vector<uint8_t>& request_auth,
@@ -366,11 +346,7 @@ class ForgingServer {
 
   std::string secret_;
   bool genuine_, ma_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  bool bound_ = false;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  UdpServer server_;  // last: it calls answer() until destroyed
 };
 
 TEST(Radius, RepliesThatDoNotVerifyAreDiscarded) {
