@@ -1,5 +1,7 @@
 #include "common/small_file.hpp"
 
+#include "common/log.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,7 +38,12 @@ Result<std::string> readSmallFile(const std::string& path, size_t max_bytes) {
     int err = errno;
     if (err == EACCES) {
       std::lock_guard lock(cache_mutex);
-      if (auto it = cache().find(path); it != cache().end()) return it->second;
+      if (auto it = cache().find(path); it != cache().end()) {
+        // Not silently: a rotated secret in such a file takes a restart.
+        log::warn("a file this user may not read is used as it was read at start (a change to it needs a restart)",
+                  {{"file", path}});
+        return it->second;
+      }
     }
     return Error{"\"" + path + "\": " + std::strerror(err)};
   }

@@ -215,6 +215,9 @@ TEST(Service, DroppedRootReloadsWithRootOnlyFilesAndSavesAdminState) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(answer, "198.51.100.99") << gtm->log();
   EXPECT_EQ(gtm->log().find("reload failed"), std::string::npos) << gtm->log();
+  // The root-only files were taken from what was read at start, and the
+  // log says so (a rotated secret there needs a restart).
+  EXPECT_NE(gtm->log().find("used as it was read at start"), std::string::npos) << gtm->log();
 
   // Control works, and the override is on disk, owned by nobody.
   std::string cli = std::string(GTM_BINARY) + " endpoint disable aovpn/east --config " + gtm->configPath();
