@@ -73,4 +73,11 @@ enum class ParseStatus {
 // fields parsed so far (id, flags, question when valid, edns) are filled in.
 [[nodiscard]] ParseStatus parseQuery(std::span<const uint8_t> packet, Query& q);
 
+// The ECS scope an answer carries (RFC 7871 7.2.1): what the routing
+// decided, never more than the client's source prefix. The query path and
+// gtm route / /api/v1/route both use it, so they say the same.
+[[nodiscard]] inline uint8_t ecsScope(uint8_t decided, uint8_t source_prefix) {
+  return decided < source_prefix ? decided : source_prefix;
+}
+
 }  // namespace gtm::dns

@@ -124,7 +124,7 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
       view.geo = snapshot.geo.get();
       uint8_t scope = buildAnswer(snapshot, q_, view, w, stats_);
       // RFC 7871 7.2.1: the scope never claims more than the source gave.
-      if (ecs_scope_at < options_size) options[ecs_scope_at] = std::min(scope, q_.edns.ecs.source_prefix);
+      if (ecs_scope_at < options_size) options[ecs_scope_at] = ecsScope(scope, q_.edns.ecs.source_prefix);
       break;
     }
   }

@@ -1,5 +1,6 @@
 #include "dns/route_explainer.hpp"
 
+#include "dns/query.hpp"
 #include "policy/router.hpp"
 
 namespace gtm::dns {
@@ -53,7 +54,7 @@ std::optional<RouteExplanation> explainRoute(const Snapshot& snapshot, std::stri
   client.geo = snapshot.geo.get();
   policy::Decision d;
   policy::decide(snapshot.profiles, profile, *snapshot.health, client, d);
-  out.scope_prefix = d.scope_prefix;
+  out.scope_prefix = ecsScope(d.scope_prefix, prefix);
   std::string chosen;
   for (size_t i = 0; i < d.count; ++i) {
     chosen += (chosen.empty() ? "" : ", ") + d.endpoints[i]->name;

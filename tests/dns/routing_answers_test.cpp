@@ -7,6 +7,7 @@
 
 #include "config/config_loader.hpp"
 #include "dns/query_handler.hpp"
+#include "dns/route_explainer.hpp"
 #include "dns/snapshot_builder.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/query_builder.hpp"
@@ -214,6 +215,36 @@ TEST(NestedProfiles, LoopsAndDepthAreRejected) {
   EXPECT_NE(compileErrors(unknown).find("there is no [[profile]] named \"nope\""), std::string::npos);
   std::string subnets = chain(1, false) + "  subnets = [\"192.0.2.0/24\"]\n";
   EXPECT_NE(compileErrors(subnets).find("subnets apply only to routing = \"subnet\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// gtm route and /api/v1/route say the ECS scope the DNS answer carries, for
+// every client subnet (one function computes both; they disagreed on 7 of
+// 48: 198.51.100.0/24 said 25 where DNS said 24, 0.0.0.0/0 1 where DNS 0).
+TEST_F(RoutingAnswersTest, RouteExplanationAndDnsAgreeOnTheScope) {
+  int compared = 0;
+  for (const char* at : {"203.0.113.0", "198.51.100.0", "192.0.2.0", "10.9.8.0", "0.0.0.0", "255.255.255.0"})
+    for (uint8_t source : {0, 1, 8, 16, 20, 24, 25, 32}) {
+      auto address = IpAddress::parse(at)->masked(source);
+      auto subnet = dns::parseClient(address.toString() + "/" + std::to_string(source));
+      ASSERT_TRUE(subnet) << at << "/" << int(source);
+      auto explained = dns::explainRoute(*snapshot_, "subnet", *subnet);
+      ASSERT_TRUE(explained);
+      std::vector<uint8_t> ecs{0, 1, source, 0};
+      auto bytes = address.span();
+      for (size_t i = 0; i < (source + 7u) / 8; ++i) ecs.push_back(bytes[i]);
+      auto p = ask(q("s.vpn.example.com.", ecs));
+      auto option = ednsOption(p.get(), 8);
+      ASSERT_GE(option.size(), 4u) << at << "/" << int(source);
+      EXPECT_EQ(option[3], explained->scope_prefix) << at << "/" << int(source);
+      ++compared;
+    }
+  EXPECT_EQ(compared, 48);
 }
 
 }  // namespace
