@@ -6,6 +6,7 @@
 // With [cluster], the site's balancers share admin state (and, by their
 // agreement rule, their observations) through etcd, as gtm serve nodes do.
 #include <csignal>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <iostream>
@@ -195,13 +196,17 @@ int lbCommand(const Args& args) {
   }
   service::stopping();
   watchdog.reset();
-  // As gtm serve: leave the cluster at once, never waiting on etcd for long.
-  if (cluster && !cluster->stopWithin(std::chrono::milliseconds(500))) {
+  // As gtm serve: leave the cluster at once, never waiting on etcd for long;
+  // a node thread that did not end (it holds callbacks into this
+  // function's locals) ends with the process, not after them.
+  bool abandoned = cluster && !cluster->stopWithin(std::chrono::milliseconds(500));
+  if (abandoned) {
     log::warn("cluster: leaving without waiting for etcd");
     (void)cluster.release();
   }
   if (status_server) status_server->stop();
   balancer->stop(keep_rules);
+  if (abandoned) std::_Exit(0);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -372,7 +373,11 @@ int serveCommand(const Args& all_args) {
   // Leaves the cluster at once (lease revoked) when etcd answers; a node in
   // an etcd call that has not returned is not waited for past half a second
   // (it is left to the process's exit), so SIGTERM always stops gtm in time.
-  if (run.cluster && !run.cluster->stopWithin(std::chrono::milliseconds(500))) {
+  // The node's thread holds callbacks into this function's locals (run,
+  // admin, serials): when it does not end in time, the process ends
+  // without unwinding them (below), never with that thread still running.
+  bool abandoned = run.cluster && !run.cluster->stopWithin(std::chrono::milliseconds(500));
+  if (abandoned) {
     log::warn("cluster: leaving without waiting for etcd");
     (void)run.cluster.release();
   }
@@ -381,6 +386,7 @@ int serveCommand(const Args& all_args) {
   if (status_server) status_server->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();
+  if (abandoned) std::_Exit(0);
   return 0;
 }
 
