@@ -211,20 +211,25 @@ void ClusterNode::trouble(const std::string& error) {
   problem_ = what;
 }
 
-// One event of the watch (or one key of a read), applied in revision order.
-void ClusterNode::applyEvent(const WatchEvent& e) {
-  if (e.kv.key.size() < settings_.prefix.size()) return;
+// One event of the watch, applied in revision order. True when agreement
+// may have changed: an observation, or a node that starts or stops
+// counting (a heartbeat of a node that counts already changes nothing).
+bool ClusterNode::applyEvent(const WatchEvent& e) {
+  if (e.kv.key.size() < settings_.prefix.size()) return false;
   std::string rel = e.kv.key.substr(settings_.prefix.size());
   KeyFamily family = keyFamily(rel);
   if (family == KeyFamily::admin) {
     auto a = decodeAdmin(rel, e.kv.value, e.deleted);
-    if (!a) return ignored(e.kv.key, a.error());
+    if (!a) {
+      ignored(e.kv.key, a.error());
+      return false;
+    }
     AdminUpdate update{{{a->name, a->state}}, false};
     std::string digest = on_admin_ ? on_admin_(update) : "";
     std::lock_guard lock(mutex_);
     node_unwritten_ = node_unwritten_ || digest != admin_digest_;
     admin_digest_ = digest;
-    return;
+    return false;
   }
   std::unique_lock lock(mutex_);
   if (family == KeyFamily::serial) {
@@ -236,16 +241,16 @@ void ClusterNode::applyEvent(const WatchEvent& e) {
       wake_.notify_all();
       lock.unlock();
       if (!e.deleted) ignored(e.kv.key, "not {\"digest\": STRING, \"serial\": 0-4294967295}; overwritten");
-      return;
+      return false;
     }
-    if (serialStep(shared_serial_, digest_, serial_, false) != SerialStep::adopt) return;
+    if (serialStep(shared_serial_, digest_, serial_, false) != SerialStep::adopt) return false;
     std::string digest = digest_;
     uint32_t serial = shared_serial_->serial;
     lock.unlock();
     if (on_serial_) on_serial_(digest, serial);  // it says loaded() again
-    return;
+    return false;
   }
-  if (family != KeyFamily::node && family != KeyFamily::observation) return;
+  if (family != KeyFamily::node && family != KeyFamily::observation) return false;
   if (e.deleted) {
     // This node's own keys, deleted by someone while it runs: written again.
     if (rel == "nodes/" + settings_.node) node_unwritten_ = true;
@@ -253,9 +258,13 @@ void ClusterNode::applyEvent(const WatchEvent& e) {
     if (rel.starts_with(mine) && own_.count(rel.substr(mine.size()))) unwritten_.insert(rel.substr(mine.size()));
     wake_.notify_all();
   }
+  const std::string node = family == KeyFamily::node ? rel.substr(6) : "";
+  bool counted = family == KeyFamily::node && view_.live(node);
   auto r = view_.apply(rel, e.kv.value, e.kv.mod_revision, e.deleted);
+  bool changed = family == KeyFamily::observation || counted != view_.live(node);
   lock.unlock();
   if (!r) ignored(e.kv.key, r.error());
+  return changed;
 }
 
 // Every key under the prefix, into a fresh view: the nodes, their
@@ -404,14 +413,15 @@ void ClusterNode::watch(Session& s) {
     follow = false;
     auto r = watcher_.watchPrefix(settings_.prefix, from, [&](const WatchEvent& e) {
       from = std::max(from, e.kv.mod_revision + 1);
-      if (auto g = guarded("an event from etcd", [&] { applyEvent(e); }); !g)
+      bool changed = true;
+      if (auto g = guarded("an event from etcd", [&] { changed = applyEvent(e); }); !g)
         log::error("cluster: " + g.error(), {{"key", shown(e.kv.key)}});
       {
         std::lock_guard lock(mutex_);
         applied_revision_ = std::max(applied_revision_, e.kv.mod_revision);
       }
       wake_.notify_all();
-      if (on_agreement_change_) on_agreement_change_();
+      if (changed && on_agreement_change_) on_agreement_change_();
     });
     if (stopping_ || s.over) return;
     if (r) {  // stopped to follow the lease's member

@@ -117,7 +117,8 @@ class ClusterNode : public monitor::SharedHealth {
   void watch(Session& s);
   [[nodiscard]] Result<Ok> readAll(EtcdClient& client, int64_t* revision);
   [[nodiscard]] Result<Ok> writeChanges(Session& s);
-  void applyEvent(const WatchEvent& e);
+  // Applies one event; true when what the nodes agree may have changed.
+  bool applyEvent(const WatchEvent& e);
   void ignored(const std::string& key, const std::string& why);
   void trouble(const std::string& error);
   [[nodiscard]] Result<Ok> settleSerial();

@@ -54,9 +54,10 @@ class ClusterView {
   [[nodiscard]] std::vector<std::string> configMismatch(const std::string& digest) const;
   // Nodes that published an admin digest other than `digest`.
   [[nodiscard]] std::vector<std::string> adminMismatch(const std::string& digest) const;
+  // Whether a node counts now (it has a key and a sign of life).
+  [[nodiscard]] bool live(const std::string& node) const;
 
  private:
-  [[nodiscard]] bool live(const std::string& node) const;
   void forget(const std::string& node, const std::string& target);
 
   std::string self_;
