@@ -239,8 +239,6 @@ uint8_t buildAnswer(const Snapshot& snapshot, const Query& q, const policy::Clie
     return 0;
   }
   w.begin(q, rcode::NOERROR, true);
-  // The question ends in the apex: names in RDATA point there.
-  w.compressUnder(zone->apex, static_cast<uint16_t>(kQuestionNameOffset + q.name_length - zone->apex.size()));
   QueryStats::bump(stats.by_zone, zone->stat_id);
   ProfileQuery pq{client, stats};
   if (zone->is_signed && q.edns.dnssec_ok) pq.dnssec = zone;

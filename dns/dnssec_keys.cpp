@@ -121,7 +121,13 @@ Result<std::string> readPrivateKey(const std::string& text, uint8_t algorithm) {
   if (!format) return Error{"not a private key file (no \"Private-key-format: v1.x\")"};
   if (!alg || *alg != algorithm) return Error{"its algorithm is not the .key file's"};
   auto key = base64(key_b64);
-  if (!key || key->size() != 32) return Error{"PrivateKey is not 32 bytes of base64"};
+  // ldns-keygen writes an ECDSA scalar as its big-endian bytes without the
+  // leading zeros (1 key in 256 has 31 bytes): padded back to 32. Ed25519's
+  // seed is always 32 bytes.
+  bool ecdsa = algorithm != LDNS_SIGN_ED25519;
+  if (!key || key->empty() || key->size() > 32 || (!ecdsa && key->size() != 32))
+    return Error{"PrivateKey is not 32 bytes of base64"};
+  key->insert(0, 32 - key->size(), '\0');
   return *key;
 }
 

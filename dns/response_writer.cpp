@@ -26,6 +26,8 @@ void ResponseWriter::begin(const Query& q, uint8_t rcode, bool authoritative) {
   }
   question_end_ = pos_;
   section_ = 0;
+  name_count_ = 0;
+  if (pos_ > kHeaderSize) remember(kHeaderSize);  // the question's name
 }
 
 void ResponseWriter::setRcode(uint8_t rcode) {
@@ -57,38 +59,90 @@ size_t nameLength(std::string_view s) {
   return 0;
 }
 
-bool sameLowerCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(b[i])) return false;
-  return true;
-}
 
 }  // namespace
+
+void ResponseWriter::remember(size_t at) {
+  if (at < 0x4000 && name_count_ < names_.size()) names_[name_count_++] = static_cast<uint16_t>(at);
+}
+
+// Whether the name in the message at `at` (pointers followed) is `wire`,
+// letter case aside. Bounded: a name has at most 127 labels, a chain of
+// pointers here at most 16 hops.
+bool ResponseWriter::nameAtIs(size_t at, std::string_view wire) const {
+  size_t i = 0;
+  for (int hops = 0; hops < 16 && at < pos_;) {
+    uint8_t len = buf_[at];
+    if ((len & 0xC0) == 0xC0) {
+      if (at + 1 >= pos_) return false;
+      at = static_cast<size_t>(readU16(&buf_[at]) & 0x3FFF);
+      ++hops;
+      continue;
+    }
+    if (i >= wire.size() || static_cast<uint8_t>(wire[i]) != len) return false;
+    if (len == 0) return i + 1 == wire.size();
+    if (at + 1 + len > pos_) return false;
+    for (size_t k = 1; k <= len; ++k)
+      if (std::tolower(buf_[at + k]) != std::tolower(static_cast<unsigned char>(wire[i + k]))) return false;
+    i += 1 + len;
+    at += 1 + len;
+  }
+  return false;
+}
+
+// The longest suffix of `wire` that stands in the message already (as a
+// whole name or the tail of one): its start in `wire`, and where it stands.
+// wire.size() - 1 (the root alone) when none does.
+size_t ResponseWriter::knownSuffix(std::string_view wire, uint16_t* target) const {
+  size_t at = 0;
+  for (; at + 1 < wire.size(); at += 1 + static_cast<uint8_t>(wire[at])) {
+    std::string_view suffix = wire.substr(at);
+    for (size_t n = 0; n < name_count_; ++n) {
+      // Every label of a remembered name is itself a name to point at.
+      size_t p = names_[n];
+      for (int hops = 0; hops < 16 && p < pos_ && buf_[p] != 0;) {
+        if ((buf_[p] & 0xC0) == 0xC0) {
+          p = static_cast<size_t>(readU16(&buf_[p]) & 0x3FFF);
+          ++hops;
+          continue;
+        }
+        if (p < 0x4000 && nameAtIs(p, suffix)) {
+          *target = static_cast<uint16_t>(p);
+          return at;
+        }
+        p += 1 + buf_[p];
+      }
+    }
+  }
+  return at;
+}
+
+size_t ResponseWriter::writeName(std::string_view wire, uint8_t* out) {
+  uint16_t target = 0;
+  size_t at = knownSuffix(wire, &target);
+  size_t here = static_cast<size_t>(out - buf_.data());
+  if (at + 1 >= wire.size()) {  // nothing known: the whole name
+    std::memcpy(out, wire.data(), wire.size());
+    remember(here);
+    return wire.size();
+  }
+  std::memcpy(out, wire.data(), at);
+  writeU16(out + at, static_cast<uint16_t>(0xC000 | target));
+  if (at > 0) remember(here);
+  return at + 2;
+}
 
 size_t ResponseWriter::writeOwner(const Owner& owner) {
   if (owner.wire.empty()) {
     writeU16(&buf_[pos_], static_cast<uint16_t>(0xC000 | owner.pointer));
     return 2;
   }
-  // A name in the zone (glue): its own labels, then a pointer to the apex.
-  size_t at = 0;
-  if (apex_offset_)
-    while (at < owner.wire.size() && !sameLowerCase(owner.wire.substr(at), apex_))
-      at += 1 + static_cast<uint8_t>(owner.wire[at]);
-  if (apex_offset_ && at < owner.wire.size()) {
-    std::memcpy(&buf_[pos_], owner.wire.data(), at);
-    writeU16(&buf_[pos_ + at], static_cast<uint16_t>(0xC000 | apex_offset_));
-    return at + 2;
-  }
-  std::memcpy(&buf_[pos_], owner.wire.data(), owner.wire.size());
-  return owner.wire.size();
+  return writeName(owner.wire, &buf_[pos_]);
 }
 
 static size_t ownerSize(const Owner& owner) { return owner.wire.empty() ? 2 : owner.wire.size(); }
 
-
-size_t ResponseWriter::writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out) const {
+size_t ResponseWriter::writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out) {
   // Where the names start: after MX's preference; SOA has two in a row.
   size_t first = type == type::MX ? 2 : 0;
   int names = type == type::SOA ? 2 : 1;
@@ -100,20 +154,10 @@ size_t ResponseWriter::writeCompressedRdata(uint16_t type, std::string_view rdat
   };
   copy(std::min(first, rdata.size()));
   for (int k = 0; k < names; ++k) {
-    std::string_view name = rdata.substr(in);
-    size_t len = nameLength(name);
+    size_t len = nameLength(rdata.substr(in));
     if (len == 0) break;  // not a plain name: the rest goes as it is
-    // The first label boundary from which the rest is the apex.
-    size_t at = 0;
-    while (at < len && !sameLowerCase(name.substr(at, len - at), apex_)) at += 1 + static_cast<uint8_t>(name[at]);
-    if (at >= len) {
-      copy(len);
-      continue;
-    }
-    copy(at);
-    writeU16(out + written, static_cast<uint16_t>(0xC000 | apex_offset_));
-    written += 2;
-    in += len - at;
+    written += writeName(rdata.substr(in, len), out + written);
+    in += len;
   }
   copy(rdata.size() - in);
   return written;
@@ -123,8 +167,9 @@ bool ResponseWriter::addRecord(Section s, const Owner& owner, std::string_view e
   if (!room(s, ownerSize(owner) + encoded.size())) return false;
   pos_ += writeOwner(owner);
   uint16_t type = encoded.size() >= 10 ? readU16(reinterpret_cast<const uint8_t*>(encoded.data())) : 0;
-  if (apex_offset_ && (type == type::NS || type == type::CNAME || type == type::PTR || type == type::MX ||
-                       type == type::SOA)) {
+  // RFC 1035 4.1.4 names in these RDATA may be compressed (RFC 3597 3:
+  // no other type's); SRV's target never is (RFC 2782).
+  if (type == type::NS || type == type::CNAME || type == type::PTR || type == type::MX || type == type::SOA) {
     // Never longer than the record as encoded, so the room checked holds.
     std::memcpy(&buf_[pos_], encoded.data(), 10);
     size_t rdlen = writeCompressedRdata(type, encoded.substr(10), &buf_[pos_ + 10]);
@@ -158,6 +203,7 @@ bool ResponseWriter::addAddress(Section s, const Owner& owner, const IpAddress& 
 
 void ResponseWriter::truncate() {
   pos_ = question_end_;
+  name_count_ = std::min<size_t>(name_count_, question_end_ > kHeaderSize ? 1 : 0);
   std::memset(&buf_[6], 0, 6);
   buf_[2] |= static_cast<uint8_t>(flag::TC >> 8);
   section_ = 0;

@@ -3,6 +3,7 @@
 // the caller decides between truncating (TC) and leaving it out.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -30,15 +31,6 @@ class ResponseWriter {
   // Header (ID, opcode and RD copied; QR set) and, when the query had a
   // valid question, the question as received.
   void begin(const Query& q, uint8_t rcode, bool authoritative);
-
-  // Names inside the RDATA of NS, CNAME, PTR, MX and SOA records that end
-  // in the zone's apex are written as their own labels and a pointer to the
-  // apex at `apex_offset` (in the question), so more answers fit: an apex NS
-  // answer shrinks by a third.
-  void compressUnder(std::string_view apex_wire, uint16_t apex_offset) {
-    apex_ = apex_wire;
-    apex_offset_ = apex_offset;
-  }
 
   // `encoded` is a record without its owner (TYPE .. RDATA).
   bool addRecord(Section s, const Owner& owner, std::string_view encoded);
@@ -68,9 +60,16 @@ class ResponseWriter {
 
  private:
   bool room(Section s, size_t n);
+  // Names are compressed against every name written before (RFC 1035
+  // 4.1.4): the longest known suffix becomes a pointer. Owners given as
+  // wire names (glue, NSEC owners) and names in NS, CNAME, PTR, MX and SOA
+  // RDATA; each written name is remembered for the ones after it.
   size_t writeOwner(const Owner& owner);
-  // RDATA with apex names compressed, written at `out`; returns its length.
-  size_t writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out) const;
+  size_t writeName(std::string_view wire, uint8_t* out);  // returns its length
+  size_t writeCompressedRdata(uint16_t type, std::string_view rdata, uint8_t* out);
+  void remember(size_t at);
+  [[nodiscard]] bool nameAtIs(size_t at, std::string_view wire) const;
+  [[nodiscard]] size_t knownSuffix(std::string_view wire, uint16_t* target) const;
   void count(Section s);
 
   std::span<uint8_t> buf_;
@@ -79,8 +78,8 @@ class ResponseWriter {
   size_t question_end_ = 0;
   size_t last_rdata_ = 0;
   int section_ = 0;
-  std::string_view apex_;
-  uint16_t apex_offset_ = 0;  // 0: no compression inside RDATA
+  std::array<uint16_t, 32> names_{};  // where names written so far start
+  size_t name_count_ = 0;
 };
 
 }  // namespace gtm::dns

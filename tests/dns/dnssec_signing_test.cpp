@@ -3,6 +3,10 @@
 // files it refuses, each with the line and column of the key. Keys are made
 // by ldns-keygen, as an admin would make them.
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include <algorithm>
 #include <map>
@@ -342,6 +346,37 @@ TEST_F(ZoneSigning, AnswersLargerThanWhatIsSignedAreRefused) {
   std::string errors;
   auto snap = build(text(targets(64, true)), errors);
   ASSERT_TRUE(snap) << errors;
+}
+
+}  // namespace
+}  // namespace gtm::test
+
+namespace gtm::test {
+namespace {
+
+// An ECDSA key whose private scalar starts with a zero byte: ldns-keygen
+// writes 31 bytes then (1 key in 256), and the key is as good as any.
+TEST_F(ZoneSigning, EcdsaScalarWithALeadingZeroByte) {
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1),
+                                                             EC_GROUP_free);
+  unsigned char scalar[31];
+  for (size_t i = 0; i < sizeof scalar; ++i) scalar[i] = static_cast<unsigned char>(i * 7 + 1);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> d(BN_bin2bn(scalar, sizeof scalar, nullptr), BN_free);
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> q(EC_POINT_new(group.get()), EC_POINT_free);
+  unsigned char point[65];
+  ASSERT_EQ(EC_POINT_mul(group.get(), q.get(), d.get(), nullptr, nullptr, nullptr), 1);
+  ASSERT_EQ(EC_POINT_point2oct(group.get(), q.get(), POINT_CONVERSION_UNCOMPRESSED, point, sizeof point, nullptr), 65u);
+  auto b64 = [](const unsigned char* p, size_t n) {
+    std::string out(4 * ((n + 2) / 3) + 1, '\0');
+    out.resize(static_cast<size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n))));
+    return out;
+  };
+  writeFile(dir_, "Kz.test.+013+00001.key", "z.test. IN DNSKEY 257 3 13 " + b64(point + 1, 64) + "\n");
+  writeFile(dir_, "Kz.test.+013+00001.private",
+            "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: " + b64(scalar, sizeof scalar) + "\n");
+  std::string errors;
+  auto snap = build(config("\"" + dir_ + "/Kz.test.+013+00001\""), errors);
+  EXPECT_TRUE(snap) << errors;
 }
 
 }  // namespace
