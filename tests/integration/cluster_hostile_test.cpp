@@ -496,7 +496,7 @@ TEST_F(ClusterHostile, ACompactedWatchResumesWithoutLeaving) {
   auto east = site("127.0.10.10");
   auto west = site("127.0.20.10");
   std::string text = config("majority", twoSiteSstpProfile(sstp_port_), "ns1");
-  text.replace(text.find("lease_ttl = 3"), 13, "lease_ttl = 15");
+  text.replace(text.find("lease_ttl = 3"), 13, "lease_ttl = 30");
   auto ns1 = GtmProcess::serve(text, {"--node", "ns1"});
   ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_connected 1"); }), 0) << ns1->log();
   // Many revisions, fast (one kept-alive connection): more watch responses
@@ -506,7 +506,10 @@ TEST_F(ClusterHostile, ACompactedWatchResumesWithoutLeaving) {
   cluster::EtcdClient writer(settings);
   const std::string value(20 * 1000, 'x');
   ::kill(ns1->pid(), SIGSTOP);
-  for (int i = 0; i < 2000; ++i) {
+  // Bounded in time too (the lease lives 30 s): 2,000 puts take a few
+  // seconds, more under the sanitizers.
+  auto stop_until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int i = 0; i < 2000 && std::chrono::steady_clock::now() < stop_until; ++i) {
     auto r = writer.put("/gtm/junk/" + std::to_string(i % 8), value);
     if (!r) {
       ::kill(ns1->pid(), SIGCONT);
