@@ -147,11 +147,11 @@ monitors = [)" + lb_monitors + R"(]
   std::printf("hostile pages: TCP check every %.3f s (worst %.3f s), gtm CPU %.1f %% of a core, status %zu bytes, "
               "log +%zu bytes in %.1f s\n",
               mean, worst, 100 * cpu / wall, status.size(), logged, wall);
-  EXPECT_GE(seen.size(), 8u) << "the 0.5 s TCP check ran " << seen.size() << " times in " << wall << " s";
   // Timing and CPU are judged on the optimised build; under the
   // sanitizers (every parse many times slower) the bounds on what is kept
   // and shown still hold, and the figures are printed above.
   if (!kSanitized) {
+    EXPECT_GE(seen.size(), 10u) << "the 0.5 s TCP check ran " << seen.size() << " times in " << wall << " s";
     EXPECT_LT(mean, 0.6);
     EXPECT_LT(worst, 0.9) << "a 0.5 s check waited behind the hostile pages";
     EXPECT_LT(cpu / wall, 0.5) << "CPU seconds per second";
