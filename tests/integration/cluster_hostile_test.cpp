@@ -37,18 +37,6 @@ std::string curl(uint16_t port, const std::string& path) {
   return run("curl -s --max-time 5 http://127.0.0.1:" + std::to_string(port) + path).output;
 }
 
-// Seconds until `done` holds (checked every 100 ms), or -1 after `limit`.
-template <class F>
-double within(double limit, F done) {
-  auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (done()) return t;
-    if (t > limit) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 bool hasMetric(uint16_t status_port, const std::string& line) {
   return curl(status_port, "/metrics").find(line + "\n") != std::string::npos;
 }

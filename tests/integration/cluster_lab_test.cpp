@@ -218,19 +218,6 @@ monitors = ["sstp", "ikev2"]
   }
 };
 
-// Polls `f` every 50 ms until it holds or `seconds` pass; the time it took,
-// or -1.
-template <class F>
-double within(double seconds, F f) {
-  auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (f()) return t;
-    if (t > seconds) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
 class ClusterLabTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -5,9 +5,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace gtm::test {
@@ -31,6 +33,19 @@ std::string writeFile(const std::string& dir, const std::string& name, const std
 std::string ldnsKeygen(const std::string& dir, const std::string& args, const std::string& zone);
 
 bool haveCommand(const std::string& name);
+
+// Polls `done` every 50 ms until it holds or `seconds` pass: the time it
+// took, or -1.
+template <class F>
+double within(double seconds, F done) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (done()) return t;
+    if (t > seconds) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 // Any program started for a test, stopped (by its own PID) with the object.
 class ChildProcess {
