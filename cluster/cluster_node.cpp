@@ -586,9 +586,9 @@ void ClusterNode::run() {
     if (auto g = guarded("the cluster session", [&] { r = session(); }); !g) r = g;
     connected_ = false;
     if (stopping_) break;
+    std::string error = r ? std::string("session ended") : r.error();
+    trouble(error);  // what is wrong now, on every try (logged when it changes)
     if (joined_ || !said) {
-      std::string error = r ? std::string("session ended") : r.error();
-      trouble(error);
       log::error("cluster: out of the cluster; answering by this node's own observations, admin state kept",
                  {{"node", settings_.node}, {"error", error}});
       said = true;

@@ -464,7 +464,10 @@ Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
 }
 
 EtcdFailure classifyFailure(const std::string& error) {
-  for (const char* quorum : {"no leader", "within the timeout", "timed out", "leader changed", "HTTP 503"})
+  // A member without a leader answers late or not at all: its gateway
+  // says 408 or 503, gRPC "deadline exceeded" or "connection is closing".
+  for (const char* quorum : {"no leader", "within the timeout", "timed out", "leader changed", "HTTP 503", "HTTP 408",
+                             "deadline exceeded", "connection is closing"})
     if (error.find(quorum) != std::string::npos) return EtcdFailure::no_quorum;
   for (const char* refused : {"too large", "HTTP 4", "permission denied", "etcdserver:", "too many operations"})
     if (error.find(refused) != std::string::npos) return EtcdFailure::refused;

@@ -370,7 +370,9 @@ TEST_F(ClusterLabTest, ThreeNodesAgreeAndSurviveEtcdFailures) {
                                                                                          << lab.logs();
   }
   double reported = std::chrono::duration<double>(std::chrono::steady_clock::now() - quorum_lost).count();
-  EXPECT_LT(reported, 3.0 + 1.0) << "quorum loss reported within the lease TTL";
+  // A renewal every TTL/3 (1 s) that times out after 2 s: about the TTL;
+  // 2 s of slack for a loaded machine.
+  EXPECT_LT(reported, 3.0 + 2.0) << "quorum loss reported within the lease TTL";
   std::printf("quorum loss reported on all three nodes %.2f s after two members stopped\n", reported);
 
   // Every etcd member killed: the nodes keep answering, fail over by their
@@ -498,6 +500,8 @@ monitors = ["sstp"]
   EXPECT_GE(within(2, [&] { return realState(0, 0) == "Online"; }), 0) << status(0).dump();
 
   // etcd gone: the balancers keep their tables; admin actions answer 503.
+  // (rras2's first probe may still be running on a loaded machine.)
+  ASSERT_GE(within(3, [&] { return realState(0, 1) == "Online"; }), 0) << status(0).dump();
   etcd.reset();
   auto refused = run(ns.exec() + kGtm + " endpoint disable sstp/rras2 --config " + config[0] + " 2>&1");
   EXPECT_NE(refused.exit_code, 0);
