@@ -162,8 +162,14 @@ class ClusterHostile : public ::testing::Test {
   static void expectAlive(GtmProcess& n, const char* when) {
     EXPECT_TRUE(n.running()) << when << "\n" << n.log();
     EXPECT_FALSE(firstAnswer(n.port()).empty()) << when << "\n" << n.log();
-    auto status = nlohmann::json::parse(curl(n.port2(), "/api/v1/status"), nullptr, false);
-    EXPECT_TRUE(status.is_object() && status.contains("cluster")) << when << "\n" << n.log();
+    nlohmann::json status;
+    EXPECT_GE(within(10,
+                     [&] {
+                       status = nlohmann::json::parse(curl(n.port2(), "/api/v1/status"), nullptr, false);
+                       return status.is_object() && status.contains("cluster");
+                     }),
+              0)
+        << when << "\n" << n.log();
   }
 
   std::unique_ptr<Etcd> etcd_;

@@ -137,7 +137,9 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   double gone = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
   EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1"), std::string::npos) << ns1->log();
-  EXPECT_LT(gone, 3.0 + 1.0) << "lease_ttl plus slack";
+  // etcd expires a lease within half a second of its TTL; the rest is
+  // slack for a loaded machine (4.4 s seen under ASan on 2 busy cores).
+  EXPECT_LT(gone, 3.0 + 2.0) << "lease_ttl plus slack";
 }
 
 // The zone's SOA serial as `dig` shows it, or "" when it does not answer.
