@@ -535,6 +535,7 @@ Result<Ok> EtcdClient::readWatch(Connection& conn, Stream& stream, const Request
   // message, read as the chunks come.
   if (parser.get().result_int() != 200) return Error{"etcd watch: HTTP " + std::to_string(parser.get().result_int())};
   std::string pending;
+  size_t scanned = 0;  // pending[0, scanned) holds no newline: a long message is scanned once, not per chunk
   char chunk[8192];
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
@@ -545,8 +546,8 @@ Result<Ok> EtcdClient::readWatch(Connection& conn, Stream& stream, const Request
     pending.append(chunk, sizeof chunk - parser.get().body().size);
     if (pending.size() > kMaxAnswerBytes) return Error{"etcd watch: a message larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB (answer too large)"};
     // Whole JSON objects, one per line.
-    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-      auto j = json::parse(pending.substr(0, nl), nullptr, false);
+    for (size_t nl; (nl = pending.find('\n', scanned)) != std::string::npos; pending.erase(0, nl + 1), scanned = 0) {
+      auto j = json::parse(std::string_view(pending).substr(0, nl), nullptr, false);
       if (!j.is_object()) continue;
       if (j.contains("error")) {
         std::string why = errorText(j["error"]);
@@ -565,6 +566,7 @@ Result<Ok> EtcdClient::readWatch(Connection& conn, Stream& stream, const Request
       if (events.is_array())
         for (const json& e : events) on_event({text(e, "type") == "DELETE", keyValue(member(e, "kv"))});
     }
+    scanned = pending.size();
   }
   return Error{"etcd watch: the stream ended"};
 }

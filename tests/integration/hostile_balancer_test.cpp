@@ -3,10 +3,7 @@
 // monitors every second does not stall monitoring: a TCP check on the same
 // node keeps its 0.5 s schedule, the node's CPU stays low, and what it
 // keeps, shows and logs stays small.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
