@@ -1,6 +1,7 @@
 #include "cluster/etcd_client.hpp"
 
-#include <openssl/evp.h>
+#include "common/base64.hpp"
+
 #include <sys/socket.h>
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without it
@@ -63,7 +64,7 @@ const json& member(const json& j, const char* key) {
 }
 
 KeyValue keyValue(const json& kv) {
-  return {base64Decode(text(kv, "key")), base64Decode(text(kv, "value")), integer(kv, "mod_revision"),
+  return {base64Decode(text(kv, "key")).value_or(""), base64Decode(text(kv, "value")).value_or(""), integer(kv, "mod_revision"),
           integer(kv, "lease")};
 }
 
@@ -216,25 +217,6 @@ Result<Ok> EtcdClient::usable() const {
 std::string EtcdClient::token() const {
   std::lock_guard lock(token_mutex_);
   return token_;
-}
-
-std::string base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string base64Decode(std::string_view text) {
-  if (text.empty() || text.size() % 4) return "";
-  std::string out(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : text.back() == '=' ? 1 : 0;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
 }
 
 std::string prefixEnd(std::string_view prefix) {
@@ -445,7 +427,7 @@ Result<EtcdClient::Range> EtcdClient::rangePrefix(std::string_view prefix) {
       if (!k) return Error{k.error()};
       const json& kvs = member(*k, "kvs");
       if (!kvs.is_array() || kvs.empty()) return Error{j.error()};
-      std::string key = base64Decode(text(kvs[0], "key"));
+      std::string key = base64Decode(text(kvs[0], "key")).value_or("");
       out.too_large.push_back(key);
       from = key + '\0';
       page = kRangePage;

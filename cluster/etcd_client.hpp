@@ -136,9 +136,6 @@ class EtcdClient {
   std::atomic<bool> watch_stop_{false};
 };
 
-// Bytes as etcd's JSON carries them.
-[[nodiscard]] std::string base64Encode(std::string_view bytes);
-[[nodiscard]] std::string base64Decode(std::string_view text);
 // The range_end that makes a range or watch cover every key under `prefix`.
 [[nodiscard]] std::string prefixEnd(std::string_view prefix);
 

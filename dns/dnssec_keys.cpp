@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/base64.hpp"
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 
@@ -26,19 +27,6 @@ struct RrFree {
 };
 using Rr = std::unique_ptr<ldns_rr, RrFree>;
 
-
-std::optional<std::string> base64(const std::string& b64) {
-  if (b64.empty() || b64.size() % 4 ||
-      b64.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos)
-    return std::nullopt;
-  std::string out(3 * b64.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = b64[b64.size() - 2] == '=' ? 2 : b64.back() == '=' ? 1 : 0;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 // A .key file's DNSKEY record, read here rather than by ldns's zone-file
 // parser (which a fuzzer crashed on odd bytes): the first line that is not
@@ -79,7 +67,7 @@ Result<Dnskey> readDnskey(const std::string& text) {
     if (!flags || !protocol || !algorithm) return bad("flags, protocol and algorithm must be numbers");
     std::string b64;
     for (size_t k = i + 3; k < f.size(); ++k) b64 += f[k];
-    auto key = base64(b64);
+    auto key = base64Decode(b64);
     if (!key) return bad("the public key is not base64");
     std::string owner = f[0];
     if (owner.back() != '.') return bad("the owner must be a full name, ending in '.'");
@@ -120,7 +108,7 @@ Result<std::string> readPrivateKey(const std::string& text, uint8_t algorithm) {
   }
   if (!format) return Error{"not a private key file (no \"Private-key-format: v1.x\")"};
   if (!alg || *alg != algorithm) return Error{"its algorithm is not the .key file's"};
-  auto key = base64(key_b64);
+  auto key = base64Decode(key_b64);
   // ldns-keygen writes an ECDSA scalar as its big-endian bytes without the
   // leading zeros (1 key in 256 has 31 bytes): padded back to 32. Ed25519's
   // seed is always 32 bytes.
@@ -175,15 +163,6 @@ Result<Pkey> keyPair(const std::string& private_key, uint8_t algorithm, std::str
   return Pkey(k);
 }
 
-// RFC 4034 appendix B.
-uint16_t keyTag(std::string_view rdata) {
-  uint32_t ac = 0;
-  for (size_t i = 0; i < rdata.size(); ++i)
-    ac += (i & 1) ? static_cast<uint8_t>(rdata[i]) : static_cast<uint32_t>(static_cast<uint8_t>(rdata[i])) << 8;
-  ac += (ac >> 16) & 0xFFFF;
-  return static_cast<uint16_t>(ac & 0xFFFF);
-}
-
 }  // namespace
 
 Result<ZoneKey> loadZoneKey(const config::DnssecKey& k, std::string_view origin_wire) {
@@ -207,7 +186,7 @@ Result<ZoneKey> loadZoneKey(const config::DnssecKey& k, std::string_view origin_
   rdata[3] = static_cast<char>(pub->algorithm);
   rdata += pub->public_key;
   if (rdata.size() > 65535) return Error{k.path + ".key: the key is too long"};
-  out.tag = keyTag(rdata);
+  out.tag = ldns_calc_keytag_raw(reinterpret_cast<const uint8_t*>(rdata.data()), rdata.size());
   out.dnskey.assign(10, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.dnskey.data());
   writeU16(p, 48);  // DNSKEY

@@ -1,8 +1,9 @@
 #include "dns/zone_signer.hpp"
 
 #include <algorithm>
-#include <map>
+#include <memory>
 #include <set>
+#include <vector>
 
 #include "dns/canonical.hpp"
 #include "dns/dnssec_keys.hpp"
@@ -46,19 +47,14 @@ EncodedRecord addressRecord(const IpAddress& ip, uint32_t ttl) {
   return rec;
 }
 
-// The NSEC type bitmap (RFC 4034 4.1.2) of a set of types.
+// The NSEC type bitmap (RFC 4034 4.1.2) of a set of types, by ldns.
 std::string typeBitmap(const std::set<uint16_t>& types) {
-  std::string out;
-  std::map<uint8_t, std::array<uint8_t, 32>> windows;
-  for (uint16_t t : types) windows[static_cast<uint8_t>(t >> 8)][(t & 0xFF) / 8] |= static_cast<uint8_t>(0x80 >> (t % 8));
-  for (const auto& [window, bits] : windows) {
-    size_t len = 32;
-    while (len > 0 && bits[len - 1] == 0) --len;
-    out += static_cast<char>(window);
-    out += static_cast<char>(len);
-    out.append(reinterpret_cast<const char*>(bits.data()), len);
-  }
-  return out;
+  std::vector<ldns_rr_type> list;
+  for (uint16_t t : types) list.push_back(static_cast<ldns_rr_type>(t));
+  std::unique_ptr<ldns_rdf, decltype(&ldns_rdf_deep_free)> rdf(
+      ldns_dnssec_create_nsec_bitmap(list.data(), list.size(), LDNS_RR_TYPE_NSEC), ldns_rdf_deep_free);
+  if (!rdf) return {};
+  return {reinterpret_cast<const char*>(ldns_rdf_data(rdf.get())), ldns_rdf_size(rdf.get())};
 }
 
 class Signer {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 
 #include "common/asio_address.hpp"
 #include "common/log.hpp"
@@ -39,10 +40,7 @@ StatusServer::Reply json(int status, const std::string& message) {
 
 // Compares without leaking through timing how much of the token matched.
 bool sameToken(const std::string& given, const std::string& token) {
-  if (given.size() != token.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < token.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token[i]);
-  return diff == 0;
+  return given.size() == token.size() && CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
 }
 
 }  // namespace

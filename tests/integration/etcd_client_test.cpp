@@ -4,6 +4,7 @@
 // compare-and-put, HTTPS with client certificates, and etcd's user
 // authentication (with a token that etcd forgets on restart).
 #include "cluster/etcd_client.hpp"
+#include "common/base64.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,8 +29,13 @@ cluster::EtcdSettings settingsFor(std::vector<std::string> urls) {
 TEST(EtcdEncoding, Base64AndPrefixEnd) {
   for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "/gtm/obs/ns1/sstp|198.18.1.10|443",
                                                       std::string("\0\xff", 2)})
-    EXPECT_EQ(cluster::base64Decode(cluster::base64Encode(s)), s);
-  EXPECT_EQ(cluster::base64Encode("/gtm/"), "L2d0bS8=");
+    EXPECT_EQ(base64Decode(base64Encode(s)).value_or(""), s);
+  EXPECT_FALSE(base64Decode(""));
+  EXPECT_FALSE(base64Decode("abc"));
+  EXPECT_FALSE(base64Decode("ab!="));
+  EXPECT_FALSE(base64Decode("a=bc"));
+  EXPECT_EQ(base64Decode("YQ==").value_or(""), "a");
+  EXPECT_EQ(base64Encode("/gtm/"), "L2d0bS8=");
   EXPECT_EQ(cluster::prefixEnd("/gtm/"), "/gtm0");
   EXPECT_EQ(cluster::prefixEnd(std::string("a\xff", 2)), "b");
 }
