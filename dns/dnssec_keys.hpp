@@ -2,8 +2,8 @@
 // (PATH.key with the DNSKEY record, PATH.private), read with ldns and
 // checked against each other. Algorithms 13 (ECDSA P-256 with SHA-256) and
 // 15 (Ed25519). A key with the SEP flag (257) signs the DNSKEY RRset; the
-// others the rest; a zone whose keys all have the SEP flag signs
-// everything with them (a combined signing key).
+// others the rest; where an algorithm has keys of one kind only, they sign
+// everything (each RRset is signed with every algorithm, RFC 4035 2.2).
 #pragma once
 
 #include <cstdint>

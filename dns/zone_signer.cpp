@@ -86,7 +86,18 @@ class Signer {
                            "ldns-keygen -k) and must not be publish_only");
       return false;
     }
-    if (zsk_.empty()) zsk_ = ksk_;  // combined signing keys
+    // RFC 4035 2.2: every RRset is signed with each algorithm of the
+    // apex DNSKEY RRset. An algorithm without a ZSK has its KSKs sign
+    // everything (combined signing keys), one without a KSK has its ZSKs
+    // sign the DNSKEY RRset too.
+    std::vector<ZoneKey*> ksk = ksk_, zsk = zsk_;
+    auto hasAlgorithm = [](const std::vector<ZoneKey*>& keys, uint8_t algorithm) {
+      return std::any_of(keys.begin(), keys.end(), [&](const ZoneKey* k) { return k->algorithm == algorithm; });
+    };
+    for (ZoneKey* k : ksk)
+      if (!hasAlgorithm(zsk, k->algorithm)) zsk_.push_back(k);
+    for (ZoneKey* k : zsk)
+      if (!hasAlgorithm(ksk, k->algorithm)) ksk_.push_back(k);
     return true;
   }
 
@@ -227,9 +238,14 @@ class Signer {
   }
 
   void finish() {
-    bool combined = zsk_ == ksk_;
+    auto in = [](const std::vector<ZoneKey*>& keys, const ZoneKey& k) {
+      return std::find(keys.begin(), keys.end(), &k) != keys.end();
+    };
     for (const ZoneKey& k : keys_)
-      z_.keys.push_back({k.tag, k.algorithm, k.publish_only ? "published only" : !k.sep ? "ZSK" : combined ? "CSK" : "KSK"});
+      z_.keys.push_back({k.tag, k.algorithm, k.publish_only           ? "published only"
+                                             : in(ksk_, k) && in(zsk_, k) ? "CSK"
+                                             : in(ksk_, k)               ? "KSK"
+                                                                        : "ZSK"});
     z_.signed_answer_sets = z_.answer_rrsigs.size();
     z_.is_signed = true;
     z_.signatures_expire = expiration_;

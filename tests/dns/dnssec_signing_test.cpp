@@ -173,7 +173,7 @@ max_answers = 2
 };
 
 TEST_F(ZoneSigning, SignsEveryRRsetTheNsecChainAndEveryAnswer) {
-  std::string ksk = keygen("-a ECDSAP256SHA256 -k"), zsk = keygen("-a ED25519");
+  std::string ksk = keygen("-a ECDSAP256SHA256 -k"), zsk = keygen("-a ECDSAP256SHA256");
   std::string errors;
   auto snap = build(config("\"" + ksk + "\", \"" + zsk + "\""), errors);
   ASSERT_TRUE(snap) << errors;
@@ -197,6 +197,24 @@ TEST_F(ZoneSigning, SignsEveryRRsetTheNsecChainAndEveryAnswer) {
   // have one address, and all of them are the same RRset.
   EXPECT_EQ(z.answer_rrsigs.size(), 6u + 1u);
   EXPECT_GT(z.signatures_expire, static_cast<uint32_t>(std::time(nullptr)) + 13 * 86400);
+}
+
+// RFC 4035 2.2: each RRset is signed with every algorithm of the DNSKEY
+// RRset. An ECDSA KSK and an Ed25519 ZSK: both keys sign everything.
+TEST_F(ZoneSigning, SignsEachRRsetWithEveryAlgorithm) {
+  std::string ksk = keygen("-a ECDSAP256SHA256 -k"), zsk = keygen("-a ED25519");
+  std::string errors;
+  auto snap = build(config("\"" + ksk + "\", \"" + zsk + "\""), errors);
+  ASSERT_TRUE(snap) << errors;
+  const dns::Zone& z = snap->zones[0];
+  const dns::Node* apex = z.find(z.apex);
+  ASSERT_TRUE(apex);
+  EXPECT_EQ(apex->find(48)->rrsigs.size(), 2u);
+  EXPECT_EQ(apex->find(dns::type::SOA)->rrsigs.size(), 2u);
+  for (const auto& [key, sigs] : z.answer_rrsigs) EXPECT_EQ(sigs.size(), 2u);
+  ASSERT_EQ(z.keys.size(), 2u);
+  EXPECT_EQ(z.keys[0].role, "CSK");
+  EXPECT_EQ(z.keys[1].role, "CSK");
 }
 
 TEST_F(ZoneSigning, RefusesBadKeysWithTheirPlace) {
