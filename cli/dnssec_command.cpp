@@ -5,7 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/compiled_config.hpp"
 #include "config/config_loader.hpp"
-#include "dns/dnssec_keys.hpp"
+#include "dnssec/dnssec_keys.hpp"
 #include "dns/name.hpp"
 
 namespace gtm::cli {

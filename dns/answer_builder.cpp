@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dns/canonical.hpp"
+#include "dnssec/canonical.hpp"
 
 namespace gtm::dns {
 namespace {

@@ -1,6 +1,6 @@
 #include "dns/snapshot_builder.hpp"
 
-#include "dns/zone_signer.hpp"
+#include "dnssec/zone_signer.hpp"
 
 #include <ldns/ldns.h>
 

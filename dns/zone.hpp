@@ -80,7 +80,7 @@ struct Zone {
   uint32_t serial = 0;
   uint32_t stat_id = 0;  // counters: queries for this zone
 
-  // DNSSEC (dns/zone_signer.hpp): everything signed when the snapshot is
+  // DNSSEC (dnssec/zone_signer.hpp): everything signed when the snapshot is
   // built, nothing on the query path.
   bool is_signed = false;
   std::vector<SignedRecord> nsec_chain;  // every owner name, in canonical order

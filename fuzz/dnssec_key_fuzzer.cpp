@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "dns/dnssec_keys.hpp"
+#include "dnssec/dnssec_keys.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

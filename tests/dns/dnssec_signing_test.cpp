@@ -13,7 +13,7 @@
 #include <random>
 
 #include "config/config_loader.hpp"
-#include "dns/canonical.hpp"
+#include "dnssec/canonical.hpp"
 #include "dns/query_handler.hpp"
 #include "dns/name.hpp"
 #include "dns/snapshot_builder.hpp"

@@ -5,7 +5,7 @@
 // leave out A or AAAA, for the NODATA of a profile that has no answer at
 // that moment); and every RRset any profile of the zone can answer with
 // (policy/answer_sets.hpp) is signed and kept by its answer-set key
-// (dns/canonical.hpp). A zone whose profiles could give more than
+// (dnssec/canonical.hpp). A zone whose profiles could give more than
 // kMaxSignedAnswerSets RRsets is refused, naming the profile.
 #pragma once
 

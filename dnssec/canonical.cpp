@@ -1,4 +1,4 @@
-#include "dns/canonical.hpp"
+#include "dnssec/canonical.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "dns/dnssec_keys.hpp"
+#include "dnssec/dnssec_keys.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -1,12 +1,12 @@
-#include "dns/zone_signer.hpp"
+#include "dnssec/zone_signer.hpp"
 
 #include <algorithm>
 #include <memory>
 #include <set>
 #include <vector>
 
-#include "dns/canonical.hpp"
-#include "dns/dnssec_keys.hpp"
+#include "dnssec/canonical.hpp"
+#include "dnssec/dnssec_keys.hpp"
 #include "dns/wire.hpp"
 #include "policy/answer_sets.hpp"
 
