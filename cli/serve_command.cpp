@@ -30,6 +30,7 @@
 #include "status/admin_store.hpp"
 #include "status/serve_status.hpp"
 #include "status/status_server.hpp"
+#include "xfr/transfer_service.hpp"
 
 namespace gtm::cli {
 namespace {
@@ -51,6 +52,8 @@ struct Running {
   std::unique_ptr<cluster::ClusterNode> cluster;  // with [cluster], read at start
   std::mutex engine_mutex;
   std::shared_ptr<monitor::Engine> engine;
+  // With a zone that secondaries transfer: the hidden primary (xfr/).
+  std::shared_ptr<xfr::TransferService> transfers;
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
   std::atomic<uint64_t> renewal_failures{0};  // DNSSEC re-signing that failed
   std::time_t renewal_failure_logged = 0;
@@ -73,6 +76,44 @@ std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, cluster::
     return nullptr;
   }
   return engine;
+}
+
+bool hasTransfers(const config::Config& c) {
+  for (const config::Zone& z : c.zones)
+    if (z.transfer) return true;
+  return false;
+}
+
+// The snapshot served again with a new SOA serial, its other signatures
+// kept: the transferred zones' answers changed.
+bool publishSerial(Running& run, dns::SerialClock& serials, uint32_t serial) {
+  std::lock_guard load(run.load_mutex);
+  auto current = run.store.current();
+  config::Diagnostics diag(run.config.path);
+  auto next = dns::withSerial(*current, run.config, serial, diag);
+  if (!next) {
+    log::error("the SOA could not be signed with its new serial", {{"errors", diag.format()}});
+    return false;
+  }
+  run.store.publish(std::move(next));
+  serials.follow(serial);
+  return true;
+}
+
+// The transfer service for a config with transferred zones (made and
+// started the first time one has them), handed to its snapshot. Under
+// run.load_mutex, or before serving.
+void setUpTransfers(Running& run, dns::SerialClock& serials, const config::Config& cfg, dns::Snapshot& snapshot) {
+  if (!hasTransfers(cfg) && !run.transfers) return;
+  if (!run.transfers) {
+    run.transfers = std::make_shared<xfr::TransferService>(
+        run.store, [&run, &serials](uint32_t serial) { return publishSerial(run, serials, serial); });
+    run.transfers->configure(cfg);
+    run.transfers->start();
+  } else {
+    run.transfers->configure(cfg);
+  }
+  if (hasTransfers(cfg)) snapshot.transfers = run.transfers;
 }
 
 void reload(const std::string& path, dns::SerialClock& serials, Running& run, const config::DnsSettings& dns,
@@ -105,6 +146,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
     return;
   }
   admin.applyTo(*c.snapshot);
+  setUpTransfers(run, serials, c.config, *c.snapshot);
   {
     std::lock_guard lock(run.engine_mutex);
     run.engine = next;
@@ -136,6 +178,7 @@ bool rebuild(Running& run, uint32_t serial) {
   }
   next->health = current->health;
   next->identity = current->identity;
+  next->transfers = current->transfers;
   run.store.publish(std::move(next));
   return true;
 }
@@ -144,7 +187,11 @@ bool rebuild(Running& run, uint32_t serial) {
 void adoptSerial(Running& run, dns::SerialClock& serials, const std::string& digest, uint32_t serial) {
   std::lock_guard load(run.load_mutex);
   if (digest != run.digest) return;  // a reload came first
-  if (run.store.current()->serial == serial || !rebuild(run, serial)) return;
+  // Secondaries never see a serial go back (RFC 1982): a node serving
+  // transferred zones adopts only newer serials.
+  uint32_t current = run.store.current()->serial;
+  if (run.transfers && static_cast<int32_t>(serial - current) < 0) return;
+  if (current == serial || !rebuild(run, serial)) return;
   serials.follow(serial);
   run.cluster->loaded(digest, serial);
   log::info("SOA serial adopted from the cluster", {{"serial", std::to_string(serial)}});
@@ -273,8 +320,9 @@ int serveCommand(const Args& all_args) {
   if (!run.engine) return 1;
   run.digest = configDigest(path);
   if (run.cluster) run.cluster->loaded(run.digest, c.snapshot->serial);
-  run.store.publish(std::move(c.snapshot));
   run.config = c.config;
+  setUpTransfers(run, serials, c.config, *c.snapshot);
+  run.store.publish(std::move(c.snapshot));
   dns::server::Server server(c.config.dns, run.store);
   if (auto r = server.open(); !r) {
     log::error(r.error());
@@ -383,6 +431,7 @@ int serveCommand(const Args& all_args) {
   }
   watcher.stop();
   geo_watcher.stop();
+  if (run.transfers) run.transfers->stop();
   if (status_server) status_server->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();

@@ -90,6 +90,26 @@ struct Dnssec {
   }
 };
 
+// [[tsig_key]]: a shared secret for zone transfers and NOTIFY (RFC 8945).
+struct TsigKey {
+  enum class Algorithm { hmac_sha256, hmac_sha384, hmac_sha512 };
+  std::string name;  // the key name the secondaries use, e.g. "xfr"
+  Algorithm algorithm = Algorithm::hmac_sha256;
+  std::string secret_file;
+  std::string secret;  // the decoded bytes, read at load (as root)
+  Location where;
+};
+
+// [[zone]] transfer = { ... }: gtm as a (hidden) primary. Standard
+// secondaries take the zone by AXFR/IXFR and are told of each new serial.
+struct Transfer {
+  std::vector<Subnet> allow;         // who may transfer
+  std::string tsig;                  // a [[tsig_key]] name; empty: unsigned
+  std::vector<SocketAddress> notify;  // told of every new serial (port 53 unless given)
+  uint32_t journal = 1000;           // how many changes IXFR can bridge
+  Location where;
+};
+
 struct Zone {
   std::string origin;
   uint32_t ttl = 3600;
@@ -97,6 +117,7 @@ struct Zone {
   Soa soa;
   std::vector<Record> records;
   std::optional<Dnssec> dnssec;
+  std::optional<Transfer> transfer;
   Location where;
   Location ns_where;
 };
@@ -286,6 +307,7 @@ struct Config {
   LbSettings lb;
   GeoipSettings geoip;
   std::vector<Service> services;
+  std::vector<TsigKey> tsig_keys;
   std::vector<Zone> zones;
   std::vector<Monitor> monitors;
   std::vector<Profile> profiles;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base64.hpp"
 #include "common/http_url.hpp"
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
@@ -133,6 +134,68 @@ void readDnssec(const toml::table& t, Zone& z, Diagnostics& diag) {
   z.dnssec = std::move(d);
 }
 
+// A TSIG key's name as secondaries write it ("xfr", "xfr.example.com.").
+bool isKeyName(const std::string& name) {
+  if (name.size() > 253) return false;
+  std::string_view rest = name;
+  if (rest.back() == '.') rest.remove_suffix(1);
+  while (!rest.empty()) {
+    std::string_view label = rest.substr(0, rest.find('.'));
+    if (label.empty() || label.size() > 63 ||
+        label.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string_view::npos)
+      return false;
+    rest.remove_prefix(std::min(rest.size(), label.size() + 1));
+  }
+  return !name.empty() && name != ".";
+}
+
+// [[zone]] transfer: who may transfer, with which key, whom to tell.
+void readTransfer(const toml::table& t, Zone& z, Diagnostics& diag) {
+  TableReader r(t, "[[zone]] transfer", diag);
+  Transfer x;
+  x.where = r.where();
+  if (!t.get("allow")) r.error("allow", "missing required key 'allow' (the secondaries' prefixes, e.g. \"192.0.2.53/32\")");
+  x.allow = r.subnetList("allow");
+  if (const toml::array* a = t.get_as<toml::array>("allow"); a && a->empty()) r.error("allow", "needs at least one prefix");
+  assign(x.tsig, r.string("tsig"));
+  for (const std::string& text : r.stringList("notify")) {
+    if (auto a = SocketAddress::parse(text, 53); !a)
+      r.error("notify", "\"" + text + "\": " + a.error());
+    else
+      x.notify.push_back(*a);
+  }
+  assign(x.journal, r.integer("journal", 1, 100000));
+  r.finish();
+  z.transfer = std::move(x);
+}
+
+void readTsigKey(const toml::table& t, Config& cfg, Diagnostics& diag) {
+  TableReader r(t, "[[tsig_key]]", diag);
+  TsigKey k;
+  k.where = r.where();
+  assign(k.name, r.string("name", true));
+  if (!k.name.empty() && !isKeyName(k.name))
+    r.error("name", "must be a domain name: labels of 1 to 63 letters, digits, '-' or '_', at most 253 bytes");
+  assign(k.algorithm, r.choice<TsigKey::Algorithm>("algorithm", {{"hmac-sha256", TsigKey::Algorithm::hmac_sha256},
+                                                                 {"hmac-sha384", TsigKey::Algorithm::hmac_sha384},
+                                                                 {"hmac-sha512", TsigKey::Algorithm::hmac_sha512}}));
+  if (auto path = r.string("secret_file", true)) {
+    k.secret_file = *path;
+    if (auto line = readSecretLine(*path); !line)
+      r.error("secret_file", line.error());
+    else if (auto bytes = base64Decode(*line); !bytes)
+      r.error("secret_file", "the first line is not base64 (what tsig-keygen prints inside secret \"...\")");
+    else if (bytes->size() < 16)
+      r.error("secret_file", "the secret is " + std::to_string(bytes->size()) + " bytes; use at least 16 (tsig-keygen makes 32)");
+    else
+      k.secret = std::move(*bytes);
+  }
+  r.finish();
+  for (const TsigKey& other : cfg.tsig_keys)
+    if (!k.name.empty() && other.name == k.name) diag.error(k.where, "[[tsig_key]] \"" + k.name + "\" is defined twice");
+  cfg.tsig_keys.push_back(std::move(k));
+}
+
 void readZone(const toml::table& t, Config& cfg, Diagnostics& diag) {
   Zone z;
   TableReader r(t, "[[zone]]", diag);
@@ -166,6 +229,7 @@ void readZone(const toml::table& t, Config& cfg, Diagnostics& diag) {
     }
   }
   if (const toml::table* dt = r.table("dnssec")) readDnssec(*dt, z, diag);
+  if (const toml::table* xt = r.table("transfer")) readTransfer(*xt, z, diag);
   r.finish();
   cfg.zones.push_back(std::move(z));
 }
@@ -540,6 +604,7 @@ LoadResult loadString(std::string_view text, const std::string& path) {
   Diagnostics& diag = out.diagnostics;
   TableReader r(root, "config", diag);
   readDns(r.table("dns"), out.config, diag);
+  forEachTable(r, "tsig_key", "[[tsig_key]]", diag, [&](const toml::table& t) { readTsigKey(t, out.config, diag); });
   forEachTable(r, "zone", "[[zone]]", diag, [&](const toml::table& t) { readZone(t, out.config, diag); });
   forEachTable(r, "monitor", "[[monitor]]", diag, [&](const toml::table& t) { readMonitor(t, out.config, diag); });
   forEachTable(r, "service", "[[service]]", diag, [&](const toml::table& t) { readService(t, out.config, diag); });

@@ -83,12 +83,37 @@ QueryHandler::Limit QueryHandler::rateLimit(const ClientInfo& client, std::span<
   return slip && ++limited_ % slip == 0 ? Limit::slip : Limit::drop;
 }
 
+namespace {
+
+bool forTransfers(const Snapshot& snapshot, const Query& q, ParseStatus status) {
+  if (!snapshot.transfers) return false;
+  return status == ParseStatus::tsig_badkey ||
+         (status == ParseStatus::ok && (q.qtype == type::AXFR || q.qtype == type::IXFR));
+}
+
+}  // namespace
+
+std::vector<std::string> QueryHandler::handOver(const Snapshot& snapshot, std::span<const uint8_t> query,
+                                                const ClientInfo& client) {
+  if (!snapshot.transfers || !forTransfers(snapshot, q_, parseQuery(query, q_))) return {};
+  return snapshot.transfers->answer(query, client.address, true, 65535);
+}
+
 size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
                             std::span<uint8_t> out) {
   ParseStatus status = parseQuery(query, q_);
   if (status == ParseStatus::drop) {
     QueryStats::bump(stats_.dropped);
     return 0;
+  }
+  if (!client.tcp && forTransfers(snapshot, q_, status)) {
+    size_t limit = q_.edns.present ? std::clamp<size_t>(q_.edns.udp_payload, kMaxUdpWithoutEdns, max_udp_payload_)
+                                   : kMaxUdpWithoutEdns;
+    auto messages = snapshot.transfers->answer(query, client.address, false, std::min(limit, out.size()));
+    if (!messages.empty() && messages.front().size() <= std::min(limit, out.size())) {
+      std::copy(messages.front().begin(), messages.front().end(), out.begin());
+      return messages.front().size();
+    }
   }
 
   size_t limit = 65535;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "common/ip_address.hpp"
 #include "dns/cookie.hpp"
@@ -31,6 +33,12 @@ class QueryHandler {
   // max_udp_payload for UDP) and returns its size; 0 means send nothing.
   [[nodiscard]] size_t handle(const Snapshot& snapshot, std::span<const uint8_t> query, const ClientInfo& client,
                               std::span<uint8_t> out);
+
+  // Over TCP: a zone transfer or a TSIG-signed query, handed to the
+  // snapshot's transfer handler; the messages that answer it, or none (then
+  // handle() answers).
+  [[nodiscard]] std::vector<std::string> handOver(const Snapshot& snapshot, std::span<const uint8_t> query,
+                                                  const ClientInfo& client);
 
   [[nodiscard]] const QueryStats& stats() const { return stats_; }
 

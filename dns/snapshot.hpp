@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "dns/transfer_handler.hpp"
 #include "dns/zone.hpp"
 #include "geo/geoip_database.hpp"
 #include "policy/health.hpp"
@@ -29,6 +30,9 @@ struct Snapshot {
   // The SOA serial of this load, which every zone without one of its own
   // carries (dns/snapshot_builder.hpp SerialClock).
   uint32_t serial = 0;
+  // Who answers zone transfers and TSIG-signed queries (xfr/); null: no
+  // zone is transferred, and they are refused as before.
+  std::shared_ptr<TransferHandler> transfers;
 
   // The most specific zone containing the wire name, or nullptr.
   [[nodiscard]] const Zone* findZone(std::string_view wire_name) const {

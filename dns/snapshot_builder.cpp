@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -280,6 +281,39 @@ class ZoneCompiler {
   std::map<std::pair<std::string, uint16_t>, config::Location> first_where_;  // each record set's first record
 };
 
+// Zones that secondaries transfer: a known key, and profiles whose answer
+// is the same for every client (a secondary holds one answer for all).
+// Marks those profiles, and the ones they nest, as transferred.
+void checkTransfers(const config::Config& cfg, Snapshot& snap, Diagnostics& diag) {
+  std::function<void(size_t, const config::Zone&)> mark = [&](size_t index, const config::Zone& zc) {
+    policy::Profile& p = snap.profiles[index];
+    const config::Profile& pc = cfg.profiles[index];
+    if (p.transferred) return;
+    p.transferred = true;
+    std::string why = p.routing == policy::Routing::subnet       ? "routing = \"subnet\""
+                      : p.routing == policy::Routing::geographic ? "routing = \"geographic\""
+                      : p.affinity_subnet                        ? "affinity = \"subnet\""
+                                                                 : "";
+    if (!why.empty())
+      diag.error(pc.where, "profile \"" + p.name + "\" answers by the client (" + why + ") but zone " + zc.origin +
+                               " is transferred to secondaries, which hold one answer for everybody");
+    for (const policy::Endpoint& e : p.endpoints)
+      if (e.child >= 0) mark(static_cast<size_t>(e.child), zc);
+  };
+  for (size_t zi = 0; zi < cfg.zones.size() && zi < snap.zones.size(); ++zi) {
+    const config::Zone& zc = cfg.zones[zi];
+    if (!zc.transfer) continue;
+    const config::Transfer& x = *zc.transfer;
+    if (zc.soa.serial)
+      diag.error(zc.soa.where, "[[zone]] soa: a transferred zone's serial follows its answers; remove serial");
+    if (!x.tsig.empty() && std::none_of(cfg.tsig_keys.begin(), cfg.tsig_keys.end(),
+                                        [&](const config::TsigKey& k) { return k.name == x.tsig; }))
+      diag.error(x.where, "[[zone]] transfer: tsig = \"" + x.tsig + "\" names no [[tsig_key]]");
+    for (const auto& [name, node] : snap.zones[zi].nodes)
+      if (node.profile >= 0) mark(static_cast<size_t>(node.profile), zc);
+  }
+}
+
 }  // namespace
 
 uint32_t SerialClock::next() {
@@ -303,6 +337,40 @@ SerialClock SerialClock::fixed(uint32_t serial) {
   return c;
 }
 
+namespace {
+
+// Writes `serial` into an encoded SOA record (TYPE..RDLENGTH, then MNAME,
+// RNAME, SERIAL...).
+void setSoaSerial(EncodedRecord& soa, uint32_t serial) {
+  size_t pos = 10;
+  for (int name = 0; name < 2; ++name) {
+    while (pos < soa.size() && soa[pos] != 0) pos += 1 + static_cast<uint8_t>(soa[pos]);
+    ++pos;
+  }
+  if (pos + 4 <= soa.size()) writeU32(reinterpret_cast<uint8_t*>(soa.data()) + pos, serial);
+}
+
+}  // namespace
+
+std::unique_ptr<Snapshot> withSerial(const Snapshot& current, const config::Config& cfg, uint32_t serial,
+                                     Diagnostics& diag) {
+  auto next = std::make_unique<Snapshot>(current);
+  next->serial = serial;
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  for (size_t i = 0; i < next->zones.size() && i < cfg.zones.size(); ++i) {
+    Zone& z = next->zones[i];
+    if (cfg.zones[i].soa.serial) continue;  // the zone's own
+    z.serial = serial;
+    if (auto it = z.nodes.find(z.apex); it != z.nodes.end())
+      for (RRSet& set : it->second.rrsets)
+        if (set.type == type::SOA)
+          for (EncodedRecord& r : set.records) setSoaSerial(r, serial);
+    setSoaSerial(z.negative_soa, serial);
+    if (!signSoa(z, cfg.zones[i], diag, now)) return nullptr;
+  }
+  return next;
+}
+
 std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& diag, SerialClock& serials,
                                         std::shared_ptr<const geo::GeoDatabase> loaded_geo) {
   auto snap = std::make_unique<Snapshot>();
@@ -321,6 +389,7 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
   }
   compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
+  if (diag.empty()) checkTransfers(cfg, *snap, diag);
   if (loaded_geo) {
     snap->geo = std::move(loaded_geo);
   } else if (!cfg.geoip.database.empty()) {

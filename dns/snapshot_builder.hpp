@@ -36,4 +36,11 @@ class SerialClock {
                                                       SerialClock& serials,
                                                       std::shared_ptr<const geo::GeoDatabase> loaded_geo = nullptr);
 
+// `current` with a new SOA serial in every zone without a serial of its
+// own, and (signed zones) the SOA's signatures made again; everything else,
+// other signatures included, is copied. Zones that secondaries transfer
+// take a new serial this way each time their answers change.
+[[nodiscard]] std::unique_ptr<Snapshot> withSerial(const Snapshot& current, const config::Config& cfg,
+                                                   uint32_t serial, config::Diagnostics& diag);
+
 }  // namespace gtm::dns

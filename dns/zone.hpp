@@ -88,7 +88,9 @@ struct Zone {
   // TTL (RFC 4034 3: an RRSIG's TTL is its RRset's; the original TTL inside
   // stays).
   std::vector<EncodedRecord> negative_soa_rrsigs;
-  std::vector<std::array<SignedRecord, 2>> nsec_variants;  // [0] without A, [1] without AAAA
+  // [0] without A, [1] without AAAA, [2] without either (what a secondary
+  // holds while the profile answers one family or none).
+  std::vector<std::array<SignedRecord, 3>> nsec_variants;
   // The RRSIGs of every RRset a profile can answer with, by
   // answerSetKey(profile, type, addresses).
   std::unordered_map<std::string, std::vector<EncodedRecord>, StringHash, std::equal_to<>> answer_rrsigs;

@@ -138,6 +138,20 @@ class Signer {
   void signStatic() {
     for (auto& [owner, node] : z_.nodes)
       for (RRSet& set : node.rrsets) set.rrsigs = sign(owner, set.records, set.type == kTypeDnskey);
+    soaToNegative();
+  }
+
+  // The SOA RRset alone, after its serial changed.
+  void signSoa() {
+    if (Node* apex = z_.nodes.count(z_.apex) ? &z_.nodes[z_.apex] : nullptr)
+      for (RRSet& set : apex->rrsets)
+        if (set.type == type::SOA) set.rrsigs = sign(z_.apex, set.records, false);
+    soaToNegative();
+  }
+
+  // Negative answers carry the SOA's RRSIGs with the negative TTL; glue
+  // its records' RRSIGs.
+  void soaToNegative() {
     const RRSet* soa = z_.find(z_.apex) ? z_.find(z_.apex)->find(type::SOA) : nullptr;
     uint32_t negative_ttl = readU32(reinterpret_cast<const uint8_t*>(z_.negative_soa.data()) + 4);
     z_.negative_soa_rrsigs = soa ? soa->rrsigs : std::vector<EncodedRecord>{};
@@ -180,11 +194,14 @@ class Signer {
       node.nsec = static_cast<int>(z_.nsec_chain.size());
       z_.nsec_chain.push_back(nsec(names[i], next, types));
       if (node.profile >= 0) {
-        std::set<uint16_t> no_a = types, no_aaaa = types;
+        std::set<uint16_t> no_a = types, no_aaaa = types, neither;
         no_a.erase(type::A);
         no_aaaa.erase(type::AAAA);
+        neither = no_a;
+        neither.erase(type::AAAA);
         node.nsec_variants = static_cast<int>(z_.nsec_variants.size());
-        z_.nsec_variants.push_back({nsec(names[i], next, no_a), nsec(names[i], next, no_aaaa)});
+        z_.nsec_variants.push_back(
+            {nsec(names[i], next, no_a), nsec(names[i], next, no_aaaa), nsec(names[i], next, neither)});
       }
     }
   }
@@ -263,6 +280,14 @@ class Signer {
 };
 
 }  // namespace
+
+bool signSoa(Zone& zone, const config::Zone& cfg, config::Diagnostics& diag, uint32_t now) {
+  if (!cfg.dnssec) return true;
+  Signer s(zone, cfg, diag);
+  if (!s.loadKeys(now)) return false;
+  s.signSoa();
+  return true;
+}
 
 bool signZone(Zone& zone, const config::Zone& cfg, std::span<const policy::Profile> profiles,
               config::Diagnostics& diag, uint32_t now) {

@@ -26,4 +26,8 @@ inline constexpr size_t kMaxSignedAnswerSets = 10000;
 [[nodiscard]] bool signZone(Zone& zone, const config::Zone& cfg, std::span<const policy::Profile> profiles,
                             config::Diagnostics& diag, uint32_t now);
 
+// The SOA RRset's signatures again (its serial changed), and the negative
+// answers' copy of them; every other signature stays.
+[[nodiscard]] bool signSoa(Zone& zone, const config::Zone& cfg, config::Diagnostics& diag, uint32_t now);
+
 }  // namespace gtm::dns

@@ -17,14 +17,16 @@ class Enumerator {
     std::vector<const Endpoint*> usable;
     for (const Endpoint& e : p.endpoints)
       if (e.enabled) usable.push_back(&e);
-    if (p.routing != Routing::multivalue) {
+    bool every_available = p.routing == Routing::weighted && p.transferred;
+    if (p.routing != Routing::multivalue && !every_available) {
       for (const Endpoint* e : usable)
         if (!endpointSets(*e, depth, out)) return false;
       return true;
     }
     // Multivalue: every choice of 1 to max_answers endpoints; each nested
-    // one contributes one of its own sets.
-    size_t most = std::min<size_t>(p.max_answers, usable.size());
+    // one contributes one of its own sets. A transferred weighted profile:
+    // any of its endpoints together.
+    size_t most = every_available ? usable.size() : std::min<size_t>(p.max_answers, usable.size());
     std::vector<size_t> pick;
     return choose(usable, 0, most, depth, pick, out);
   }

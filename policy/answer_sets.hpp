@@ -3,7 +3,9 @@
 // signing each answer RRset ahead of time (DNSSEC). Priority, weighted and
 // subnet profiles answer with one endpoint's addresses, a multivalue
 // profile with any max_answers of its endpoints (fewer when fewer are
-// eligible), a nested endpoint with whatever its profile can give.
+// eligible), a nested endpoint with whatever its profile can give. A
+// weighted profile in a transferred zone answers secondaries with every
+// available endpoint: any subset.
 #pragma once
 
 #include <cstddef>

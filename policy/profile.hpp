@@ -55,6 +55,10 @@ struct Profile {
   // the mapped endpoint whatever its health, as Traffic Manager does.
   bool geo_nearest = true;
   uint32_t ttl = 30;
+  // In a zone that secondaries transfer: one answer for everybody, and a
+  // weighted profile's is every available endpoint (the secondaries then
+  // rotate among them).
+  bool transferred = false;
   std::vector<size_t> monitors;     // indices into the snapshot's monitors
   std::vector<Endpoint> endpoints;  // sorted by priority, lowest first
 };

@@ -109,6 +109,11 @@ class Decider {
 
   template <typename Eligible>
   void weighted(const Profile& p, Eligible eligible, int depth) {
+    if (client_.for_secondaries && p.transferred) {
+      for (const Endpoint& e : p.endpoints)
+        if (eligible(e)) (void)emit(e, depth);
+      return;
+    }
     uint64_t total = 0;
     for (const Endpoint& e : p.endpoints)
       if (eligible(e)) total += e.weight;

@@ -20,6 +20,10 @@ struct ClientView {
   bool from_ecs = false;
   uint64_t random = 0;    // a fresh random number for this query
   const GeoLookup* geo = nullptr;  // the GeoIP database, for geographic profiles
+  // The answer a secondary holds for everybody (xfr/): with random 0, a
+  // multivalue profile's first max_answers eligible endpoints; a
+  // transferred weighted profile's every eligible one.
+  bool for_secondaries = false;
 };
 
 inline constexpr size_t kMaxAnswerEndpoints = 10;

@@ -76,6 +76,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void answer(size_t query_size) {
     client_.now = static_cast<uint32_t>(std::time(nullptr));
     const Snapshot& snapshot = worker_.snapshots.get();
+    if (snapshot.transfers) {
+      auto messages = worker_.handler.handOver(snapshot, {query_.data(), query_size}, client_);
+      if (!messages.empty()) return sendAll(messages);
+    }
     std::vector<uint8_t>& scratch = worker_.scratch;
     size_t size = worker_.handler.handle(snapshot, {query_.data(), query_size}, client_,
                                          {scratch.data() + 2, scratch.size() - 2});
@@ -89,6 +93,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size + 2));
     armTimer();
     asio::async_write(socket_, asio::buffer(response_.data(), size + 2),
+                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                        if (ec) return self->finish();
+                        self->readLength();
+                      });
+  }
+
+  // A transfer's messages, each framed, in one write.
+  void sendAll(const std::vector<std::string>& messages) {
+    response_.clear();
+    for (const std::string& m : messages) {
+      if (m.size() > 65535) continue;
+      response_.push_back(static_cast<uint8_t>(m.size() >> 8));
+      response_.push_back(static_cast<uint8_t>(m.size()));
+      response_.insert(response_.end(), m.begin(), m.end());
+    }
+    armTimer();
+    asio::async_write(socket_, asio::buffer(response_.data(), response_.size()),
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                         if (ec) return self->finish();
                         self->readLength();

@@ -1,0 +1,273 @@
+#include "xfr/transfer_service.hpp"
+
+#include <ctime>
+
+#include "common/log.hpp"
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
+#include "xfr/message_reader.hpp"
+#include "xfr/transfer_answer.hpp"
+#include "xfr/zone_version.hpp"
+
+namespace gtm::xfr {
+namespace {
+
+// RFC 1982: a is newer than b.
+bool newer(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) > 0; }
+
+// The next serial after `last`: seconds since the epoch when that is newer,
+// else one more.
+uint32_t nextSerial(uint32_t last) {
+  auto now = static_cast<uint32_t>(std::time(nullptr));
+  return newer(now, last) ? now : last + 1;
+}
+
+const dns::Zone* zoneAt(const dns::Snapshot& snapshot, const std::string& apex) {
+  for (const dns::Zone& z : snapshot.zones)
+    if (z.apex == apex) return &z;
+  return nullptr;
+}
+
+// The serial in an IXFR request's authority SOA; nullopt without one.
+std::optional<uint32_t> requestedSerial(std::span<const uint8_t> query, const MessageView& m) {
+  for (const RecordAt& r : m.authority) {
+    if (r.type != dns::type::SOA) continue;
+    size_t pos = r.rdata;
+    for (int name = 0; name < 2; ++name) {
+      auto n = readName(query, pos);
+      if (!n) return std::nullopt;
+      pos = n->second;
+    }
+    if (pos + 4 > r.rdata + r.rdlength) return std::nullopt;
+    return dns::readU32(query.data() + pos);
+  }
+  return std::nullopt;
+}
+
+size_t totalSize(const std::vector<std::string>& messages) {
+  size_t n = 0;
+  for (const std::string& m : messages) n += m.size();
+  return n;
+}
+
+}  // namespace
+
+TransferService::TransferService(const dns::SnapshotStore& store, PublishSerial publish)
+    : store_(store), publish_(std::move(publish)) {}
+
+TransferService::~TransferService() { stop(); }
+
+void TransferService::configure(const config::Config& cfg) {
+  std::lock_guard lock(mutex_);
+  keys_ = tsigKeys(cfg.tsig_keys);
+  std::vector<ZoneState> next;
+  for (const config::Zone& zc : cfg.zones) {
+    if (!zc.transfer) continue;
+    auto apex = dns::toWireName(zc.origin, {});
+    if (!apex) continue;
+    ZoneState z;
+    z.apex = *apex;
+    z.origin = dns::toText(*apex);
+    z.settings = *zc.transfer;
+    for (ZoneState& old : zones_)
+      if (old.apex == z.apex) {
+        z.latest = std::move(old.latest);
+        z.peers = std::move(old.peers);
+        z.transfers = std::move(old.transfers);
+        if (old.journal && old.journal->capacity() == z.settings.journal) z.journal = std::move(old.journal);
+      }
+    if (!z.journal) z.journal = std::make_unique<Journal>(z.settings.journal);
+    next.push_back(std::move(z));
+  }
+  zones_ = std::move(next);
+}
+
+void TransferService::start() {
+  notifier_.start();
+  thread_ = std::thread([this] {
+    while (!stopping_) {
+      check();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+}
+
+void TransferService::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  notifier_.stop();
+}
+
+std::optional<TsigKey> TransferService::keyOf(const ZoneState& z) const {
+  for (const TsigKey& k : keys_)
+    if (k.name == z.settings.tsig) return k;
+  return std::nullopt;
+}
+
+// `v` becomes the zone's newest version: journaled, and the secondaries
+// told when its serial is new.
+void TransferService::adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v) {
+  bool first = !z.latest;
+  if (!first && v->serial == z.latest->serial) {
+    z.latest = std::move(v);  // the same serial; nothing a secondary holds changed
+    return;
+  }
+  if (!first) z.journal->add(*z.latest, *v);
+  z.latest = std::move(v);
+  z.pending = false;
+  if (!z.settings.notify.empty()) notifier_.notify(z.apex, z.latest->serial, z.settings.notify, keyOf(z));
+}
+
+void TransferService::check() {
+  auto snapshot = store_.current();
+  if (!snapshot) return;
+  uint32_t publish_serial = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    for (ZoneState& z : zones_) {
+      const dns::Zone* zone = zoneAt(*snapshot, z.apex);
+      if (!zone) continue;
+      auto v = currentVersion(*snapshot, *zone);
+      if (!z.latest || v->serial != z.latest->serial) {
+        // A new serial (ours, a reload's): never back (RFC 1982).
+        if (!z.latest || newer(v->serial, z.latest->serial)) {
+          adopt(z, std::move(v));
+        } else {
+          // A reload that went back (its SOA serial set by hand, a clock set
+          // back): a newer one follows.
+          publish_serial = std::max(publish_serial, nextSerial(z.latest->serial));
+        }
+        continue;
+      }
+      if (v->sameContent(*z.latest)) {
+        z.pending = false;
+        continue;
+      }
+      if (!z.pending) {
+        z.pending = true;
+        z.changed_at = now;
+      }
+      // The changes of the next 200 ms share one serial.
+      if (now - z.changed_at >= kSerialBatch) {
+        uint32_t s = nextSerial(z.latest->serial);
+        if (publish_serial == 0 || newer(s, publish_serial)) publish_serial = s;
+      }
+    }
+  }
+  if (publish_serial == 0) return;
+  // Outside our lock: publishing takes the caller's load lock, which a
+  // reload holds while it calls configure().
+  if (!publish_(publish_serial)) {
+    log::error("could not publish a new SOA serial for the transferred zones",
+               {{"serial", std::to_string(publish_serial)}});
+    return;
+  }
+  check();  // journal and notify now, not 50 ms later
+}
+
+void TransferService::record(ZoneState& z, const IpAddress& peer, std::string type, uint32_t serial, uint32_t asked,
+                             const std::vector<std::string>& messages) {
+  PeerTransfer& p = z.peers[peer.toString()];
+  p.peer = peer.toString();
+  ++z.transfers[{p.peer, type}];
+  p.type = std::move(type);
+  p.serial = serial;
+  p.asked_serial = asked;
+  p.bytes = totalSize(messages);
+  p.when = std::time(nullptr);
+}
+
+std::vector<std::string> TransferService::answer(std::span<const uint8_t> query, const IpAddress& peer, bool tcp,
+                                                 size_t udp_limit) {
+  auto m = readMessage(query);
+  if (!m || m->opcode != 0 || (m->qtype != dns::type::AXFR && m->qtype != dns::type::IXFR && m->qtype != dns::type::SOA))
+    return {};
+  std::lock_guard lock(mutex_);
+  ZoneState* z = nullptr;
+  for (ZoneState& candidate : zones_)
+    if (candidate.apex == m->qname) z = &candidate;
+  if (!z || !z->latest) return {};
+  const ZoneVersion& v = *z->latest;
+  auto now = static_cast<uint64_t>(std::time(nullptr));
+  TsigCheck tsig = checkRequest(query, keys_, now);
+  bool is_transfer = m->qtype != dns::type::SOA;
+  if (!is_transfer && !tsig.present) return {};  // a plain SOA query: the packet path's
+  std::vector<std::string> out;
+  auto signAll = [&] {
+    if (!tsig.present || tsig.malformed) return;
+    ResponseSigner signer(tsig);
+    for (std::string& message : out) signer.sign(message, now);
+  };
+  auto refuse = [&](uint8_t rcode, const std::string& why) {
+    out = {errorMessage(query, *m, rcode)};
+    signAll();
+    if (is_transfer) record(*z, peer, "refused: " + why, 0, 0, out);
+    return out;
+  };
+  if (tsig.malformed) return refuse(dns::rcode::FORMERR, "malformed TSIG");
+  if (tsig.error != tsig_error::NONE)
+    return refuse(dns::rcode::NOTAUTH, tsig.error == tsig_error::BADKEY  ? "BADKEY"
+                                       : tsig.error == tsig_error::BADSIG ? "BADSIG"
+                                                                          : "BADTIME");
+  if (!is_transfer) {
+    out = {soaMessage(query, *m, v)};
+    signAll();
+    return out;
+  }
+  bool allowed = false;
+  for (const Subnet& s : z->settings.allow) allowed = allowed || s.contains(peer);
+  if (!allowed) return refuse(dns::rcode::REFUSED, "not in allow");
+  if (!z->settings.tsig.empty() && (!tsig.present || !tsig.key || tsig.key->name != z->settings.tsig)) {
+    if (tsig.present) tsig.error = tsig_error::BADKEY;  // signed, with another key
+    return refuse(dns::rcode::NOTAUTH, tsig.present ? "another key" : "not signed");
+  }
+  if (m->qtype == dns::type::AXFR) {
+    if (!tcp) return refuse(dns::rcode::NOTIMP, "AXFR over UDP");
+    out = axfrMessages(query, *m, v);
+    signAll();
+    record(*z, peer, "AXFR", v.serial, 0, out);
+    return out;
+  }
+  auto asked = requestedSerial(query, *m);
+  if (!asked) return refuse(dns::rcode::FORMERR, "IXFR without the secondary's SOA");
+  if (!tcp || !newer(v.serial, *asked)) {
+    // Up to date, or over UDP: the current SOA tells it to come over TCP.
+    out = {soaMessage(query, *m, v)};
+    signAll();
+    if (out.front().size() > udp_limit && !tcp) return {};
+    record(*z, peer, "IXFR up to date", v.serial, *asked, out);
+    return out;
+  }
+  if (auto change = z->journal->since(*asked)) {
+    out = ixfrMessages(query, *m, v, *change);
+    signAll();
+    record(*z, peer, "IXFR", v.serial, *asked, out);
+    return out;
+  }
+  out = axfrMessages(query, *m, v);  // older than the journal: the whole zone
+  signAll();
+  record(*z, peer, "IXFR as AXFR", v.serial, *asked, out);
+  return out;
+}
+
+std::vector<ZoneTransferReport> TransferService::report() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ZoneTransferReport> out;
+  for (const ZoneState& z : zones_) {
+    ZoneTransferReport r;
+    r.zone = z.origin;
+    r.serial = z.latest ? z.latest->serial : 0;
+    r.zone_bytes = z.latest ? z.latest->bytes : 0;
+    r.journal = z.journal->size();
+    r.journal_capacity = z.journal->capacity();
+    for (const auto& [peer, p] : z.peers) r.peers.push_back(p);
+    r.notifies = notifier_.status(z.apex);
+    r.transfers = z.transfers;
+    r.notify_outcomes = notifier_.outcomes(z.apex);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace gtm::xfr
