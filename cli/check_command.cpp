@@ -31,6 +31,41 @@ std::string describeServices(const lb::LbPlan& plan) {
   return out;
 }
 
+// Each transferred zone's settings, and what its secondaries will hold.
+std::string describeTransfers(const config::Config& cfg, const dns::Snapshot& snapshot) {
+  std::string out;
+  for (const config::Zone& z : cfg.zones) {
+    if (!z.transfer) continue;
+    const config::Transfer& x = *z.transfer;
+    out += "transfer of " + z.origin + ": allow";
+    for (const Subnet& s : x.allow) out += " " + s.toString();
+    if (x.tsig.empty()) {
+      out += "; unsigned (no tsig)";
+    } else {
+      for (const config::TsigKey& k : cfg.tsig_keys)
+        if (k.name == x.tsig)
+          out += std::string("; TSIG key ") + k.name + " (" +
+                 (k.algorithm == config::TsigKey::Algorithm::hmac_sha256   ? "hmac-sha256"
+                  : k.algorithm == config::TsigKey::Algorithm::hmac_sha384 ? "hmac-sha384"
+                                                                           : "hmac-sha512") +
+                 ", " + std::to_string(k.secret.size() * 8) + "-bit secret)";
+    }
+    out += "; notify";
+    if (x.notify.empty()) out += " nobody (secondaries find changes at their SOA refresh)";
+    for (const SocketAddress& a : x.notify) out += " " + a.toString();
+    out += "; journal of " + std::to_string(x.journal) + " changes for IXFR\n";
+    for (const policy::Profile& p : snapshot.profiles)
+      if (p.transferred && p.fqdn.size() >= z.origin.size() &&
+          p.fqdn.compare(p.fqdn.size() - z.origin.size(), z.origin.size(), z.origin) == 0)
+        out += "  secondaries hold profile " + p.name + "'s " +
+               (p.routing == policy::Routing::weighted     ? "every available endpoint (they rotate among them)"
+                : p.routing == policy::Routing::multivalue ? "current answer set"
+                                                           : "current answer") +
+               "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int checkCommand(const Args& args) {
@@ -44,7 +79,7 @@ int checkCommand(const Args& args) {
   if (loaded.ok() && (!loaded.config.zones.empty() || !loaded.config.profiles.empty())) {
     dns::SerialClock serials;
     auto snapshot = dns::buildSnapshot(loaded.config, loaded.diagnostics, serials);
-    if (snapshot) out += dns::describe(*snapshot);
+    if (snapshot) out += dns::describe(*snapshot) + describeTransfers(loaded.config, *snapshot);
   }
   if (loaded.ok() && !loaded.config.services.empty()) {
     auto plan = lb::compileLbPlan(loaded.config, loaded.diagnostics);

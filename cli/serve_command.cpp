@@ -52,7 +52,9 @@ struct Running {
   std::unique_ptr<cluster::ClusterNode> cluster;  // with [cluster], read at start
   std::mutex engine_mutex;
   std::shared_ptr<monitor::Engine> engine;
-  // With a zone that secondaries transfer: the hidden primary (xfr/).
+  // With a zone that secondaries transfer: the hidden primary (xfr/). Set
+  // once, by the start or the first reload that has such a zone.
+  std::mutex transfers_mutex;
   std::shared_ptr<xfr::TransferService> transfers;
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
   std::atomic<uint64_t> renewal_failures{0};  // DNSSEC re-signing that failed
@@ -61,6 +63,10 @@ struct Running {
   std::shared_ptr<monitor::Engine> currentEngine() {
     std::lock_guard lock(engine_mutex);
     return engine;
+  }
+  std::shared_ptr<xfr::TransferService> currentTransfers() {
+    std::lock_guard lock(transfers_mutex);
+    return transfers;
   }
 };
 
@@ -106,10 +112,12 @@ bool publishSerial(Running& run, dns::SerialClock& serials, uint32_t serial) {
 void setUpTransfers(Running& run, dns::SerialClock& serials, const config::Config& cfg, dns::Snapshot& snapshot) {
   if (!hasTransfers(cfg) && !run.transfers) return;
   if (!run.transfers) {
-    run.transfers = std::make_shared<xfr::TransferService>(
+    auto made = std::make_shared<xfr::TransferService>(
         run.store, [&run, &serials](uint32_t serial) { return publishSerial(run, serials, serial); });
-    run.transfers->configure(cfg);
-    run.transfers->start();
+    made->configure(cfg);
+    made->start();
+    std::lock_guard lock(run.transfers_mutex);
+    run.transfers = std::move(made);
   } else {
     run.transfers->configure(cfg);
   }
@@ -340,6 +348,10 @@ int serveCommand(const Args& all_args) {
     sources.renewal_failures = [&run] { return run.renewal_failures.load(); };
     sources.endpoint_metrics = c.config.status.endpoint_metrics;
     sources.cluster = run.cluster.get();
+    sources.transfers = [&run] {
+      auto transfers = run.currentTransfers();
+      return transfers ? transfers->report() : std::vector<xfr::ZoneTransferReport>{};
+    };
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status::StatusLimits limits;
     limits.allowed_hosts = c.config.status.allowed_hosts;

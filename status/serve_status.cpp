@@ -43,6 +43,65 @@ Result<std::string> ServeStatus::routeJson(const StatusQuery& query) {
       .dump();
 }
 
+namespace {
+
+// Per transferred zone: the serial served, the journal, each secondary's
+// last transfer and lag, each NOTIFY's fate.
+nlohmann::json transfersJson(const std::vector<xfr::ZoneTransferReport>& reports) {
+  auto when = [](std::time_t t) { return t ? isoTime(std::chrono::system_clock::from_time_t(t)) : std::string(); };
+  nlohmann::json out = nlohmann::json::array();
+  for (const xfr::ZoneTransferReport& r : reports) {
+    nlohmann::json zj{{"zone", r.zone},          {"serial", r.serial},
+                      {"zone_bytes", r.zone_bytes}, {"journal", r.journal},
+                      {"journal_capacity", r.journal_capacity}};
+    zj["secondaries"] = nlohmann::json::array();
+    for (const xfr::PeerTransfer& p : r.peers)
+      zj["secondaries"].push_back({{"peer", p.peer},
+                                   {"last", p.type},
+                                   {"serial", p.serial},
+                                   {"asked_serial", p.asked_serial},
+                                   {"bytes", p.bytes},
+                                   {"time", when(p.when)},
+                                   {"lag_seconds", p.lag_seconds}});
+    zj["notify"] = nlohmann::json::array();
+    for (const xfr::NotifyStatus& n : r.notifies)
+      zj["notify"].push_back({{"target", n.target},
+                              {"serial", n.serial},
+                              {"tries", n.tries},
+                              {"answered", n.answered},
+                              {"result", n.result},
+                              {"last_sent", when(n.last_sent)}});
+    out.push_back(zj);
+  }
+  return out;
+}
+
+void appendTransferMetrics(std::ostringstream& m, const std::vector<xfr::ZoneTransferReport>& reports) {
+  m << "# HELP gtm_transfers_total Zone transfers answered (and refused), by type and secondary.\n"
+       "# TYPE gtm_transfers_total counter\n";
+  for (const xfr::ZoneTransferReport& r : reports)
+    for (const auto& [key, count] : r.transfers)
+      m << "gtm_transfers_total{zone=\"" << labelValue(r.zone) << "\",type=\"" << labelValue(key.second)
+        << "\",peer=\"" << labelValue(key.first) << "\"} " << count << "\n";
+  m << "# HELP gtm_notify_total NOTIFY messages that ended, by secondary and result (answered, failed).\n"
+       "# TYPE gtm_notify_total counter\n";
+  for (const xfr::ZoneTransferReport& r : reports)
+    for (const auto& [key, count] : r.notify_outcomes)
+      m << "gtm_notify_total{zone=\"" << labelValue(r.zone) << "\",peer=\"" << labelValue(key.first)
+        << "\",result=\"" << labelValue(key.second) << "\"} " << count << "\n";
+  m << "# HELP gtm_secondary_serial_lag How long, in seconds, a secondary has lacked the serial gtm serves (0: up "
+       "to date).\n# TYPE gtm_secondary_serial_lag gauge\n";
+  for (const xfr::ZoneTransferReport& r : reports)
+    for (const xfr::PeerTransfer& p : r.peers)
+      m << "gtm_secondary_serial_lag{zone=\"" << labelValue(r.zone) << "\",peer=\"" << labelValue(p.peer) << "\"} "
+        << p.lag_seconds << "\n";
+  m << "# HELP gtm_zone_serial The SOA serial each transferred zone has.\n# TYPE gtm_zone_serial gauge\n";
+  for (const xfr::ZoneTransferReport& r : reports)
+    m << "gtm_zone_serial{zone=\"" << labelValue(r.zone) << "\"} " << r.serial << "\n";
+}
+
+}  // namespace
+
 std::string ServeStatus::statusJson(const StatusQuery& query) {
   const ServeSources& s = sources_;
   auto snap = s.snapshot();
@@ -108,6 +167,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
     }
     j["zones"].push_back(zj);
   }
+  if (s.transfers) j["transfers"] = transfersJson(s.transfers());
   if (s.cluster) j["cluster"] = clusterJson(*s.cluster);
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
   return jsonText(j);
@@ -203,6 +263,7 @@ std::string ServeStatus::metricsText() {
   m << "# HELP gtm_dnssec_renewal_failures_total DNSSEC re-signings that failed (the served signatures age).\n"
        "# TYPE gtm_dnssec_renewal_failures_total counter\ngtm_dnssec_renewal_failures_total "
     << (s.renewal_failures ? s.renewal_failures() : 0) << "\n";
+  if (s.transfers) appendTransferMetrics(m, s.transfers());
   if (s.cluster) appendClusterMetrics(m, *s.cluster);
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"

@@ -10,6 +10,7 @@
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
 #include "cluster/cluster_node.hpp"
+#include "xfr/transfer_service.hpp"
 #include "status/status_provider.hpp"
 
 namespace gtm::status {
@@ -26,6 +27,9 @@ struct ServeSources {
   // With [cluster]: admin actions go through etcd, and the status shows the
   // nodes. Null for a node on its own.
   cluster::ClusterNode* cluster = nullptr;
+  // With zones that secondaries transfer: what each secondary did; may be
+  // empty.
+  std::function<std::vector<xfr::ZoneTransferReport>()> transfers;
 };
 
 class ServeStatus : public StatusProvider {

@@ -5,8 +5,15 @@
 namespace gtm::xfr {
 
 void Journal::add(const ZoneVersion& from, const ZoneVersion& to) {
-  entries_.push_back({from.serial, to.serial, from.soa, from.soa_rrsigs, difference(from, to)});
+  entries_.push_back({from.serial, to.serial, std::time(nullptr), from.soa, from.soa_rrsigs, difference(from, to)});
   while (entries_.size() > capacity_) entries_.pop_front();
+}
+
+std::optional<std::time_t> Journal::behindSince(uint32_t serial) const {
+  for (const JournalEntry& e : entries_)
+    if (e.from == serial) return e.made;
+  if (entries_.empty()) return std::nullopt;
+  return entries_.front().made;
 }
 
 std::optional<Change> Journal::since(uint32_t serial) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <deque>
 #include <optional>
 
@@ -14,6 +15,7 @@ namespace gtm::xfr {
 
 struct JournalEntry {
   uint32_t from = 0, to = 0;
+  std::time_t made = 0;  // when `to` was made
   dns::EncodedRecord from_soa;
   std::vector<OwnedRecord> from_soa_rrsigs;
   Difference diff;
@@ -36,6 +38,10 @@ class Journal {
   // removed and added again cancel out); nullopt when `serial` is not in
   // the journal.
   [[nodiscard]] std::optional<Change> since(uint32_t serial) const;
+  // When the first change after `serial` was made (how long a secondary at
+  // `serial` has been behind); the oldest change's time when `serial` is
+  // older than the journal.
+  [[nodiscard]] std::optional<std::time_t> behindSince(uint32_t serial) const;
   [[nodiscard]] size_t size() const { return entries_.size(); }
   [[nodiscard]] size_t capacity() const { return capacity_; }
 

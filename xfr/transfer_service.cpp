@@ -168,8 +168,12 @@ void TransferService::check() {
 
 void TransferService::record(ZoneState& z, const IpAddress& peer, std::string type, uint32_t serial, uint32_t asked,
                              const std::vector<std::string>& messages) {
-  PeerTransfer& p = z.peers[peer.toString()];
-  p.peer = peer.toString();
+  std::string name = peer.toString();
+  // Bounded: addresses past the first 256 (refused ones can be anybody)
+  // are counted together.
+  if (!z.peers.count(name) && z.peers.size() >= kMaxPeersShown) name = "other";
+  PeerTransfer& p = z.peers[name];
+  p.peer = name;
   ++z.transfers[{p.peer, type}];
   p.type = std::move(type);
   p.serial = serial;
@@ -261,7 +265,13 @@ std::vector<ZoneTransferReport> TransferService::report() const {
     r.zone_bytes = z.latest ? z.latest->bytes : 0;
     r.journal = z.journal->size();
     r.journal_capacity = z.journal->capacity();
-    for (const auto& [peer, p] : z.peers) r.peers.push_back(p);
+    for (const auto& [peer, p] : z.peers) {
+      PeerTransfer copy = p;
+      if (z.latest && p.serial != z.latest->serial)
+        if (auto since = z.journal->behindSince(p.serial))
+          copy.lag_seconds = static_cast<double>(std::time(nullptr) - *since);
+      r.peers.push_back(copy);
+    }
     r.notifies = notifier_.status(z.apex);
     r.transfers = z.transfers;
     r.notify_outcomes = notifier_.outcomes(z.apex);

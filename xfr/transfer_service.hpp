@@ -28,6 +28,7 @@
 namespace gtm::xfr {
 
 inline constexpr auto kSerialBatch = std::chrono::milliseconds(200);
+inline constexpr size_t kMaxPeersShown = 256;
 
 // The last transfer a secondary made, and the serial it last asked from.
 struct PeerTransfer {
@@ -37,6 +38,7 @@ struct PeerTransfer {
   uint32_t asked_serial = 0;   // IXFR: the serial it had
   size_t bytes = 0;
   std::time_t when = 0;
+  double lag_seconds = 0;  // how long it has lacked a newer serial (0: up to date)
 };
 
 struct ZoneTransferReport {

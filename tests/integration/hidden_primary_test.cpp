@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 
@@ -188,6 +190,9 @@ TEST_F(HiddenPrimary, FailoversReachEverySecondary) {
 listen = ["127.0.0.1:{PORT}"]
 threads = 1
 
+[status]
+listen = "127.0.0.1:{PORT2}"
+
 [[tsig_key]]
 name = "xfr"
 algorithm = "hmac-sha256"
@@ -260,6 +265,30 @@ monitors = ["sstp"]
   }
   uint32_t after = serialAt(gtm->port());
   EXPECT_GT(static_cast<int32_t>(after - before), 0);
+
+  // The status API and metrics: every secondary took the new serial by
+  // IXFR and is not behind; each was told by NOTIFY.
+  std::string status_url = "http://127.0.0.1:" + std::to_string(gtm->port2());
+  std::string page = run("curl -s " + status_url + "/api/v1/status").output;
+  auto json = nlohmann::json::parse(page, nullptr, false);
+  ASSERT_TRUE(json.is_object() && json.contains("transfers")) << page;
+  const auto& zone = json["transfers"][0];
+  EXPECT_EQ(zone["serial"], after);
+  EXPECT_EQ(zone["notify"].size(), secondaries.size()) << zone.dump();
+  for (const auto& n : zone["notify"]) {
+    EXPECT_EQ(n["serial"], after) << n.dump();
+    EXPECT_TRUE(n["answered"].get<bool>()) << n.dump();
+  }
+  ASSERT_GE(zone["secondaries"].size(), 1u) << zone.dump();
+  for (const auto& p : zone["secondaries"]) {
+    EXPECT_EQ(p["serial"], after) << p.dump();
+    EXPECT_EQ(p["lag_seconds"], 0) << p.dump();
+  }
+  std::string metrics = run("curl -s " + status_url + "/metrics").output;
+  EXPECT_NE(metrics.find("gtm_transfers_total{zone=\"vpn.example.com.\",type=\"IXFR\",peer=\"127.0.0.1\"}"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("gtm_notify_total{zone=\"vpn.example.com.\""), std::string::npos);
+  EXPECT_NE(metrics.find("gtm_secondary_serial_lag{zone=\"vpn.example.com.\",peer=\"127.0.0.1\"} 0"), std::string::npos);
 
   // IXFR from the serial before: the SOAs and the profile's A RRset only.
   std::string key = " -y hmac-sha256:xfr:" + secret;
