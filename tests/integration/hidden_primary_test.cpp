@@ -319,5 +319,128 @@ monitors = ["sstp"]
   EXPECT_GE(static_cast<int32_t>(serialAt(again->port()) - after), 0);
 }
 
+// A signed zone through a secondary: unbound, with the zone's DS as its
+// trust anchor and Knot (gtm's secondary) as the zone's only server,
+// validates every answer before and after a failover: the profile's new
+// RRset comes with its RRSIG, the SOA with a signature for its new serial,
+// and the NODATA for AAAA of a site with IPv4 only with the NSEC that
+// leaves AAAA out.
+TEST_F(HiddenPrimary, SignedZoneValidatesThroughASecondary) {
+  for (const char* tool : {"ldns-keygen", "/usr/sbin/unbound"}) {
+    if (!haveCommand(tool) && ::access(tool, X_OK) != 0) {
+      GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh test)";
+    }
+  }
+  std::string dir = makeTempDir();
+  std::string secret = trim(run("tsig-keygen -a hmac-sha256 xfr | sed -n 's/.*secret \"\\(.*\\)\";/\\1/p'").output);
+  ASSERT_EQ(secret.size(), 44u);
+  writeFile(dir, "xfr.key", secret + "\n");
+  std::string ksk = ldnsKeygen(dir, "-a ECDSAP256SHA256 -k", "vpn.example.com");
+  std::string zsk = ldnsKeygen(dir, "-a ECDSAP256SHA256", "vpn.example.com");
+  uint16_t sstp_port = freePort(), knot_port = freePort();
+  auto east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  auto west = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.20.10:" + std::to_string(sstp_port)}, "listening");
+  auto gtm = GtmProcess::serve(R"([dns]
+listen = ["127.0.0.1:{PORT}"]
+threads = 1
+
+[[tsig_key]]
+name = "xfr"
+secret_file = ")" + dir + R"(/xfr.key"
+
+[[zone]]
+origin = "vpn.example.com."
+ns = ["ns1.vpn.example.com."]
+soa = { mname = "ns1.vpn.example.com.", rname = "hostmaster.example.com." }
+records = [ { name = "ns1", type = "A", data = "127.0.0.53" }, { name = "www", type = "CNAME", data = "aovpn" } ]
+dnssec = { keys = [")" + ksk + R"(", ")" + zsk + R"("] }
+transfer = { allow = ["127.0.0.1/32"], tsig = "xfr", notify = ["127.0.0.1:)" + std::to_string(knot_port) + R"("] }
+
+[[monitor]]
+name = "sstp"
+protocol = "sstp"
+port = )" + std::to_string(sstp_port) + R"(
+interval = 0.3
+timeout = 0.25
+tolerated_failures = 0
+
+[[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+ttl = 1
+monitors = ["sstp"]
+  [[profile.endpoint]]
+  name = "east"
+  target = ["127.0.10.10", "2001:db8::10"]
+  [[profile.endpoint]]
+  name = "west"
+  target = "127.0.20.10"
+
+[[profile]]
+name = "spread"
+fqdn = "spread.vpn.example.com."
+routing = "weighted"
+ttl = 1
+  [[profile.endpoint]]
+  name = "a"
+  target = "192.0.2.1"
+  [[profile.endpoint]]
+  name = "b"
+  target = "192.0.2.2"
+)");
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 5), 0) << gtm->log();
+  run("mkdir -p " + dir + "/knot");
+  auto knot = startKnot(dir + "/knot", knot_port, gtm->port(), secret);
+  ASSERT_GE(within(15, [&] { return ask(knot_port, "aovpn.vpn.example.com") == "127.0.10.10"; }), 0) << knot->log();
+
+  auto ds = run(std::string(GTM_BINARY) + " dnssec ds vpn.example.com --config " + gtm->configPath());
+  std::string anchor = ds.output.substr(0, ds.output.find('\n'));
+  uint16_t resolver = freePort();
+  std::string unbound_conf = writeFile(dir, "unbound.conf", R"(server:
+  interface: 127.0.0.1
+  port: )" + std::to_string(resolver) + R"(
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: ")" + dir + R"("
+  pidfile: ")" + dir + R"(/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  val-log-level: 2
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor: ")" + anchor + R"("
+stub-zone:
+  name: "vpn.example.com"
+  stub-addr: 127.0.0.1@)" + std::to_string(knot_port) + "\n");
+  auto unbound = ChildProcess::start({"/usr/sbin/unbound", "-d", "-c", unbound_conf}, "start of service");
+  auto validated = [&](const std::string& name, const std::string& type, const std::string& rcode,
+                       const std::string& want) {
+    auto out = run("dig +dnssec +time=3 +tries=1 @127.0.0.1 -p " + std::to_string(resolver) + " " + name + " " + type).output;
+    size_t flags = out.find(";; flags:");
+    bool ad = flags != std::string::npos &&
+              out.substr(flags, out.find(';', flags + 3) - flags).find(" ad") != std::string::npos;
+    EXPECT_NE(out.find("status: " + rcode), std::string::npos) << name << " " << type << "\n" << out << unbound->log();
+    EXPECT_TRUE(ad) << name << " " << type << " did not validate\n" << out << unbound->log();
+    if (!want.empty()) {
+      EXPECT_NE(out.find(want), std::string::npos) << name << " " << type << "\n" << out;
+    }
+  };
+  validated("aovpn.vpn.example.com", "A", "NOERROR", "127.0.10.10");
+  validated("aovpn.vpn.example.com", "AAAA", "NOERROR", "2001:db8::10");
+  validated("www.vpn.example.com", "A", "NOERROR", "127.0.10.10");
+  validated("spread.vpn.example.com", "A", "NOERROR", "192.0.2.2");  // every available endpoint
+  validated("nothing.vpn.example.com", "A", "NXDOMAIN", "");
+  validated("ns1.vpn.example.com", "MX", "NOERROR", "");
+
+  east.reset();
+  ASSERT_GE(within(10, [&] { return ask(knot_port, "aovpn.vpn.example.com") == "127.0.20.10"; }), 0) << knot->log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the profile's TTL in unbound's cache
+  validated("aovpn.vpn.example.com", "A", "NOERROR", "127.0.20.10");
+  validated("aovpn.vpn.example.com", "AAAA", "NOERROR", "");  // NODATA: west has no IPv6
+  validated("vpn.example.com", "SOA", "NOERROR", "");
+}
+
 }  // namespace
 }  // namespace gtm::test
