@@ -115,6 +115,7 @@ void TransferService::adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v) 
   if (!first) z.journal->add(*z.latest, *v);
   z.latest = std::move(v);
   z.pending = false;
+  z.serial_at = std::chrono::steady_clock::now();
   if (!z.settings.notify.empty()) notifier_.notify(z.apex, z.latest->serial, z.settings.notify, keyOf(z));
 }
 
@@ -148,8 +149,10 @@ void TransferService::check() {
         z.pending = true;
         z.changed_at = now;
       }
-      // The changes of the next 200 ms share one serial.
-      if (now - z.changed_at >= kSerialBatch) {
+      // At most one new serial per 200 ms: a change after a quiet spell
+      // goes out at once, the changes that follow within 200 ms of a new
+      // serial share the next one.
+      if (now >= std::max(z.changed_at, z.serial_at + kSerialBatch)) {
         uint32_t s = nextSerial(z.latest->serial);
         if (publish_serial == 0 || newer(s, publish_serial)) publish_serial = s;
       }

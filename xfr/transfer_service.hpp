@@ -1,8 +1,9 @@
 // gtm as a primary for standard secondaries. Watches the zones that have
 // `transfer` (every 50 ms): when what a secondary would hold changes
-// (health, an admin action, a reload, new signatures), the changes of the
-// next 200 ms share one new SOA serial, which `publish` puts in the served
-// snapshot (never lower than the last, RFC 1982); the change goes into the
+// (health, an admin action, a reload, new signatures), a new SOA serial is
+// made at once, but never within 200 ms of the last (the changes of those
+// 200 ms share the next one); `publish` puts it in the served snapshot
+// (never lower than the last, RFC 1982); the change goes into the
 // zone's journal and each `notify` address is told. Answers AXFR, IXFR
 // (from the journal, else the whole zone) and TSIG-signed SOA queries for
 // those zones, refusing peers outside `allow` and requests without the
@@ -80,7 +81,8 @@ class TransferService : public dns::TransferHandler {
     std::shared_ptr<const ZoneVersion> latest;
     std::unique_ptr<Journal> journal;
     bool pending = false;
-    std::chrono::steady_clock::time_point changed_at;
+    std::chrono::steady_clock::time_point changed_at;  // of the first change not yet in a serial
+    std::chrono::steady_clock::time_point serial_at;   // when the latest serial was made
     std::map<std::string, PeerTransfer> peers;
     std::map<std::pair<std::string, std::string>, uint64_t> transfers;
   };
