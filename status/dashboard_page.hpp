@@ -98,6 +98,38 @@ function render(st) {
     }
     root.appendChild(t);
   }
+  // Hidden primary: each secondary's last transfer and lag, each NOTIFY.
+  for (const x of st.transfers || []) {
+    root.appendChild(el('h2', 'secondaries of ' + x.zone + ' (serial ' + x.serial + ', journal ' + x.journal + ' of ' + x.journal_capacity + ')'));
+    const t = el('table');
+    const head = el('tr');
+    for (const h of ['secondary', 'last transfer', 'serial', 'had', 'bytes', 'when', 'behind', 'NOTIFY']) head.appendChild(el('th', h));
+    t.appendChild(head);
+    const notifies = {};
+    for (const n of x.notify) notifies[n.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')] = n;
+    const seen = new Set();
+    for (const p of x.secondaries) {
+      seen.add(p.peer);
+      const n = notifies[p.peer];
+      const tr = el('tr');
+      tr.appendChild(el('td', p.peer));
+      tr.appendChild(el('td', p.last, p.last.startsWith('refused') ? 'Degraded' : ''));
+      for (const v of [p.serial, p.asked_serial || '', p.bytes, p.time ? ago(p.time) : '']) tr.appendChild(el('td', String(v)));
+      tr.appendChild(el('td', p.lag_seconds ? p.lag_seconds + ' s' : 'up to date', p.lag_seconds > 60 ? 'Degraded' : ''));
+      tr.appendChild(el('td', n ? n.serial + ': ' + n.result + ' (' + n.tries + ' tries)' : ''));
+      t.appendChild(tr);
+    }
+    for (const n of x.notify) {
+      if (seen.has(n.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))) continue;
+      const tr = el('tr');
+      tr.appendChild(el('td', n.target));
+      tr.appendChild(el('td', 'never transferred', 'Degraded'));
+      for (let i = 0; i < 5; i++) tr.appendChild(el('td', ''));
+      tr.appendChild(el('td', n.serial + ': ' + n.result + ' (' + n.tries + ' tries)', n.answered ? '' : 'Degraded'));
+      t.appendChild(tr);
+    }
+    root.appendChild(t);
+  }
   for (const s of st.services || [])
     memberTable(root, s.name + ' (' + s.vip + ' ' + s.protocol + ' ' + s.ports.join(', ') + ', Maglev table ' + s.table_size + ')',
                 ['real server', 'state', 'weight', 'table slots'],

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
 
@@ -290,6 +292,19 @@ monitors = ["sstp"]
   EXPECT_NE(metrics.find("gtm_notify_total{zone=\"vpn.example.com.\""), std::string::npos);
   EXPECT_NE(metrics.find("gtm_secondary_serial_lag{zone=\"vpn.example.com.\",peer=\"127.0.0.1\"} 0"), std::string::npos);
 
+  // The dashboard lists the secondaries and the NOTIFYs (headless Chromium).
+  if (haveCommand("chromium")) {
+    auto browser = DevTools::open(status_url + "/", dir + "/chromium");
+    std::string text;
+    for (int i = 0; i < 50 && (text = browser->evaluate("document.body.innerText")).find("up to date") == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_NE(text.find("secondaries of vpn.example.com. (serial " + std::to_string(after)), std::string::npos) << text;
+    EXPECT_NE(text.find("answered (1 tries)"), std::string::npos) << text;
+    std::string artifacts = GTM_ARTIFACT_DIR;
+    std::filesystem::create_directories(artifacts);
+    EXPECT_TRUE(browser->screenshot(artifacts + "/dashboard-secondaries.png"));
+  }
+
   // IXFR from the serial before: the SOAs and the profile's A RRset only.
   std::string key = " -y hmac-sha256:xfr:" + secret;
   std::string at = " @127.0.0.1 -p " + std::to_string(gtm->port());
@@ -436,7 +451,9 @@ stub-zone:
 
   east.reset();
   ASSERT_GE(within(10, [&] { return ask(knot_port, "aovpn.vpn.example.com") == "127.0.20.10"; }), 0) << knot->log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the profile's TTL in unbound's cache
+  // Once the profile's TTL (1 s) has run out in unbound's cache.
+  EXPECT_GE(within(10, [&] { return ask(resolver, "aovpn.vpn.example.com") == "127.0.20.10"; }), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the AAAA cached before, too
   validated("aovpn.vpn.example.com", "A", "NOERROR", "127.0.20.10");
   validated("aovpn.vpn.example.com", "AAAA", "NOERROR", "");  // NODATA: west has no IPv6
   validated("vpn.example.com", "SOA", "NOERROR", "");

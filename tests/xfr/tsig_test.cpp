@@ -116,5 +116,28 @@ TEST(Journal, CondensesAndForgetsTheOldest) {
   EXPECT_EQ(j.size(), 2u);
 }
 
+// 10,000 changes through a journal of 1,000: the oldest go, memory stays
+// that of 1,000 changes, and a secondary that far behind gets no IXFR.
+TEST(Journal, TenThousandChangesKeepItBounded) {
+  Journal j(1000);
+  ZoneVersion previous;
+  previous.serial = 1;
+  previous.records = {{"\x05" "aovpn", "a0"}};
+  for (uint32_t i = 2; i <= 10001; ++i) {
+    ZoneVersion next;
+    next.serial = i;
+    next.records = {{"\x05" "aovpn", "a" + std::to_string(i)}};
+    j.add(previous, next);
+    previous = std::move(next);
+  }
+  EXPECT_EQ(j.size(), 1000u);
+  EXPECT_FALSE(j.since(1));
+  EXPECT_FALSE(j.since(9000));
+  auto recent = j.since(9002);
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->diff.added.size(), 1u);
+  EXPECT_EQ(recent->diff.removed.size(), 1u);
+}
+
 }  // namespace
 }  // namespace gtm::xfr
