@@ -19,39 +19,12 @@
 
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/unbound.hpp"
 
 namespace gtm::test {
 namespace {
 
 const std::string kGtm = GTM_BINARY;
-
-struct Resolved {
-  std::string rcode;  // NOERROR, NXDOMAIN, SERVFAIL...
-  bool ad = false;
-  std::string answers;  // the answer section's data, one per line
-};
-
-// Asks the resolver with the DO bit; what it answered and whether it
-// validated.
-Resolved ask(uint16_t resolver, const std::string& name, const std::string& type) {
-  auto r = run("dig +dnssec +time=3 +tries=1 @127.0.0.1 -p " + std::to_string(resolver) + " " + name + " " + type);
-  Resolved out;
-  std::istringstream in(r.output);
-  std::string line;
-  bool answer = false;
-  while (std::getline(in, line)) {
-    if (auto at = line.find("status: "); at != std::string::npos)
-      out.rcode = line.substr(at + 8, line.find(',', at) - at - 8);
-    if (line.rfind(";; flags:", 0) == 0) out.ad = line.substr(0, line.find(';', 3)).find(" ad") != std::string::npos;
-    if (line.rfind(";; ANSWER SECTION:", 0) == 0) {
-      answer = true;
-      continue;
-    }
-    if (answer && line.empty()) answer = false;
-    if (answer && line.find("RRSIG") == std::string::npos) out.answers += line.substr(line.rfind('\t') + 1) + "\n";
-  }
-  return out;
-}
 
 std::string keygen(const std::string& dir, const std::string& args) { return ldnsKeygen(dir, args, "vpn.example.com"); }
 
@@ -60,7 +33,7 @@ class Dnssec : public ::testing::Test {
   void SetUp() override {
     for (const char* tool : {"ldns-keygen", "dig", "kdig"})
       if (!haveCommand(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh test)";
-    if (::access("/usr/sbin/unbound", X_OK) != 0) GTEST_SKIP() << "unbound is not installed (scripts/install-deps.sh test)";
+    if (auto why = unboundMissing(); !why.empty()) GTEST_SKIP() << why;
   }
 };
 
@@ -135,26 +108,9 @@ monitors = ["sstp"]
   EXPECT_EQ(empty.exit_code, 1) << empty.output;
   std::string anchor = ds.output.substr(0, ds.output.find('\n'));
 
-  uint16_t resolver = freePort();
-  std::string unbound_conf = writeFile(dir, "unbound.conf", R"(server:
-  interface: 127.0.0.1
-  port: )" + std::to_string(resolver) + R"(
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: ")" + dir + R"("
-  pidfile: ")" + dir + R"(/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  val-log-level: 2
-  do-not-query-localhost: no
-  module-config: "validator iterator"
-  trust-anchor: ")" + anchor + R"("
-stub-zone:
-  name: "vpn.example.com"
-  stub-addr: 127.0.0.1@)" + std::to_string(gtm->port()) + "\n");
-  auto unbound = ChildProcess::start({"/usr/sbin/unbound", "-d", "-c", unbound_conf}, "start of service");
+  auto validating = startUnbound(dir, anchor, "vpn.example.com", gtm->port());
+  uint16_t resolver = validating.port;
+  auto& unbound = validating.process;
 
   struct Case {
     std::string name, type, rcode, answer;  // answer: a line the answer section must hold ("" = none, "?" = either)
@@ -187,7 +143,7 @@ stub-zone:
   // The fail-closed profile's only endpoint never answers: wait for it.
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   for (const Case& c : cases) {
-    Resolved r = ask(resolver, c.name, c.type);
+    Resolved r = resolve(resolver, c.name, c.type);
     EXPECT_EQ(r.rcode, c.rcode) << c.name << " " << c.type << "\n" << unbound->log();
     EXPECT_TRUE(r.ad) << c.name << " " << c.type << " did not validate\n" << unbound->log();
     if (c.answer.empty())
@@ -200,7 +156,7 @@ stub-zone:
 
   // Type RRSIG: the name's RRSIGs (no validator sets AD on RRSIGs, which
   // are not signed themselves); it was bogus NODATA, SERVFAIL here.
-  Resolved sigs = ask(resolver, "ns1.vpn.example.com", "RRSIG");
+  Resolved sigs = resolve(resolver, "ns1.vpn.example.com", "RRSIG");
   EXPECT_EQ(sigs.rcode, "NOERROR") << unbound->log();
 
   // Failover: east dies, the answer moves to west, still validated.
@@ -210,7 +166,7 @@ stub-zone:
   Resolved after;
   for (int i = 0; i < 30 && after.answers != "127.0.20.10\n"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    after = ask(resolver, "aovpn.vpn.example.com", "A");
+    after = resolve(resolver, "aovpn.vpn.example.com", "A");
   }
   EXPECT_EQ(after.answers, "127.0.20.10\n");
   EXPECT_TRUE(after.ad) << unbound->log();
@@ -224,7 +180,7 @@ stub-zone:
   for (int i = 0; i < 30 && gtm->log().find("reload failed") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NE(gtm->log().find(".private: PrivateKey is not 32 bytes of base64"), std::string::npos) << gtm->log();
-  EXPECT_TRUE(ask(resolver, "ns1.vpn.example.com", "A").ad);
+  EXPECT_TRUE(resolve(resolver, "ns1.vpn.example.com", "A").ad);
 
   // Without the DO bit gtm sends no RRSIG; with it, the answer's RRSIG.
   std::string at = " @127.0.0.1 -p " + std::to_string(gtm->port());

@@ -23,6 +23,7 @@
 #include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/unbound.hpp"
 
 namespace gtm::test {
 namespace {
@@ -341,11 +342,8 @@ monitors = ["sstp"]
 // and the NODATA for AAAA of a site with IPv4 only with the NSEC that
 // leaves AAAA out.
 TEST_F(HiddenPrimary, SignedZoneValidatesThroughASecondary) {
-  for (const char* tool : {"ldns-keygen", "/usr/sbin/unbound"}) {
-    if (!haveCommand(tool) && ::access(tool, X_OK) != 0) {
-      GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh test)";
-    }
-  }
+  if (auto why = unboundMissing(); !why.empty()) GTEST_SKIP() << why;
+  if (!haveCommand("ldns-keygen")) GTEST_SKIP() << "ldns-keygen is not installed (scripts/install-deps.sh test)";
   std::string dir = makeTempDir();
   std::string secret = trim(run("tsig-keygen -a hmac-sha256 xfr | sed -n 's/.*secret \"\\(.*\\)\";/\\1/p'").output);
   ASSERT_EQ(secret.size(), 44u);
@@ -410,36 +408,15 @@ ttl = 1
 
   auto ds = run(std::string(GTM_BINARY) + " dnssec ds vpn.example.com --config " + gtm->configPath());
   std::string anchor = ds.output.substr(0, ds.output.find('\n'));
-  uint16_t resolver = freePort();
-  std::string unbound_conf = writeFile(dir, "unbound.conf", R"(server:
-  interface: 127.0.0.1
-  port: )" + std::to_string(resolver) + R"(
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: ")" + dir + R"("
-  pidfile: ")" + dir + R"(/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  val-log-level: 2
-  do-not-query-localhost: no
-  module-config: "validator iterator"
-  trust-anchor: ")" + anchor + R"("
-stub-zone:
-  name: "vpn.example.com"
-  stub-addr: 127.0.0.1@)" + std::to_string(knot_port) + "\n");
-  auto unbound = ChildProcess::start({"/usr/sbin/unbound", "-d", "-c", unbound_conf}, "start of service");
+  auto validating = startUnbound(dir, anchor, "vpn.example.com", knot_port);
+  uint16_t resolver = validating.port;
   auto validated = [&](const std::string& name, const std::string& type, const std::string& rcode,
                        const std::string& want) {
-    auto out = run("dig +dnssec +time=3 +tries=1 @127.0.0.1 -p " + std::to_string(resolver) + " " + name + " " + type).output;
-    size_t flags = out.find(";; flags:");
-    bool ad = flags != std::string::npos &&
-              out.substr(flags, out.find(';', flags + 3) - flags).find(" ad") != std::string::npos;
-    EXPECT_NE(out.find("status: " + rcode), std::string::npos) << name << " " << type << "\n" << out << unbound->log();
-    EXPECT_TRUE(ad) << name << " " << type << " did not validate\n" << out << unbound->log();
+    Resolved r = resolve(resolver, name, type);
+    EXPECT_EQ(r.rcode, rcode) << name << " " << type << "\n" << r.output << validating.process->log();
+    EXPECT_TRUE(r.ad) << name << " " << type << " did not validate\n" << r.output << validating.process->log();
     if (!want.empty()) {
-      EXPECT_NE(out.find(want), std::string::npos) << name << " " << type << "\n" << out;
+      EXPECT_NE(r.answers.find(want), std::string::npos) << name << " " << type << "\n" << r.output;
     }
   };
   validated("aovpn.vpn.example.com", "A", "NOERROR", "127.0.10.10");
