@@ -114,6 +114,8 @@ void setUpTransfers(Running& run, dns::SerialClock& serials, const config::Confi
   if (!run.transfers) {
     auto made = std::make_shared<xfr::TransferService>(
         run.store, [&run, &serials](uint32_t serial) { return publishSerial(run, serials, serial); });
+    // Beside the admin state, so a restart never serves a lower serial.
+    if (!cfg.status.state_file.empty()) made->keepSerialsIn(cfg.status.state_file + ".serials");
     made->configure(cfg);
     made->start();
     std::lock_guard lock(run.transfers_mutex);

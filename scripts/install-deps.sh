@@ -9,7 +9,7 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux
       etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin
-      prometheus man-db knot zonemaster-cli nsd bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3)
+      prometheus man-db knot zonemaster-cli nsd bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3 faketime)
 packaging=(debhelper lintian fakeroot dpkg-dev)
 bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3
        libmaxmind-db-writer-perl)

@@ -1,8 +1,15 @@
 #include "xfr/transfer_service.hpp"
 
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "common/log.hpp"
+#include "common/small_file.hpp"
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 #include "xfr/message_reader.hpp"
@@ -82,6 +89,46 @@ void TransferService::configure(const config::Config& cfg) {
   zones_ = std::move(next);
 }
 
+void TransferService::keepSerialsIn(std::string path) {
+  std::lock_guard lock(mutex_);
+  serial_file_ = std::move(path);
+  kept_serials_.clear();
+  if (serial_file_.empty()) return;
+  auto text = readSmallFile(serial_file_, 64 * 1024);
+  if (!text) return;  // none yet
+  // "ORIGIN SERIAL" lines; anything else is ignored.
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) {
+    auto space = line.find(' ');
+    if (space == std::string::npos) continue;
+    uint32_t serial = 0;
+    const char* begin = line.data() + space + 1;
+    const char* end = line.data() + line.size();
+    auto [ptr, ec] = std::from_chars(begin, end, serial);
+    if (ec != std::errc() || ptr != end) continue;
+    if (auto apex = dns::toWireName(line.substr(0, space), {})) kept_serials_[*apex] = serial;
+  }
+}
+
+// Each zone's latest serial, written whole to a new file renamed over the
+// old one. Under mutex_.
+void TransferService::saveSerials() {
+  if (serial_file_.empty()) return;
+  std::string text;
+  for (const ZoneState& z : zones_)
+    if (z.latest) text += z.origin + " " + std::to_string(z.latest->serial) + "\n";
+  std::string tmp = serial_file_ + ".new";
+  std::ofstream out(tmp, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out || std::rename(tmp.c_str(), serial_file_.c_str()) != 0) {
+    if (!save_failed_logged_)
+      log::error("transfers: the zones' serials cannot be kept; after a restart they rest on the clock alone",
+                 {{"file", serial_file_}, {"error", std::strerror(errno)}});
+    save_failed_logged_ = true;
+  }
+}
+
 void TransferService::start() {
   notifier_.start();
   thread_ = std::thread([this] {
@@ -116,6 +163,7 @@ void TransferService::adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v) 
   z.latest = std::move(v);
   z.pending = false;
   z.serial_at = std::chrono::steady_clock::now();
+  saveSerials();
   if (!z.settings.notify.empty()) notifier_.notify(z.apex, z.latest->serial, z.settings.notify, keyOf(z));
 }
 
@@ -130,6 +178,15 @@ void TransferService::check() {
       const dns::Zone* zone = zoneAt(*snapshot, z.apex);
       if (!zone) continue;
       auto v = currentVersion(*snapshot, *zone);
+      // After a restart: never at or below the serial served before it.
+      if (!z.latest) {
+        auto kept = kept_serials_.find(z.apex);
+        if (kept != kept_serials_.end() && !newer(v->serial, kept->second)) {
+          uint32_t s = nextSerial(kept->second);
+          if (publish_serial == 0 || newer(s, publish_serial)) publish_serial = s;
+          continue;
+        }
+      }
       if (!z.latest || v->serial != z.latest->serial) {
         // A new serial (ours, a reload's): never back (RFC 1982).
         if (!z.latest || newer(v->serial, z.latest->serial)) {

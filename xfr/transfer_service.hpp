@@ -61,6 +61,10 @@ class TransferService : public dns::TransferHandler {
   TransferService(const dns::SnapshotStore& store, PublishSerial publish);
   ~TransferService() override;
 
+  // Where the last serial of each zone is kept across restarts (written on
+  // each new serial, read once, before the first configure); empty: none
+  // (serials then rest on the clock alone).
+  void keepSerialsIn(std::string path);
   // The transferred zones and keys of a (re)loaded config; the journal of
   // a zone that stays is kept.
   void configure(const config::Config& cfg);
@@ -87,6 +91,7 @@ class TransferService : public dns::TransferHandler {
     std::map<std::pair<std::string, std::string>, uint64_t> transfers;
   };
   void adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v);
+  void saveSerials();
   std::optional<TsigKey> keyOf(const ZoneState& z) const;
   void record(ZoneState& z, const IpAddress& peer, std::string type, uint32_t serial, uint32_t asked,
               const std::vector<std::string>& messages);
@@ -96,6 +101,9 @@ class TransferService : public dns::TransferHandler {
   mutable std::mutex mutex_;
   std::vector<ZoneState> zones_;
   std::vector<TsigKey> keys_;
+  std::string serial_file_;
+  std::map<std::string, uint32_t> kept_serials_;  // apex -> the serial before the restart
+  bool save_failed_logged_ = false;
   Notifier notifier_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
