@@ -112,6 +112,12 @@ size_t QueryHandler::handle(const Snapshot& snapshot, std::span<const uint8_t> q
     auto messages = snapshot.transfers->answer(query, client.address, false, std::min(limit, out.size()));
     if (!messages.empty() && messages.front().size() <= std::min(limit, out.size())) {
       std::copy(messages.front().begin(), messages.front().end(), out.begin());
+      // Rate limited like every UDP answer; a signed one cannot be cut to
+      // TC, so a limited one is dropped.
+      if (rateLimit(client, out) != Limit::send) {
+        QueryStats::bump(stats_.rate_limited_dropped);
+        return 0;
+      }
       return messages.front().size();
     }
   }
