@@ -116,6 +116,11 @@ void setUpTransfers(Running& run, dns::SerialClock& serials, const config::Confi
         run.store, [&run, &serials](uint32_t serial) { return publishSerial(run, serials, serial); });
     // Beside the admin state, so a restart never serves a lower serial.
     if (!cfg.status.state_file.empty()) made->keepSerialsIn(cfg.status.state_file + ".serials");
+    // In a cluster, nodes with the same answers serve the same serial.
+    if (run.cluster)
+      made->agreeWith([&run](const std::string& content, uint32_t proposed) {
+        return run.cluster->agreeTransferSerial(content, proposed);
+      });
     made->configure(cfg);
     made->start();
     std::lock_guard lock(run.transfers_mutex);

@@ -345,6 +345,29 @@ Result<Ok> ClusterNode::settleSerial() {
   return Ok{};
 }
 
+std::optional<uint32_t> ClusterNode::agreeTransferSerial(const std::string& content, uint32_t proposed) {
+  const std::string key = settings_.prefix + "xfr-serial";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto range = etcd_.rangePrefix(key);
+    if (!range) return std::nullopt;
+    std::optional<SharedSerial> shared;
+    int64_t revision = 0;
+    for (const KeyValue& kv : range->kvs)
+      if (kv.key == key) {
+        revision = kv.mod_revision;
+        shared = parseSharedSerial(kv.value, kv.mod_revision);
+        if (!shared) ignored(kv.key, "not {\"digest\": STRING, \"serial\": 0-4294967295}; overwritten");
+      }
+    if (shared && shared->digest == content) return shared->serial;
+    uint32_t mine = proposed;
+    if (shared && static_cast<int32_t>(shared->serial - mine) >= 0) mine = shared->serial + 1;
+    auto put = etcd_.putIf(key, sharedSerialJson(content, mine), revision);
+    if (!put) return std::nullopt;
+    if (*put) return mine;
+  }
+  return std::nullopt;
+}
+
 // The lease, on its own thread and connection: renewed every TTL/3; a
 // failed renewal (an etcd election, a member going away) is tried again
 // until the lease would run out. Only then (or when etcd says it has

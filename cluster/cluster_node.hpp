@@ -93,6 +93,14 @@ class ClusterNode : public monitor::SharedHealth {
 
   // Whether the settings make an etcd client (the TLS files parse).
   [[nodiscard]] Result<Ok> usable() const { return etcd_.usable(); }
+
+  // Zones that secondaries transfer (xfr/): the serial that the nodes whose
+  // transferred content is `content` (a digest) serve. The key `xfr-serial`
+  // holds {"digest": CONTENT, "serial": N}: when it is this content, its
+  // serial; otherwise this node's `proposed` (never at or below the one
+  // there) is written, compared with the revision read (another node first:
+  // read again). nullopt when etcd cannot be asked: the node goes on alone.
+  [[nodiscard]] std::optional<uint32_t> agreeTransferSerial(const std::string& content, uint32_t proposed);
   [[nodiscard]] bool connected() const { return connected_.load(); }
   // What is wrong with etcd now ("" when nothing): no quorum, a refused
   // write, ...

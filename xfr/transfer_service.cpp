@@ -129,6 +129,11 @@ void TransferService::saveSerials() {
   }
 }
 
+void TransferService::agreeWith(AgreeSerial agree) {
+  std::lock_guard lock(mutex_);
+  agree_ = std::move(agree);
+}
+
 void TransferService::start() {
   notifier_.start();
   thread_ = std::thread([this] {
@@ -170,32 +175,47 @@ void TransferService::adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v) 
 void TransferService::check() {
   auto snapshot = store_.current();
   if (!snapshot) return;
-  uint32_t publish_serial = 0;
+  uint32_t publish_serial = 0;  // a serial to publish as it is
+  uint32_t candidate = 0;       // one to agree on with the other nodes first
+  std::string content;          // what the transferred zones hold now, for that agreement
+  auto later = [](uint32_t& slot, uint32_t serial) {
+    if (slot == 0 || newer(serial, slot)) slot = serial;
+  };
   {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<const ZoneVersion>> versions;
     for (ZoneState& z : zones_) {
       const dns::Zone* zone = zoneAt(*snapshot, z.apex);
       if (!zone) continue;
       auto v = currentVersion(*snapshot, *zone);
-      // After a restart: never at or below the serial served before it.
+      versions.push_back(v);
+      // A serial this node takes as it is: alone any; in a cluster the one
+      // the nodes agreed on.
+      bool agreed = !agree_ || v->serial == accepted_;
       if (!z.latest) {
+        // After a restart: never at or below the serial served before it.
         auto kept = kept_serials_.find(z.apex);
         if (kept != kept_serials_.end() && !newer(v->serial, kept->second)) {
-          uint32_t s = nextSerial(kept->second);
-          if (publish_serial == 0 || newer(s, publish_serial)) publish_serial = s;
+          later(publish_serial, nextSerial(kept->second));
           continue;
         }
-      }
-      if (!z.latest || v->serial != z.latest->serial) {
-        // A new serial (ours, a reload's): never back (RFC 1982).
-        if (!z.latest || newer(v->serial, z.latest->serial)) {
+        if (agreed)
           adopt(z, std::move(v));
-        } else {
-          // A reload that went back (its SOA serial set by hand, a clock set
-          // back): a newer one follows.
-          publish_serial = std::max(publish_serial, nextSerial(z.latest->serial));
-        }
+        else
+          later(candidate, v->serial);
+        continue;
+      }
+      if (v->serial != z.latest->serial) {
+        // A new serial (ours, a reload's): never back (RFC 1982). A reload
+        // that went back (its SOA serial set by hand, a clock set back) is
+        // followed by a newer one.
+        if (!newer(v->serial, z.latest->serial))
+          later(publish_serial, nextSerial(z.latest->serial));
+        else if (agreed)
+          adopt(z, std::move(v));
+        else
+          later(candidate, v->serial);
         continue;
       }
       if (v->sameContent(*z.latest)) {
@@ -209,16 +229,28 @@ void TransferService::check() {
       // At most one new serial per 200 ms: a change after a quiet spell
       // goes out at once, the changes that follow within 200 ms of a new
       // serial share the next one.
-      if (now >= std::max(z.changed_at, z.serial_at + kSerialBatch)) {
-        uint32_t s = nextSerial(z.latest->serial);
-        if (publish_serial == 0 || newer(s, publish_serial)) publish_serial = s;
-      }
+      if (now >= std::max(z.changed_at, z.serial_at + kSerialBatch)) later(candidate, nextSerial(z.latest->serial));
     }
+    if (candidate && agree_) content = contentDigest(versions);
+  }
+  if (candidate) {
+    // Outside our lock: the agreement asks etcd.
+    uint32_t serial = candidate;
+    if (agree_)
+      if (auto agreed = agree_(content, candidate)) serial = *agreed;
+    std::lock_guard lock(mutex_);
+    for (const ZoneState& z : zones_)
+      if (z.latest && newer(z.latest->serial, serial)) serial = candidate;  // never below what it served
+    later(publish_serial, serial);
   }
   if (publish_serial == 0) return;
+  {
+    std::lock_guard lock(mutex_);
+    accepted_ = publish_serial;
+  }
   // Outside our lock: publishing takes the caller's load lock, which a
   // reload holds while it calls configure().
-  if (!publish_(publish_serial)) {
+  if (publish_serial != snapshot->serial && !publish_(publish_serial)) {
     log::error("could not publish a new SOA serial for the transferred zones",
                {{"serial", std::to_string(publish_serial)}});
     return;

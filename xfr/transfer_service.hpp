@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -61,6 +62,11 @@ class TransferService : public dns::TransferHandler {
   TransferService(const dns::SnapshotStore& store, PublishSerial publish);
   ~TransferService() override;
 
+  // In a cluster: asks the other nodes which serial the content (a digest
+  // of every transferred zone's records) has, proposing one; nullopt when
+  // they cannot be asked (the node goes on alone). Before start().
+  using AgreeSerial = std::function<std::optional<uint32_t>(const std::string& content, uint32_t proposed)>;
+  void agreeWith(AgreeSerial agree);
   // Where the last serial of each zone is kept across restarts (written on
   // each new serial, read once, before the first configure); empty: none
   // (serials then rest on the clock alone).
@@ -102,6 +108,8 @@ class TransferService : public dns::TransferHandler {
   std::vector<ZoneState> zones_;
   std::vector<TsigKey> keys_;
   std::string serial_file_;
+  AgreeSerial agree_;
+  uint32_t accepted_ = 0;  // the serial agreed (or chosen) last, taken when the snapshot has it
   std::map<std::string, uint32_t> kept_serials_;  // apex -> the serial before the restart
   bool save_failed_logged_ = false;
   Notifier notifier_;

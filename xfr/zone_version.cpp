@@ -1,6 +1,9 @@
 #include "xfr/zone_version.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <memory>
 
 #include "dns/wire.hpp"
 #include "dnssec/canonical.hpp"
@@ -83,6 +86,33 @@ std::shared_ptr<const ZoneVersion> currentVersion(const dns::Snapshot& snapshot,
   v->bytes = v->soa.size() + v->apex.size();
   for (const OwnedRecord& r : v->records) v->bytes += r.first.size() + r.second.size();
   return v;
+}
+
+std::string contentDigest(const std::vector<std::shared_ptr<const ZoneVersion>>& versions) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
+  auto add = [&](std::string_view part) {
+    uint32_t size = static_cast<uint32_t>(part.size());
+    EVP_DigestUpdate(ctx.get(), &size, sizeof size);
+    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+  };
+  for (const auto& v : versions) {
+    add(v->apex);
+    for (const OwnedRecord& r : v->records) {
+      add(r.first);
+      add(r.second);
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md, &size) != 1) return {};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
 }
 
 Difference difference(const ZoneVersion& from, const ZoneVersion& to) {

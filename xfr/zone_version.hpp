@@ -36,6 +36,10 @@ struct ZoneVersion {
 // The version of `zone` (one of snapshot.zones) the health table gives now.
 [[nodiscard]] std::shared_ptr<const ZoneVersion> currentVersion(const dns::Snapshot& snapshot, const dns::Zone& zone);
 
+// A digest (hex SHA-256) of what secondaries hold in `versions`, serials
+// left out: nodes of a cluster with the same content get the same digest.
+[[nodiscard]] std::string contentDigest(const std::vector<std::shared_ptr<const ZoneVersion>>& versions);
+
 // What changed from `from` to `to`: records removed, records added (RFC
 // 1995's condensed difference, SOA excluded).
 struct Difference {

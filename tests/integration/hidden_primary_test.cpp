@@ -22,7 +22,9 @@
 
 #include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
+#include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/test_config.hpp"
 #include "tests/support/unbound.hpp"
 
 namespace gtm::test {
@@ -447,6 +449,50 @@ ttl = 1
   validated("aovpn.vpn.example.com", "A", "NOERROR", "127.0.20.10");
   validated("aovpn.vpn.example.com", "AAAA", "NOERROR", "");  // NODATA: west has no IPv6
   validated("vpn.example.com", "SOA", "NOERROR", "");
+}
+
+// Two cluster nodes (etcd) with the same answers serve the same serial, so
+// a secondary may list both as primaries: after start and after a failover
+// both have one serial, and an IXFR from the second node bridges from the
+// serial the first one served before.
+TEST_F(HiddenPrimary, ClusterNodesServeOneSerial) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  auto etcd = Etcd::start();
+  std::string dir = makeTempDir();
+  std::string secret = "zSjT8L6kA2Zf5PM7KlcUErq/h+qyfT41NDofg2Y+NMQ=";
+  writeFile(dir, "xfr.key", secret + "\n");
+  uint16_t sstp_port = freePort();
+  auto east = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.10.10:" + std::to_string(sstp_port)}, "listening");
+  auto west = ChildProcess::start({SSTP_TEST_SERVER, "--listen", "127.0.20.10:" + std::to_string(sstp_port)}, "listening");
+  std::string config = "[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n\n[cluster]\netcd = [\"" + etcd->url() +
+                       "\"]\nlease_ttl = 3\n\n[[tsig_key]]\nname = \"xfr\"\nsecret_file = \"" + dir + "/xfr.key\"\n\n" +
+                       minimalZone() + "transfer = { allow = [\"127.0.0.1/32\"], tsig = \"xfr\" }\n" +
+                       twoSiteSstpProfile(sstp_port);
+  auto ns1 = GtmProcess::serve(config, {"--node", "ns1"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later start: another clock serial
+  auto ns2 = GtmProcess::serve(config, {"--node", "ns2"});
+  ASSERT_GE(waitForAnswer(ns1->port(), "127.0.10.10", 5), 0) << ns1->log();
+  ASSERT_GE(waitForAnswer(ns2->port(), "127.0.10.10", 5), 0) << ns2->log();
+  uint32_t first = 0;
+  EXPECT_GE(within(5, [&] { return (first = serialAt(ns1->port())) == serialAt(ns2->port()); }), 0)
+      << serialAt(ns1->port()) << " " << serialAt(ns2->port()) << "\n" << ns2->log();
+
+  east.reset();
+  for (auto* node : {ns1.get(), ns2.get()})
+    ASSERT_GE(within(5, [&] { return ask(node->port(), "aovpn.vpn.example.com") == "127.0.20.10"; }), 0);
+  uint32_t second = 0;
+  EXPECT_GE(within(5, [&] {
+              second = serialAt(ns1->port());
+              return second != first && second == serialAt(ns2->port());
+            }), 0)
+      << first << " -> " << serialAt(ns1->port()) << " / " << serialAt(ns2->port());
+  EXPECT_GT(static_cast<int32_t>(second - first), 0);
+  // Node 2's journal bridges from the serial node 1 served before.
+  auto ixfr = run("kdig +noall +answer @127.0.0.1 -p " + std::to_string(ns2->port()) + " -y hmac-sha256:xfr:" + secret +
+                  " vpn.example.com IXFR=" + std::to_string(first)).output;
+  EXPECT_NE(ixfr.find("127.0.10.10"), std::string::npos) << ixfr;  // removed
+  EXPECT_NE(ixfr.find("127.0.20.10"), std::string::npos) << ixfr;  // added
+  EXPECT_EQ(ixfr.find("192.0.2.53"), std::string::npos) << "the whole zone, not the difference\n" << ixfr;
 }
 
 }  // namespace
