@@ -437,6 +437,8 @@ int serveCommand(const Args& all_args) {
   }
   service::stopping();
   watchdog.reset();
+  // Before the cluster node goes: its thread asks the node for serials.
+  if (run.transfers) run.transfers->stop();
   // Leaves the cluster at once (lease revoked) when etcd answers; a node in
   // an etcd call that has not returned is not waited for past half a second
   // (it is left to the process's exit), so SIGTERM always stops gtm in time.
@@ -450,7 +452,6 @@ int serveCommand(const Args& all_args) {
   }
   watcher.stop();
   geo_watcher.stop();
-  if (run.transfers) run.transfers->stop();
   if (status_server) status_server->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();
