@@ -332,7 +332,7 @@ std::vector<std::string> TransferService::answer(std::span<const uint8_t> query,
     out = {soaMessage(query, *m, v)};
     signAll();
     if (out.front().size() > udp_limit && !tcp) return {};
-    record(*z, peer, "IXFR up to date", v.serial, *asked, out);
+    record(*z, peer, tcp ? "IXFR up to date" : "IXFR over UDP: SOA", v.serial, *asked, out);
     return out;
   }
   if (auto change = z->journal->since(*asked)) {
