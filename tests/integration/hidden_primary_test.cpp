@@ -215,8 +215,8 @@ transfer = { allow = ["127.0.0.1/32"], tsig = "xfr", notify = [)" + notify + R"(
 name = "sstp"
 protocol = "sstp"
 port = )" + std::to_string(sstp_port) + R"(
-interval = 0.3
-timeout = 0.25
+interval = 0.5
+timeout = 0.45
 tolerated_failures = 0
 
 [[profile]]
@@ -350,7 +350,9 @@ monitors = ["sstp"]
       << restarted << " after a serial of " << ahead;
 }
 
-// A signed zone through a secondary: unbound, with the zone's DS as its
+// A signed zone through a secondary (the monitor tolerates one failed
+// probe: what is tested is validation, not failover speed, and a loaded
+// machine must not move the answer early): unbound, with the zone's DS as its
 // trust anchor and Knot (gtm's secondary) as the zone's only server,
 // validates every answer before and after a failover: the profile's new
 // RRset comes with its RRSIG, the SOA with a signature for its new serial,
@@ -388,9 +390,9 @@ transfer = { allow = ["127.0.0.1/32"], tsig = "xfr", notify = ["127.0.0.1:)" + s
 name = "sstp"
 protocol = "sstp"
 port = )" + std::to_string(sstp_port) + R"(
-interval = 0.3
-timeout = 0.25
-tolerated_failures = 0
+interval = 0.5
+timeout = 0.45
+tolerated_failures = 1
 
 [[profile]]
 name = "aovpn"
