@@ -21,6 +21,14 @@ namespace gtm::config {
 
 Location locationOf(const toml::node& node);
 
+inline constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 section 8
+
+// Sets `field` from a getter's result when the key was there and valid.
+template <typename T, typename V>
+void assign(T& field, const std::optional<V>& v) {
+  if (v) field = static_cast<T>(*v);
+}
+
 // The names of profiles, endpoints, monitors, services, real servers and
 // cluster nodes reach nftables comments, metric labels, log lines, URLs,
 // etcd keys and DNS answers: a small alphabet keeps every one of them safe
