@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "dns/encoded_record.hpp"
 #include "dns/name.hpp"
 #include "dns/profile_compiler.hpp"
 #include "dns/stat_ids.hpp"
@@ -342,12 +343,8 @@ namespace {
 // Writes `serial` into an encoded SOA record (TYPE..RDLENGTH, then MNAME,
 // RNAME, SERIAL...).
 void setSoaSerial(EncodedRecord& soa, uint32_t serial) {
-  size_t pos = 10;
-  for (int name = 0; name < 2; ++name) {
-    while (pos < soa.size() && soa[pos] != 0) pos += 1 + static_cast<uint8_t>(soa[pos]);
-    ++pos;
-  }
-  if (pos + 4 <= soa.size()) writeU32(reinterpret_cast<uint8_t*>(soa.data()) + pos, serial);
+  if (size_t at = soaSerialOffset(soa); at != std::string_view::npos)
+    writeU32(reinterpret_cast<uint8_t*>(soa.data()) + at, serial);
 }
 
 }  // namespace

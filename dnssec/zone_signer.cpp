@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "dns/encoded_record.hpp"
 #include "dnssec/canonical.hpp"
 #include "dnssec/dnssec_keys.hpp"
 #include "dns/wire.hpp"
@@ -32,18 +33,6 @@ using KeyList = std::unique_ptr<ldns_key_list, KeyListFree>;
 
 EncodedRecord withTtl(EncodedRecord rec, uint32_t ttl) {
   writeU32(reinterpret_cast<uint8_t*>(rec.data()) + 4, ttl);
-  return rec;
-}
-
-EncodedRecord addressRecord(const IpAddress& ip, uint32_t ttl) {
-  auto bytes = ip.span();
-  EncodedRecord rec(10 + bytes.size(), '\0');
-  auto* p = reinterpret_cast<uint8_t*>(rec.data());
-  writeU16(p, ip.family == IpAddress::Family::v4 ? type::A : type::AAAA);
-  writeU16(p + 2, kClassIn);
-  writeU32(p + 4, ttl);
-  writeU16(p + 8, static_cast<uint16_t>(bytes.size()));
-  std::copy(bytes.begin(), bytes.end(), p + 10);
   return rec;
 }
 

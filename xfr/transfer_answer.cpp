@@ -65,15 +65,6 @@ void addSoa(MessageSeries& m, const ZoneVersion& v, const dns::EncodedRecord& so
 
 }  // namespace
 
-uint32_t soaSerial(const dns::EncodedRecord& soa) {
-  size_t pos = 10;
-  for (int name = 0; name < 2; ++name) {
-    while (pos < soa.size() && soa[pos] != 0) pos += 1 + static_cast<uint8_t>(soa[pos]);
-    ++pos;
-  }
-  return pos + 4 <= soa.size() ? dns::readU32(reinterpret_cast<const uint8_t*>(soa.data()) + pos) : 0;
-}
-
 std::vector<std::string> axfrMessages(std::span<const uint8_t> request, const MessageView& view, const ZoneVersion& v) {
   MessageSeries m(request, view, v.apex);
   addSoa(m, v, v.soa);

@@ -26,7 +26,4 @@ inline constexpr size_t kTransferMessageTarget = 16 * 1024;
 // A header and the question, no record: REFUSED, NOTAUTH, FORMERR...
 [[nodiscard]] std::string errorMessage(std::span<const uint8_t> request, const MessageView& view, uint8_t rcode);
 
-// The serial in an encoded SOA record; 0 when it is too short.
-[[nodiscard]] uint32_t soaSerial(const dns::EncodedRecord& soa);
-
 }  // namespace gtm::xfr

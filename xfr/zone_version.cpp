@@ -5,24 +5,13 @@
 #include <algorithm>
 #include <memory>
 
+#include "dns/encoded_record.hpp"
 #include "dns/wire.hpp"
 #include "dnssec/canonical.hpp"
 #include "policy/router.hpp"
 
 namespace gtm::xfr {
 namespace {
-
-dns::EncodedRecord addressRecord(const IpAddress& ip, uint32_t ttl) {
-  auto bytes = ip.span();
-  dns::EncodedRecord rec(10 + bytes.size(), '\0');
-  auto* p = reinterpret_cast<uint8_t*>(rec.data());
-  dns::writeU16(p, ip.family == IpAddress::Family::v4 ? dns::type::A : dns::type::AAAA);
-  dns::writeU16(p + 2, dns::kClassIn);
-  dns::writeU32(p + 4, ttl);
-  dns::writeU16(p + 8, static_cast<uint16_t>(bytes.size()));
-  std::copy(bytes.begin(), bytes.end(), p + 10);
-  return rec;
-}
 
 // The profile's answer for secondaries: A and AAAA records, their RRSIGs in
 // a signed zone; which families it has.
@@ -41,7 +30,7 @@ void addProfileAnswer(const dns::Snapshot& snapshot, const dns::Zone& zone, cons
     addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
     if (addresses.empty()) continue;
     (type == dns::type::A ? has_a : has_aaaa) = true;
-    for (const IpAddress& ip : addresses) out.emplace_back(owner, addressRecord(ip, p.ttl));
+    for (const IpAddress& ip : addresses) out.emplace_back(owner, dns::addressRecord(ip, p.ttl));
     if (!zone.is_signed) continue;
     char key[dns::kAnswerSetKeyCapacity];
     size_t n = dns::answerSetKey(index, type, addresses, key, sizeof key);
