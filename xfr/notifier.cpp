@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "common/sockaddr.hpp"
 #include "dns/wire.hpp"
 #include "xfr/message_reader.hpp"
 
@@ -26,43 +27,6 @@ std::string rcodeName(uint8_t rcode) {
     case 9: return "NOTAUTH";
     default: return "rcode " + std::to_string(rcode);
   }
-}
-
-sockaddr_storage toSockaddr(const SocketAddress& a, socklen_t& len) {
-  sockaddr_storage ss{};
-  if (a.ip.family == IpAddress::Family::v4) {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(a.port);
-    std::copy_n(a.ip.bytes.begin(), 4, reinterpret_cast<uint8_t*>(&s4->sin_addr));
-    len = sizeof(sockaddr_in);
-  } else {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a.port);
-    std::copy_n(a.ip.bytes.begin(), 16, reinterpret_cast<uint8_t*>(&s6->sin6_addr));
-    len = sizeof(sockaddr_in6);
-  }
-  return ss;
-}
-
-std::optional<SocketAddress> fromSockaddr(const sockaddr_storage& ss) {
-  SocketAddress a;
-  if (ss.ss_family == AF_INET) {
-    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    a.ip.family = IpAddress::Family::v4;
-    std::copy_n(reinterpret_cast<const uint8_t*>(&s4->sin_addr), 4, a.ip.bytes.begin());
-    a.port = ntohs(s4->sin_port);
-    return a;
-  }
-  if (ss.ss_family == AF_INET6) {
-    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    a.ip.family = IpAddress::Family::v6;
-    std::copy_n(reinterpret_cast<const uint8_t*>(&s6->sin6_addr), 16, a.ip.bytes.begin());
-    a.port = ntohs(s6->sin6_port);
-    return a;
-  }
-  return std::nullopt;
 }
 
 // NOTIFY for `apex`: opcode 4, AA, the question (apex SOA IN).
@@ -151,8 +115,8 @@ int Notifier::socketFor(const SocketAddress& a) { return a.ip.family == IpAddres
 void Notifier::send(Pending& p) {
   std::string message = p.message;
   if (p.key) (void)signRequest(message, *p.key, static_cast<uint64_t>(std::time(nullptr)));
-  socklen_t len = 0;
-  sockaddr_storage to = toSockaddr(p.target, len);
+  sockaddr_storage to;
+  socklen_t len = toSockaddr(p.target, to);
   int fd = socketFor(p.target);
   if (fd >= 0) (void)::sendto(fd, message.data(), message.size(), 0, reinterpret_cast<sockaddr*>(&to), len);
   ++p.tries;
@@ -169,11 +133,11 @@ void Notifier::receive(int fd) {
     socklen_t len = sizeof from;
     ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n <= 0) return;
-    auto source = fromSockaddr(from);
+    SocketAddress source = fromSockaddr(from);
     auto m = readMessage({buf, static_cast<size_t>(n)});
-    if (!source || !m || !(m->flags & dns::flag::QR) || m->opcode != 4) continue;
+    if (!m || !(m->flags & dns::flag::QR) || m->opcode != 4) continue;
     std::lock_guard lock(mutex_);
-    auto it = pending_.find({m->qname, source->toString()});
+    auto it = pending_.find({m->qname, source.toString()});
     if (it == pending_.end() || it->second.done || it->second.id != m->id) continue;
     Pending& p = it->second;
     auto rcode = static_cast<uint8_t>(m->flags & 0x0F);

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/sockaddr.hpp"
+
 namespace gtm::dns::server {
 namespace {
 
@@ -54,21 +56,8 @@ Result<int> openListenSocket(const SocketAddress& at, Transport transport, uint1
         setInt(fd, IPPROTO_IP, IP_PKTINFO, 1);
     }
   }
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(at.port);
-    std::memcpy(&a->sin6_addr, at.ip.bytes.data(), 16);
-    len = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(at.port);
-    std::memcpy(&a->sin_addr, at.ip.bytes.data(), 4);
-    len = sizeof *a;
-  }
+  sockaddr_storage ss;
+  socklen_t len = toSockaddr(at, ss);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail("listen on");
   if (!udp && ::listen(fd, SOMAXCONN) != 0) return fail("listen on");
   return fd;

@@ -5,24 +5,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/sockaddr.hpp"
 #include "dns/server/batch_client.hpp"
 #include "dns/server/listen_socket.hpp"
 
 namespace gtm::dns::server {
 namespace {
-
-IpAddress peerAddress(const sockaddr_storage& ss) {
-  IpAddress ip;
-  if (ss.ss_family == AF_INET) {
-    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
-    std::memcpy(ip.bytes.data(), &sin.sin_addr, 4);
-  } else {
-    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
-    ip.family = IpAddress::Family::v6;
-    std::memcpy(ip.bytes.data(), &sin6.sin6_addr, 16);
-  }
-  return ip;
-}
 
 // Turns the destination the query arrived at into the source of the reply.
 size_t replyControl(msghdr& in, uint8_t* out, size_t out_size) {
@@ -120,7 +108,7 @@ unsigned UdpListener::answer(unsigned received) {
   for (unsigned i = 0; i < received; ++i) {
     msghdr& h = in_msgs_[i].msg_hdr;
     if (h.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
-    client.address = peerAddress(peers_[i]);
+    client.address = fromSockaddr(peers_[i]).ip;
     std::span<uint8_t> out(&out_[replies * size_t{max_udp_payload_}], max_udp_payload_);
     size_t size = handler_.handle(snapshot, {&in_[i * kMaxQuery], in_msgs_[i].msg_len}, client, out);
     if (size == 0) continue;
