@@ -156,15 +156,10 @@ std::optional<TsigKey> TransferService::keyOf(const ZoneState& z) const {
   return std::nullopt;
 }
 
-// `v` becomes the zone's newest version: journaled, and the secondaries
-// told when its serial is new.
+// `v`, of a new serial, becomes the zone's newest version: journaled, kept
+// for a restart, and the secondaries told.
 void TransferService::adopt(ZoneState& z, std::shared_ptr<const ZoneVersion> v) {
-  bool first = !z.latest;
-  if (!first && v->serial == z.latest->serial) {
-    z.latest = std::move(v);  // the same serial; nothing a secondary holds changed
-    return;
-  }
-  if (!first) z.journal->add(*z.latest, *v);
+  if (z.latest) z.journal->add(*z.latest, *v);
   z.latest = std::move(v);
   z.pending = false;
   z.serial_at = std::chrono::steady_clock::now();
