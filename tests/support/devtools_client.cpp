@@ -52,7 +52,7 @@ std::unique_ptr<DevTools> DevTools::open(const std::string& url, const std::stri
        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
        "--window-size=1280,800", "--user-data-dir=" + profile_dir, "--remote-debugging-port=" + std::to_string(port),
        "about:blank"},
-      "DevTools listening");
+      "DevTools listening", std::chrono::seconds(30));  // slow to start on a loaded machine (ASan tests beside it)
   nlohmann::json tab = nlohmann::json::parse(newTab(port, url));
   std::string ws_url = tab.at("webSocketDebuggerUrl");  // ws://127.0.0.1:PORT/devtools/page/ID
   std::string path = ws_url.substr(ws_url.find('/', 5));

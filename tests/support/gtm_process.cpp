@@ -79,7 +79,8 @@ std::string writeFile(const std::string& dir, const std::string& name, const std
   return path;
 }
 
-std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>& argv, const std::string& ready_text) {
+std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>& argv, const std::string& ready_text,
+                                                  std::chrono::milliseconds wait) {
   auto c = std::unique_ptr<ChildProcess>(new ChildProcess());
   c->dir_ = makeTempDir();
   std::string log_path = c->dir_ + "/output.log";
@@ -95,7 +96,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
     _exit(127);
   }
   c->pid_ = pid;
-  for (int i = 0; i < 100 && !ready_text.empty(); ++i) {
+  for (long i = 0; i < wait.count() / 50 && !ready_text.empty(); ++i) {
     if (c->log().find(ready_text) != std::string::npos) return c;
     if (::waitpid(pid, nullptr, WNOHANG) == pid) {
       c->pid_ = -1;

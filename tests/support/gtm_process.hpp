@@ -52,7 +52,8 @@ class ChildProcess {
  public:
   // Starts argv[0] with stdout and stderr to a log; waits until the log
   // holds `ready_text` (when not empty).
-  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& ready_text);
+  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& ready_text,
+                                            std::chrono::milliseconds wait = std::chrono::seconds(5));
   ~ChildProcess();
   void stop();
   [[nodiscard]] pid_t pid() const { return pid_; }
