@@ -15,6 +15,7 @@ int probeCommand(const Args& args);
 int lbCommand(const Args& args);
 int statusCommand(const Args& args);
 int endpointCommand(const Args& args);
+int eventsCommand(const Args& args);
 int dnssecCommand(const Args& args);
 int routeCommand(const Args& args);
 

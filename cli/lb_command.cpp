@@ -133,7 +133,7 @@ int lbCommand(const Args& args) {
     status_provider = std::make_unique<lb::LbStatus>(current, admin, cluster.get());
     status::StatusLimits limits;
     limits.allowed_hosts = settings.status.allowed_hosts;
-    status_server = std::make_unique<status::StatusServer>(*settings.status.listen, settings.status.token,
+    status_server = std::make_unique<status::StatusServer>(*settings.status.listen, status::Access::from(settings.status),
                                                            *status_provider, limits);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
@@ -189,8 +189,10 @@ int lbCommand(const Args& args) {
     }
     old->stop(true);
     if (cluster) cluster->loaded(configDigest(path), 0);
-    if (status_server) status_server->update(next_settings.status.token, next_settings.status.allowed_hosts);
+    if (status_server) status_server->update(status::Access::from(next_settings.status), next_settings.status.allowed_hosts);
     settings.status.token = next_settings.status.token;
+    settings.status.tokens = next_settings.status.tokens;
+    settings.status.read_needs_token = next_settings.status.read_needs_token;
     settings.status.allowed_hosts = next_settings.status.allowed_hosts;
     log::info("reloaded", {{"config", path}});
   }

@@ -25,12 +25,18 @@ commands:
                         it installed on exit; --ignore-state and --node as
                         for serve: [cluster] shares a site's balancers' admin state)
   status --config FILE  what the running gtm serve answers and why, from its
-                        status server ([status] listen); --json for the API's JSON;
+                        status server ([status] listen): a headline per
+                        profile, then each endpoint; --json for the API's JSON;
                         --cluster for the nodes and where this node's view
-                        differs from what they agree
+                        differs from what they agree; --token-file F
+  events --config FILE  the event journal: what happened, when and who did it
+                        (--since 1h, --until T, --profile P, --endpoint E,
+                        --type answer,admin,..., --limit N, --follow, --json,
+                        --token-file F)
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
                         take an endpoint out of the answers, or back (for
-                        gtm lb: SERVICE/REAL, a real server out of the table)
+                        gtm lb: SERVICE/REAL, a real server out of the table);
+                        --reason TEXT goes to the journal; --token-file F
   dnssec ds ZONE --config FILE
                         the DS records of the zone's keys with the SEP flag,
                         for the parent zone
@@ -73,6 +79,7 @@ int main(int argc, char** argv) {
     if (cmd == "lb") return gtm::cli::lbCommand(args);
     if (cmd == "status") return gtm::cli::statusCommand(args);
     if (cmd == "endpoint") return gtm::cli::endpointCommand(args);
+    if (cmd == "events") return gtm::cli::eventsCommand(args);
     if (cmd == "dnssec") return gtm::cli::dnssecCommand(args);
     if (cmd == "route") return gtm::cli::routeCommand(args);
   } catch (const std::exception& e) {

@@ -14,11 +14,13 @@
 #include <mutex>
 #include <sstream>
 #include <optional>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/cluster_member.hpp"
 #include "cli/compiled_config.hpp"
 #include "cluster/cluster_node.hpp"
+#include "common/build_info.hpp"
 #include "common/file_watcher.hpp"
 #include "common/log.hpp"
 #include "common/privileges.hpp"
@@ -26,6 +28,8 @@
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
 #include "dns/server/server.hpp"
+#include "journal/answer_watch.hpp"
+#include "journal/event_journal.hpp"
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
 #include "status/serve_status.hpp"
@@ -56,6 +60,10 @@ struct Running {
   // once, by the start or the first reload that has such a zone.
   std::mutex transfers_mutex;
   std::shared_ptr<xfr::TransferService> transfers;
+  // The event journal (always: in memory only without a file) and the
+  // watch that records each change of a profile's answer.
+  std::unique_ptr<journal::EventJournal> events;
+  std::unique_ptr<journal::AnswerWatch> answers;
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
   std::atomic<uint64_t> renewal_failures{0};  // DNSSEC re-signing that failed
   std::time_t renewal_failure_logged = 0;
@@ -70,12 +78,39 @@ struct Running {
   }
 };
 
+// A journal event about a profile's endpoint ("profile/endpoint").
+journal::Event endpointEvent(const std::string& type, const std::string& name) {
+  journal::Event e;
+  e.type = type;
+  size_t slash = name.find('/');
+  e.profile = name.substr(0, slash);
+  e.endpoint = slash == std::string::npos ? "" : name.substr(slash + 1);
+  return e;
+}
+
+void record(journal::EventJournal* events, journal::Event e) {
+  if (events) events->add(std::move(e));
+}
+
 // Starts the monitors of a snapshot; with `previous`, checks that did not
-// change keep their state.
+// change keep their state. Their state changes go to the journal.
 std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, cluster::ClusterNode* shared,
+                                               journal::EventJournal* events,
                                                const monitor::Engine* previous = nullptr) {
   auto engine = std::make_shared<monitor::Engine>(s.monitors, s.profiles, s.health);
   engine->share(shared);
+  if (events)
+    engine->onEvent([events](const monitor::Engine::Event& ev, bool certificate) {
+      journal::Event e = endpointEvent(certificate ? "certificate" : ev.monitor.empty() ? "endpoint" : "check", ev.endpoint);
+      e.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ev.when.time_since_epoch()).count();
+      e.monitor = ev.monitor;
+      if (!certificate) {
+        e.from = policy::healthName(ev.from);
+        e.to = policy::healthName(ev.to);
+      }
+      e.reason = ev.reason;
+      events->add(std::move(e));
+    });
   if (previous) engine->adopt(*previous);
   if (auto r = engine->start(); !r) {
     log::error("monitors did not start", {{"error", r.error()}});
@@ -139,25 +174,32 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   } done;
   std::lock_guard load(run.load_mutex);
   CompiledConfig c = compileConfig(path, serials);
-  if (!c.snapshot) {
+  auto refused = [&](const std::string& why) {
     ++run.reloads_failed;
-    log::error("reload failed, still serving the previous config", {{"errors", c.errors}});
+    log::error("reload failed, still serving the previous config", {{"errors", why}});
+    journal::Event e;
+    e.type = "reload";
+    e.action = "refused";
+    e.reason = why.substr(0, why.find('\n'));
+    record(run.events.get(), std::move(e));
+  };
+  if (!c.snapshot) {
+    refused(c.errors);
     return;
   }
   // [status]: a new token or allowed_hosts takes effect now; what needs a
   // restart refuses the reload, so nothing is silently left as it was.
   if (std::string why = status::statusNeedsRestart(run.config.status, c.config.status); !why.empty()) {
-    ++run.reloads_failed;
-    log::error("reload failed, still serving the previous config", {{"errors", why}});
+    refused(why);
     return;
   }
   if (c.config.dns.listen != dns.listen || c.config.dns.threads != dns.threads)
     log::warn("[dns] listen and threads change only on restart");
   if (run.cluster) c.snapshot->identity = run.cluster->settings().node;  // [cluster] is read at start only
   auto previous = run.currentEngine();
-  auto next = startMonitors(*c.snapshot, run.cluster.get(), previous.get());
-  if (!next) {  // the old config keeps serving; the error was logged
-    ++run.reloads_failed;
+  auto next = startMonitors(*c.snapshot, run.cluster.get(), run.events.get(), previous.get());
+  if (!next) {  // the old config keeps serving
+    refused("the monitors did not start (see the log)");
     return;
   }
   admin.applyTo(*c.snapshot);
@@ -169,11 +211,17 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   if (previous) previous->stop();
   uint32_t serial = c.snapshot->serial;
   run.store.publish(std::move(c.snapshot));
-  if (status_server) status_server->update(c.config.status.token, c.config.status.allowed_hosts);
+  if (status_server) status_server->update(status::Access::from(c.config.status), c.config.status.allowed_hosts);
   run.config = std::move(c.config);
   run.digest = configDigest(path);
   if (run.cluster) run.cluster->loaded(run.digest, serial);
   ++run.reloads_ok;
+  journal::Event e;
+  e.type = "reload";
+  e.action = "ok";
+  e.to = run.digest;
+  e.reason = "config " + path + " loaded";
+  record(run.events.get(), std::move(e));
   log::info("reloaded", {{"config", path}});
 }
 
@@ -229,6 +277,12 @@ void renewSignatures(Running& run) {
       run.renewal_failure_logged = std::time(nullptr);
       log::error("DNSSEC signatures could not be renewed; the served ones expire unless this is fixed",
                  {{"failures", std::to_string(failures)}});
+      journal::Event e;
+      e.type = "dnssec";
+      e.action = "renewal failed";
+      e.reason = "DNSSEC signatures could not be made again (" + std::to_string(failures) +
+                 " failures); the served ones expire unless this is fixed";
+      record(run.events.get(), std::move(e));
     }
     return;
   }
@@ -243,15 +297,63 @@ void renewSignatures(Running& run) {
 // running at the same time does not lose them. Returns the store's digest.
 std::string applyClusterAdmin(Running& run, status::AdminStore& admin, const cluster::AdminUpdate& update) {
   std::lock_guard load(run.load_mutex);
+  bool one = update.states.size() == 1 && !update.complete;
+  std::string before = one ? status::AdminStore::stateName(admin.state(update.states.begin()->first)) : "";
   if (!admin.mergeFromCluster(update.states, update.complete)) return admin.digest();
   admin.applyTo(*run.store.current());
-  if (update.states.size() == 1 && !update.complete)
+  if (one) {
+    const auto& [name, state] = *update.states.begin();
+    const cluster::AdminActor& by = update.actor;
     log::info("admin action from the cluster",
-              {{"endpoint", update.states.begin()->first}, {"state", update.states.begin()->second}});
-  else
+              {{"endpoint", name}, {"state", state}, {"by", by.by}, {"node", by.node}, {"reason", by.reason}});
+    // Every node records who did it, and on which node.
+    journal::Event e = endpointEvent("admin", name);
+    e.action = state == "enabled" ? "enable" : state == "drained" ? "drain" : "disable";
+    e.from = before;
+    e.to = state;
+    e.actor = by.by.empty() ? "" : by.by + (by.node.empty() ? "" : "@" + by.node);
+    e.client = by.client;
+    e.reason = by.reason;
+    record(run.events.get(), std::move(e));
+  } else
     log::info("admin state from the cluster", {{"overrides", std::to_string(update.states.size())}});
   return admin.digest();
 }
+
+// Records the cluster's comings and goings (looked at once a second):
+// this node connecting to etcd or losing it, other nodes joining or
+// leaving (no sign of life).
+struct ClusterMembership {
+  bool connected = false;
+  std::set<std::string> live;
+
+  void look(const cluster::ClusterNode& node, journal::EventJournal& events) {
+    auto event = [&](const std::string& action, const std::string& who, const std::string& reason) {
+      journal::Event e;
+      e.type = "cluster";
+      e.action = action;
+      e.to = who;
+      e.reason = reason;
+      events.add(std::move(e));
+    };
+    bool now = node.connected();
+    if (now != connected) {
+      std::string problem = node.problem();
+      event(now ? "connected" : "disconnected", node.settings().node,
+            now ? "this node is connected to etcd" : "this node lost etcd" + (problem.empty() ? "" : ": " + problem));
+      connected = now;
+    }
+    if (!now) return;  // what it saw last stays as it was
+    std::set<std::string> seen;
+    for (const cluster::NodeInfo& n : node.nodes())
+      if (n.live && n.name != node.settings().node) seen.insert(n.name);
+    for (const std::string& n : seen)
+      if (!live.count(n)) event("joined", n, "node " + n + " joined the cluster");
+    for (const std::string& n : live)
+      if (!seen.count(n)) event("left", n, "node " + n + " left the cluster (no sign of life)");
+    live = std::move(seen);
+  }
+};
 
 // Started as root: become `user`, or "nobody" when none is set; never stay root.
 Result<Ok> dropRoot(const std::string& configured) {
@@ -301,8 +403,9 @@ int serveCommand(const Args& all_args) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Running run;
+  // Before `run`, whose threads read it until they end.
   status::AdminStore admin(c.config.status.state_file);
+  Running run;
   if (auto r = admin.load(); !r) {
     if (!ignore_state) {
       log::error(r.error());
@@ -331,13 +434,37 @@ int serveCommand(const Args& all_args) {
       return 1;
     }
   }
-  run.engine = startMonitors(*c.snapshot, run.cluster.get());
+  // The journal first: it reads the history back, and every later event
+  // (the monitors' first results too) is recorded.
+  run.events = std::make_unique<journal::EventJournal>(
+      journal::JournalSettings{c.config.status.event_log, c.config.status.event_log_max, identity});
+  run.events->start();
+  if (!c.config.status.event_log.empty())
+    log::info("event journal", {{"file", c.config.status.event_log},
+                                {"read_back", std::to_string(run.events->health().read_back)}});
+  {
+    journal::Event e;
+    e.type = "reload";
+    e.action = "start";
+    e.to = configDigest(path);
+    e.reason = "gtm " + std::string(version()) + " started with " + path;
+    run.events->add(std::move(e));
+  }
+  run.engine = startMonitors(*c.snapshot, run.cluster.get(), run.events.get());
   if (!run.engine) return 1;
   run.digest = configDigest(path);
   if (run.cluster) run.cluster->loaded(run.digest, c.snapshot->serial);
   run.config = c.config;
   setUpTransfers(run, serials, c.config, *c.snapshot);
   run.store.publish(std::move(c.snapshot));
+  run.answers = std::make_unique<journal::AnswerWatch>(
+      [&run] { return run.store.current(); },
+      [&run, &admin] {
+        auto engine = run.currentEngine();
+        return status::whyUnavailable(engine.get(), admin);
+      },
+      *run.events);
+  run.answers->start();
   dns::server::Server server(c.config.dns, run.store);
   if (auto r = server.open(); !r) {
     log::error(r.error());
@@ -355,6 +482,8 @@ int serveCommand(const Args& all_args) {
     sources.renewal_failures = [&run] { return run.renewal_failures.load(); };
     sources.endpoint_metrics = c.config.status.endpoint_metrics;
     sources.cluster = run.cluster.get();
+    sources.journal = run.events.get();
+    sources.answers = run.answers.get();
     sources.transfers = [&run] {
       auto transfers = run.currentTransfers();
       return transfers ? transfers->report() : std::vector<xfr::ZoneTransferReport>{};
@@ -362,8 +491,8 @@ int serveCommand(const Args& all_args) {
     status_provider = std::make_unique<status::ServeStatus>(sources, admin);
     status::StatusLimits limits;
     limits.allowed_hosts = c.config.status.allowed_hosts;
-    status_server = std::make_unique<status::StatusServer>(*c.config.status.listen, c.config.status.token,
-                                                           *status_provider, limits);
+    status_server = std::make_unique<status::StatusServer>(
+        *c.config.status.listen, status::Access::from(c.config.status), *status_provider, limits);
     if (auto r = status_server->start(); !r) {
       log::error(r.error());
       server.stop();
@@ -414,12 +543,14 @@ int serveCommand(const Args& all_args) {
     auto engine = run.currentEngine();
     return engine && engine->stalled(max_age) ? "monitor engine" : "";
   });
+  ClusterMembership membership;
   for (;;) {
     // Woken every second to renew DNSSEC signatures when they are due.
     timespec tick{1, 0};
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig < 0) {
       renewSignatures(run);
+      if (run.cluster) membership.look(*run.cluster, *run.events);
       continue;
     }
     if (sig == SIGHUP) {
@@ -437,6 +568,7 @@ int serveCommand(const Args& all_args) {
   }
   service::stopping();
   watchdog.reset();
+  run.answers->stop();
   // Before the cluster node goes: its thread asks the node for serials.
   if (run.transfers) run.transfers->stop();
   // Leaves the cluster at once (lease revoked) when etcd answers; a node in
@@ -455,6 +587,14 @@ int serveCommand(const Args& all_args) {
   if (status_server) status_server->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();
+  {
+    journal::Event e;
+    e.type = "reload";
+    e.action = "stop";
+    e.reason = "gtm stopped";
+    run.events->add(std::move(e));
+  }
+  run.events->stop();  // what is pending is written
   if (abandoned) std::_Exit(0);
   return 0;
 }

@@ -113,10 +113,29 @@ Result<AdminRecord> decodeAdmin(std::string_view key, std::string_view value, bo
   if (!member) return Error{member.error()};
   AdminRecord out{*group + "/" + *member, "enabled"};  // a deleted override: enabled
   if (deleted) return out;
-  if (value != "enabled" && value != "disabled" && value != "drained")
-    return Error{"not \"enabled\", \"disabled\" or \"drained\""};
-  out.state = std::string(value);
+  auto known = [](std::string_view s) { return s == "enabled" || s == "disabled" || s == "drained"; };
+  if (known(value)) {
+    out.state = std::string(value);
+    return out;
+  }
+  if (value.empty() || value.front() != '{') return Error{"not \"enabled\", \"disabled\" or \"drained\""};
+  auto j = object(value);
+  if (!j) return Error{j.error()};
+  auto state = stringField(*j, "state", 16);
+  if (!state) return Error{state.error()};
+  if (!known(*state)) return Error{"\"state\" is not \"enabled\", \"disabled\" or \"drained\""};
+  out.state = *state;
+  auto by = stringField(*j, "by", 64), node = stringField(*j, "node", 64), client = stringField(*j, "client", 64),
+       reason = stringField(*j, "reason", 512);
+  for (const auto* r : {&by, &node, &client, &reason})
+    if (!*r) return Error{r->error()};
+  out.actor = {*by, *node, *client, *reason};
   return out;
+}
+
+std::string encodeAdmin(const std::string& state, const AdminActor& actor) {
+  return json{{"state", state}, {"by", actor.by}, {"node", actor.node}, {"client", actor.client}, {"reason", actor.reason}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<policy::Health> healthFromName(std::string_view name) {

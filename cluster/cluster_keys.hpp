@@ -42,10 +42,25 @@ struct ObservationRecord {
   std::string node, target;
   policy::Health state = policy::Health::checking;
 };
+// Who made an admin action, carried in its value so that every node's
+// event journal says so.
+struct AdminActor {
+  std::string by;      // the token's name
+  std::string node;    // the node the action was made on
+  std::string client;  // the client's address
+  std::string reason;
+};
+
 struct AdminRecord {
   std::string name;   // "GROUP/MEMBER"
   std::string state;  // "enabled" | "disabled" | "drained"
+  AdminActor actor{};  // empty for a plain value (a version before actors) or a deletion
 };
+
+// The value of an admin key: {"state": S, "by": ..., "node": ..., "client":
+// ..., "reason": ...}. A plain "enabled"/"disabled"/"drained" (older
+// versions) is read too.
+[[nodiscard]] std::string encodeAdmin(const std::string& state, const AdminActor& actor);
 
 // `value` is ignored for a deleted key: only the key's names are checked.
 [[nodiscard]] Result<NodeRecord> decodeNode(std::string_view key, std::string_view value, bool deleted);

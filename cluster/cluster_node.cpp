@@ -142,9 +142,11 @@ policy::Health ClusterNode::agreed(const std::string& target, policy::Health own
   return agree(settings_.agreement, own, view_.others(target));
 }
 
-Result<Ok> ClusterNode::setAdmin(const std::string& name, const std::string& state) {
+Result<Ok> ClusterNode::setAdmin(const std::string& name, const std::string& state, const AdminActor& actor) {
   if (!connected_) return Error{"etcd cannot be reached: the change was not made on any node"};
-  auto r = etcd_.put(settings_.prefix + "admin/" + name, state);
+  AdminActor by = actor;
+  by.node = settings_.node;
+  auto r = etcd_.put(settings_.prefix + "admin/" + name, encodeAdmin(state, by));
   if (!r) return Error{r.error()};
   // Applied here as everywhere: by the watch, in revision order.
   std::unique_lock lock(mutex_);
@@ -224,7 +226,7 @@ bool ClusterNode::applyEvent(const WatchEvent& e) {
       ignored(e.kv.key, a.error());
       return false;
     }
-    AdminUpdate update{{{a->name, a->state}}, false};
+    AdminUpdate update{{{a->name, a->state}}, false, a->actor};
     std::string digest = on_admin_ ? on_admin_(update) : "";
     std::lock_guard lock(mutex_);
     node_unwritten_ = node_unwritten_ || digest != admin_digest_;

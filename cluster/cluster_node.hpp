@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "cluster/agreement.hpp"
+#include "cluster/cluster_keys.hpp"
 #include "cluster/cluster_view.hpp"
 #include "cluster/etcd_client.hpp"
 #include "cluster/zone_serial.hpp"
@@ -55,6 +56,8 @@ struct NodeSettings {
 struct AdminUpdate {
   std::map<std::string, std::string> states;
   bool complete = false;
+  // One action from the watch: who made it (empty for a complete read).
+  AdminActor actor{};
 };
 
 class ClusterNode : public monitor::SharedHealth {
@@ -89,7 +92,7 @@ class ClusterNode : public monitor::SharedHealth {
   // Written to etcd, then applied on every node by the watch (this one
   // included: it returns once the watch brought it here, or after the
   // timeout); an error (and no change anywhere) when etcd cannot be reached.
-  [[nodiscard]] Result<Ok> setAdmin(const std::string& name, const std::string& state);
+  [[nodiscard]] Result<Ok> setAdmin(const std::string& name, const std::string& state, const AdminActor& actor = {});
 
   // Whether the settings make an etcd client (the TLS files parse).
   [[nodiscard]] Result<Ok> usable() const { return etcd_.usable(); }

@@ -258,11 +258,26 @@ struct Service {
 };
 
 // The status server (read at start).
+// [[status.token]]: a named token (token_file is an operator named "admin").
+struct StatusToken {
+  std::string name;
+  std::string file;
+  std::string secret;  // its first line, read at load
+  enum class Role { viewer, operator_ } role = Role::operator_;  // operator: may control
+  Location where;
+};
+
 struct StatusSettings {
   std::optional<SocketAddress> listen;  // none: no status server
   std::string token_file;               // none: control calls are off
   std::string token;                    // its first line, read at load
+  std::vector<StatusToken> tokens;      // token_file's first (as "admin"), then [[status.token]]
+  bool read_needs_token = false;        // read = "token": every GET but /healthz needs one
   std::string state_file;               // where admin overrides are kept
+  // The event journal: JSON lines; default events.jsonl beside state_file,
+  // none (memory only) without it. "none" turns the file off.
+  std::string event_log;
+  uint64_t event_log_max = 64ull * 1024 * 1024;  // bytes, then rotated to one .1 file
   std::vector<std::string> allowed_hosts;  // Host names answered besides IP literals and localhost
   bool endpoint_metrics = true;         // false: metrics per profile only
   Location where;

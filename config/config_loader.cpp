@@ -10,6 +10,7 @@
 #include "common/small_file.hpp"
 #include "config/table_reader.hpp"
 #include "config/toml_bounds.hpp"
+#include "config/status_reader.hpp"
 #include "config/zone_reader.hpp"
 
 namespace gtm::config {
@@ -490,35 +491,7 @@ LoadResult loadString(std::string_view text, const std::string& path) {
     assign(c.lease_ttl, cr.integer("lease_ttl", 2, 60));
     cr.finish();
   }
-  if (const toml::table* st = r.table("status")) {
-    TableReader sr(*st, "[status]", diag);
-    StatusSettings& status = out.config.status;
-    status.where = sr.where();
-    if (auto listen = sr.string("listen", true)) {
-      auto sa = SocketAddress::parse(*listen, 8053);
-      if (!sa)
-        sr.error("listen", sa.error());
-      else
-        status.listen = *sa;
-    }
-    assign(status.token_file, sr.string("token_file"));
-    if (!status.token_file.empty()) {
-      // An empty token would silently turn control off: refused.
-      if (auto token = readSecretLine(status.token_file); !token)
-        sr.error("token_file", token.error());
-      else
-        status.token = *token;
-    }
-    assign(status.state_file, sr.string("state_file"));
-    assign(status.endpoint_metrics, sr.boolean("endpoint_metrics"));
-    for (const std::string& host : sr.stringList("allowed_hosts")) {
-      if (host.empty() || host.size() > 253 || host.find_first_of(" \t\r\n/:[]") != std::string::npos)
-        sr.error("allowed_hosts", "\"" + host + "\" is not a host name");
-      else
-        status.allowed_hosts.push_back(host);
-    }
-    sr.finish();
-  }
+  if (const toml::table* st = r.table("status")) readStatus(*st, out.config.status, diag);
   if (const toml::table* lg = r.table("log")) {
     TableReader lr(*lg, "[log]", diag);
     assign(out.config.log.json, lr.choice<bool>("format", {{"logfmt", false}, {"json", true}}));

@@ -71,7 +71,7 @@ std::string LbStatus::metricsText() {
 }
 
 status::ControlOutcome LbStatus::control(const std::string& service, const std::string& real,
-                                         const std::string& action) {
+                                         const std::string& action, const status::Actor&) {
   auto balancer = current_();
   if (!balancer->hasReal(service, real)) return {status::ControlOutcome::Kind::unknown, ""};
   auto state = action == "enable"    ? status::AdminStore::State::enabled

@@ -24,7 +24,7 @@ class LbStatus : public status::StatusProvider {
   std::string statusJson(const status::StatusQuery& query) override;
   std::string metricsText() override;
   status::ControlOutcome control(const std::string& service, const std::string& real,
-                                 const std::string& action) override;
+                                 const std::string& action, const status::Actor& actor) override;
 
  private:
   std::function<std::shared_ptr<Balancer>()> current_;

@@ -173,6 +173,7 @@ void Engine::adopt(const Engine& previous) {
 void Engine::remember(Event e) {
   // Called with status_mutex_ held.
   ++transitions_;
+  if (sink_) sink_(e, false);
   if (events_.size() == kMaxEvents) events_.erase(events_.begin());
   events_.push_back(std::move(e));
 }
@@ -250,6 +251,13 @@ void Engine::record(Check& check, const ProbeResult& result) {
   {
     std::lock_guard lock(status_mutex_);
     changed = check.counter.record(result.up);
+    // A new certificate warning (days left, a name about to lapse): once
+    // per new text, not per probe.
+    if (sink_ && result.cert_days_left && !result.warning.empty() && result.warning != check.last.warning)
+      for (size_t e : check.endpoints)
+        sink_({std::chrono::system_clock::now(), endpoints_[e].name, m.name, check.counter.state(),
+               check.counter.state(), result.warning},
+              true);
     check.last = result;
     Latency& l = latency_[check.monitor];
     double secs = std::chrono::duration<double>(result.latency).count();

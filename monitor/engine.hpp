@@ -75,6 +75,11 @@ class Engine {
   };
   [[nodiscard]] std::vector<Event> recentEvents() const;  // newest last, at most kMaxEvents
   static constexpr size_t kMaxEvents = 100;
+  // Before start(): also hand each event to `sink` (the event journal), on
+  // the engine's thread; `certificate` is true for a new certificate
+  // warning (its text in reason, from == to).
+  using EventSink = std::function<void(const Event& event, bool certificate)>;
+  void onEvent(EventSink sink) { sink_ = std::move(sink); }
 
   // Probe latency per monitor, as Prometheus histogram buckets (seconds).
   static constexpr std::array<double, 10> kLatencyBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
@@ -110,6 +115,7 @@ class Engine {
   std::thread thread_;
   mutable std::mutex status_mutex_;  // guards what the status readers copy; never on the packet path
   std::vector<Event> events_;
+  EventSink sink_;
   std::vector<Latency> latency_;
   uint64_t transitions_ = 0;
   Heartbeat heartbeat_;

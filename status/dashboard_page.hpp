@@ -1,17 +1,17 @@
-// The status page served at GET /: one self-contained HTML document (no
-// external scripts, fonts or CDNs) that polls /api/v1/status every two
-// seconds and redraws, so it updates without a reload. It shows gtm serve's
-// profiles or gtm lb's services, whichever the status holds.
+// The status page served at GET /, for the admin on call: the overview
+// drawn on the server (one headline per profile, 24-hour timelines, the
+// latest events: readable without JavaScript) above the detailed tables
+// that the script draws from /api/v1/status. Its style and script are
+// served by the same server (/assets/...), nothing runs inline and nothing
+// loads from elsewhere, so a strict Content-Security-Policy holds; the
+// script refreshes the page when the event stream says something happened.
 #pragma once
 
 #include <string_view>
 
 namespace gtm::status {
 
-inline constexpr std::string_view kDashboardPage = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gtm status</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
+inline constexpr std::string_view kDashboardCss = R"CSS(body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
@@ -19,14 +19,23 @@ th { background: #f3f3f3; }
 .Online { background: #d6f5d6; } .Degraded { background: #f8d0d0; } .Full { background: #fbe7b5; }
 .CheckingEndpoint { background: #fff3c4; } .Disabled, .Unmonitored { background: #e4e4e4; }
 .warn { color: #a35a00; } .muted { color: #777; }
-</style></head>
-<body>
-<h1>gtm status <span id="time" class="muted"></span></h1>
-<div id="profiles">Loading&hellip;</div>
-<h2>Recent state changes</h2>
-<table id="events"><thead><tr><th>time</th><th>endpoint</th><th>monitor</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody></tbody></table>
-<script>
-function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+.headlines { list-style: none; padding: 0; font-size: 1.15em; }
+.headlines li { padding: .35em .6em; margin: .2em 0; border-left: .5em solid #999; }
+.hl-ok { border-color: #2e9d2e !important; background: #eef9ee; }
+.hl-notice { border-color: #c9a100 !important; background: #fffbe6; }
+.hl-failed-over { border-color: #e07000 !important; background: #fff0e0; }
+.hl-fail-open, .hl-fail-closed { border-color: #c62828 !important; background: #fdeaea; }
+.hl-name { font-weight: 600; margin-right: .6em; }
+svg.timeline { width: 24em; height: .9em; display: block; background: #eee; }
+.t-Online { fill: #4caf50; } .t-Degraded { fill: #e53935; } .t-Full { fill: #f0a000; }
+.t-CheckingEndpoint { fill: #ffe082; } .t-Unmonitored, .t-Disabled { fill: #bdbdbd; }
+.t-drained { fill: #7e57c2; } .t-disabled { fill: #616161; } .t-unknown { fill: #eeeeee; }
+.journal-warning { color: #fff; background: #c62828; padding: .4em .6em; }
+details > summary { cursor: pointer; }
+form.inline { display: inline; } form.inline input { margin-right: .4em; }
+)CSS";
+
+inline constexpr std::string_view kDashboardJs = R"JS(function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 function ago(iso) {
   if (!iso) return '';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -156,9 +165,66 @@ async function refresh() {
   try { const r = await fetch('/api/v1/status', { cache: 'no-store' }); render(await r.json()); }
   catch (e) { document.getElementById('time').textContent = 'cannot reach gtm: ' + e; }
 }
-refresh();
-setInterval(refresh, 2000);
-</script>
+// The server-drawn overview (headlines, timelines, latest events), fetched
+// again when an event arrives over the stream, at most every 300 ms.
+let overviewDue = null;
+async function refreshOverview() {
+  overviewDue = null;
+  try {
+    const r = await fetch('/overview', { cache: 'no-store' });
+    if (r.ok) document.getElementById('overview').innerHTML = await r.text();
+  } catch (e) { /* the status refresh says gtm cannot be reached */ }
+}
+function soon() {
+  if (!overviewDue) overviewDue = setTimeout(() => { refreshOverview(); refresh(); }, 300);
+}
+document.addEventListener('DOMContentLoaded', () => {
+  refresh();
+  // Live: each event refreshes the page's parts; without the stream (an
+  // old proxy) every 2 s as before.
+  if (window.EventSource) {
+    const stream = new EventSource('/api/v1/events?follow=1');
+    stream.onmessage = soon;
+    for (const t of ['check', 'endpoint', 'answer', 'admin', 'reload', 'cluster', 'dnssec', 'certificate'])
+      stream.addEventListener(t, soon);
+    setInterval(refresh, 10000);
+    setInterval(refreshOverview, 60000);
+  } else {
+    setInterval(() => { refresh(); refreshOverview(); }, 2000);
+  }
+});
+)JS";
+
+// The page: kPageHead, the provider's overview, kPageTail.
+inline constexpr std::string_view kPageHead = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gtm status</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+<script src="/assets/dashboard.js"></script>
+</head>
+<body>
+<h1>gtm status <span id="time" class="muted"></span></h1>
+<div id="overview">)HTML";
+inline constexpr std::string_view kPageTail = R"HTML(</div>
+<h2>Profiles and checks</h2>
+<div id="profiles">Loading&hellip;</div>
+<h2>Recent state changes of checks</h2>
+<table id="events"><thead><tr><th>time</th><th>endpoint</th><th>monitor</th><th>from</th><th>to</th><th>reason</th></tr></thead><tbody></tbody></table>
+</body></html>
+)HTML";
+
+// When reading needs a token: a form that signs in (a session cookie).
+inline constexpr std::string_view kLoginPageHead = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gtm status: sign in</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+</head>
+<body>
+<h1>gtm status</h1>
+<p>Reading this server needs a token ([status] read = "token").</p>
+)HTML";
+inline constexpr std::string_view kLoginPageForm = R"HTML(<form method="post" action="/login">
+<label>token <input type="password" name="token" autocomplete="current-password" autofocus></label>
+<button type="submit">sign in</button>
+</form>
 </body></html>
 )HTML";
 

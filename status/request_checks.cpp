@@ -90,6 +90,76 @@ std::optional<StatusQuery> statusQuery(std::string_view target) {
   return q;
 }
 
+std::optional<std::string> formValue(std::string_view pairs, std::string_view key, bool form) {
+  while (!pairs.empty()) {
+    std::string_view pair = pairs.substr(0, pairs.find('&'));
+    pairs = pair.size() < pairs.size() ? pairs.substr(pair.size() + 1) : std::string_view();
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != key) continue;
+    std::string raw(pair.substr(eq + 1));
+    if (form) std::replace(raw.begin(), raw.end(), '+', ' ');
+    auto decoded = percentDecoded(raw);
+    if (!decoded || !validUtf8(*decoded)) return std::nullopt;
+    return decoded;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> eventQuery(std::string_view target, int64_t now_ms, journal::EventFilter& filter,
+                                      bool& follow) {
+  size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(mark + 1);
+  while (!rest.empty()) {
+    std::string_view pair = rest.substr(0, rest.find('&'));
+    rest = pair.size() < rest.size() ? rest.substr(pair.size() + 1) : std::string_view();
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) return "\"" + std::string(pair) + "\" is not KEY=VALUE";
+    auto decoded = percentDecoded(pair.substr(eq + 1));
+    std::string key(pair.substr(0, eq));
+    if (!decoded || !validUtf8(*decoded)) return "the value of " + key + " is not %-escaped UTF-8";
+    const std::string& value = *decoded;
+    if (key == "since" || key == "until") {
+      auto t = journal::parseTimeArg(value, now_ms);
+      if (!t) return key + ": \"" + value + "\" is neither a time like 2026-12-02T03:00:00Z nor a duration like -1h";
+      (key == "since" ? filter.since_ms : filter.until_ms) = *t;
+    } else if (key == "profile") {
+      filter.profile = value;
+    } else if (key == "endpoint") {
+      size_t slash = value.find('/');
+      if (slash != std::string::npos) {
+        filter.profile = value.substr(0, slash);
+        filter.endpoint = value.substr(slash + 1);
+      } else {
+        filter.endpoint = value;
+      }
+    } else if (key == "type") {
+      std::string_view types = value;
+      while (!types.empty()) {
+        std::string_view t = types.substr(0, types.find(','));
+        types = t.size() < types.size() ? types.substr(t.size() + 1) : std::string_view();
+        if (!journal::knownType(t)) {
+          std::string known;
+          for (std::string_view k : journal::kEventTypes) known += (known.empty() ? "" : ", ") + std::string(k);
+          return "type: \"" + std::string(t) + "\" is not one of " + known;
+        }
+        filter.types.emplace_back(t);
+      }
+    } else if (key == "limit") {
+      size_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > journal::EventFilter::kMaxLimit)
+        return "limit: from 1 to " + std::to_string(journal::EventFilter::kMaxLimit);
+      filter.limit = n;
+    } else if (key == "follow") {
+      follow = value == "1" || value == "true";
+    } else {
+      return "unknown parameter " + key + " (since, until, profile, endpoint, type, limit, follow)";
+    }
+  }
+  return std::nullopt;
+}
+
 bool requestLineHasBareLf(std::string_view received) {
   size_t lf = received.find('\n');
   return lf != std::string_view::npos && (lf == 0 || received[lf - 1] != '\r');

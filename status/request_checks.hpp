@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "journal/event.hpp"
 #include "status/status_provider.hpp"
 
 namespace gtm::status {
@@ -25,5 +26,15 @@ namespace gtm::status {
 
 // ?profile=NAME (or service=NAME), offset=N, limit=M; nothing for junk.
 [[nodiscard]] std::optional<StatusQuery> statusQuery(std::string_view target);
+
+// The %-decoded UTF-8 value of `key` in a query ("a=1&b=2", the part after
+// '?') or a form body; '+' is a space in form bodies.
+[[nodiscard]] std::optional<std::string> formValue(std::string_view pairs, std::string_view key, bool form = false);
+
+// GET /api/v1/events: since, until (RFC 3339 or a duration before now like
+// -1h), profile, endpoint (NAME or PROFILE/NAME), type (a,b), limit,
+// follow=1. An error that says what is wrong, or nothing.
+[[nodiscard]] std::optional<std::string> eventQuery(std::string_view target, int64_t now_ms,
+                                                    journal::EventFilter& filter, bool& follow);
 
 }  // namespace gtm::status

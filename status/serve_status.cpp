@@ -12,6 +12,7 @@
 #include "policy/router.hpp"
 #include "status/cluster_report.hpp"
 #include "status/engine_report.hpp"
+#include "status/overview_page.hpp"
 
 namespace gtm::status {
 namespace {
@@ -167,6 +168,24 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
     }
     j["zones"].push_back(zj);
   }
+  if (s.answers) {
+    // Each profile's headline, as the page and gtm status print it.
+    std::map<std::string, nlohmann::json> lines;
+    int64_t now_ms = journal::nowMillis();
+    for (const journal::Headline& h : s.answers->headlines()) {
+      nlohmann::json hj{{"level", journal::levelName(h.level)}, {"text", journal::headlineText(h, now_ms)}};
+      if (h.since_ms > 0) hj["since"] = journal::isoMillis(h.since_ms);
+      lines[h.profile] = hj;
+    }
+    for (auto& pj : j["profiles"])
+      if (auto it = lines.find(pj["name"].get<std::string>()); it != lines.end()) pj["headline"] = it->second;
+  }
+  if (s.journal) {
+    auto h = s.journal->health();
+    j["journal"] = {{"file", h.path},       {"ok", h.ok},           {"error", h.error},
+                    {"pending", h.pending}, {"dropped", h.dropped}, {"corrupt_lines", h.corrupt_lines},
+                    {"read_back", h.read_back}, {"written", h.written}};
+  }
   if (s.transfers) j["transfers"] = transfersJson(s.transfers());
   if (s.cluster) j["cluster"] = clusterJson(*s.cluster);
   j["events"] = engine ? eventsJson(*engine) : nlohmann::json::array();
@@ -265,20 +284,51 @@ std::string ServeStatus::metricsText() {
     << (s.renewal_failures ? s.renewal_failures() : 0) << "\n";
   if (s.transfers) appendTransferMetrics(m, s.transfers());
   if (s.cluster) appendClusterMetrics(m, *s.cluster);
+  if (s.journal) {
+    m << "# HELP gtm_events_total Events recorded in the journal since the start, by type.\n"
+         "# TYPE gtm_events_total counter\n";
+    auto counts = s.journal->countsByType();
+    for (std::string_view type : journal::kEventTypes)
+      m << "gtm_events_total{type=\"" << type << "\"} " << counts[std::string(type)] << "\n";
+    auto h = s.journal->health();
+    m << "# HELP gtm_event_journal_ok 1 while the event journal's file takes what is written to it.\n"
+         "# TYPE gtm_event_journal_ok gauge\ngtm_event_journal_ok "
+      << (h.ok ? 1 : 0) << "\n# HELP gtm_event_journal_dropped_total Events the journal's file never got.\n"
+         "# TYPE gtm_event_journal_dropped_total counter\ngtm_event_journal_dropped_total " << h.dropped << "\n";
+  }
+  if (s.answers) {
+    m << "# HELP gtm_profile_failovers_total Changes of a profile's answer away from what is configured (failed over, "
+         "fail-open, fail-closed).\n# TYPE gtm_profile_failovers_total counter\n";
+    auto failovers = s.answers->failovers();
+    for (const policy::Profile& p : snap->profiles)
+      m << "gtm_profile_failovers_total{profile=\"" << labelValue(p.name) << "\"} " << failovers[p.name] << "\n";
+    m << "# HELP gtm_profile_headline_level The profile's headline: 0 answering as configured, 1 with something "
+         "unavailable, 2 failed over, 3 fail-open, 4 fail-closed.\n# TYPE gtm_profile_headline_level gauge\n";
+    // Per profile; with endpoint_metrics = false only the profiles not at 0
+    // (a scrape of many thousand profiles stays small).
+    for (const journal::Headline& h : s.answers->headlines())
+      if (s.endpoint_metrics || h.level != journal::Level::ok)
+        m << "gtm_profile_headline_level{profile=\"" << labelValue(h.profile) << "\"} " << static_cast<int>(h.level)
+          << "\n";
+  }
   auto [ok, failed] = s.reloads();
   m << "# HELP gtm_reloads_total Config reloads, by result.\n# TYPE gtm_reloads_total counter\n"
     << "gtm_reloads_total{result=\"ok\"} " << ok << "\ngtm_reloads_total{result=\"failed\"} " << failed << "\n";
   return m.str();
 }
 
-ControlOutcome ServeStatus::control(const std::string& profile, const std::string& endpoint, const std::string& action) {
+ControlOutcome ServeStatus::control(const std::string& profile, const std::string& endpoint, const std::string& action,
+                                   const Actor& actor) {
   auto snap = sources_.snapshot();
   bool found = false;
   for (const policy::Profile& p : snap->profiles)
     for (const policy::Endpoint& e : p.endpoints) found = found || (p.name == profile && e.name == endpoint);
   if (!found) return {ControlOutcome::Kind::unknown, ""};
-  // For DNS answers, drain is disable: no new client is sent there.
-  auto state = action == "enable" ? AdminStore::State::enabled : AdminStore::State::disabled;
+  // For DNS answers, drain is disable: no new client is sent there (kept
+  // apart as "drained" so that the history says what the admin did).
+  auto state = action == "enable"  ? AdminStore::State::enabled
+               : action == "drain" ? AdminStore::State::drained
+                                   : AdminStore::State::disabled;
   std::string name = profile + "/" + endpoint;
   // In a cluster the action is written to etcd, and every node (this one
   // too) applies it from the watch, in revision order; without etcd
@@ -287,13 +337,59 @@ ControlOutcome ServeStatus::control(const std::string& profile, const std::strin
                                ? "for DNS answers drain is disable: no new client is sent there, and clients "
                                  "connected already stay until they reconnect"
                                : "";
+  // Every node's journal records the action as it applies it, with who
+  // made it (carried in etcd's value).
   if (sources_.cluster) {
-    if (auto r = sources_.cluster->setAdmin(name, AdminStore::stateName(state)); !r)
+    cluster::AdminActor by{actor.name, "", actor.client, actor.reason};
+    if (auto r = sources_.cluster->setAdmin(name, AdminStore::stateName(state), by); !r)
       return {ControlOutcome::Kind::unavailable, r.error()};
     return {ControlOutcome::Kind::done, "", note};
   }
+  AdminStore::State before = admin_.state(name);
   if (auto r = admin_.set(name, state); !r) return {ControlOutcome::Kind::failed, r.error()};
   admin_.applyTo(*snap);
+  if (sources_.journal) {
+    journal::Event e;
+    e.type = "admin";
+    e.profile = profile;
+    e.endpoint = endpoint;
+    e.action = action;
+    e.from = AdminStore::stateName(before);
+    e.to = AdminStore::stateName(state);
+    e.actor = actor.name;
+    e.client = actor.client;
+    e.reason = actor.reason;
+    sources_.journal->add(std::move(e));
+  }
   return {ControlOutcome::Kind::done, "", note};
 }
+
+journal::WhyUnavailable whyUnavailable(const monitor::Engine* engine, const AdminStore& admin) {
+  std::map<std::string, std::string> reasons;
+  if (engine)
+    for (const auto& c : engine->status())
+      if (c.agreed == policy::Health::degraded && !reasons.count(c.endpoint)) reasons[c.endpoint] = c.last.reason;
+  return [reasons = std::move(reasons), &admin](const std::string& endpoint) -> std::string {
+    AdminStore::State st = admin.state(endpoint);
+    if (st == AdminStore::State::drained) return "drained";
+    if (st == AdminStore::State::disabled) return "disabled";
+    auto it = reasons.find(endpoint);
+    return it == reasons.end() ? "" : it->second;
+  };
+}
+
+std::string ServeStatus::overviewHtml() {
+  OverviewInputs in;
+  auto snap = sources_.snapshot();
+  auto engine = sources_.engine();
+  in.snapshot = snap.get();
+  if (sources_.answers) in.headlines = sources_.answers->headlines();
+  if (engine) in.checks = engine->status();
+  in.admin_state = [this](const std::string& name) { return std::string(AdminStore::stateName(admin_.state(name))); };
+  in.journal = sources_.journal;
+  in.cluster = sources_.cluster;
+  in.now_ms = journal::nowMillis();
+  return status::overviewHtml(in);
+}
+
 }  // namespace gtm::status

@@ -10,6 +10,8 @@
 #include "monitor/engine.hpp"
 #include "status/admin_store.hpp"
 #include "cluster/cluster_node.hpp"
+#include "journal/answer_watch.hpp"
+#include "journal/event_journal.hpp"
 #include "xfr/transfer_service.hpp"
 #include "status/status_provider.hpp"
 
@@ -30,15 +32,25 @@ struct ServeSources {
   // With zones that secondaries transfer: what each secondary did; may be
   // empty.
   std::function<std::vector<xfr::ZoneTransferReport>()> transfers;
+  // The event journal and the profiles' headlines; may be null.
+  journal::EventJournal* journal = nullptr;
+  journal::AnswerWatch* answers = nullptr;
 };
+
+// Why an endpoint ("profile/endpoint") is not answered, for the headlines:
+// the admin's override, or the reason of its first failing check.
+[[nodiscard]] journal::WhyUnavailable whyUnavailable(const monitor::Engine* engine, const AdminStore& admin);
 
 class ServeStatus : public StatusProvider {
  public:
   ServeStatus(ServeSources sources, AdminStore& admin) : sources_(std::move(sources)), admin_(admin) {}
   std::string statusJson(const StatusQuery& query) override;
   std::string metricsText() override;
-  ControlOutcome control(const std::string& profile, const std::string& endpoint, const std::string& action) override;
+  ControlOutcome control(const std::string& profile, const std::string& endpoint, const std::string& action,
+                         const Actor& actor) override;
   Result<std::string> routeJson(const StatusQuery& query) override;
+  journal::EventJournal* journal() override { return sources_.journal; }
+  std::string overviewHtml() override;
 
  private:
   ServeSources sources_;

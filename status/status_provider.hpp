@@ -9,6 +9,10 @@
 
 #include "common/result.hpp"
 
+namespace gtm::journal {
+class EventJournal;
+}
+
 namespace gtm::status {
 
 // Which part of the status to show: one group (profile or service) by
@@ -29,6 +33,14 @@ struct ControlOutcome {
   std::string note{};  // done: what the action means here, when that is not obvious
 };
 
+// Who asked for an admin action: the token's name, the client's address,
+// and the reason they gave (may be empty).
+struct Actor {
+  std::string name;
+  std::string client;
+  std::string reason;
+};
+
 class StatusProvider {
  public:
   virtual ~StatusProvider() = default;
@@ -39,7 +51,12 @@ class StatusProvider {
   // action: "disable", "enable" or "drain" on group/member (profile/endpoint,
   // or service/real).
   [[nodiscard]] virtual ControlOutcome control(const std::string& group, const std::string& member,
-                                               const std::string& action) = 0;
+                                               const std::string& action, const Actor& actor) = 0;
+  // The event journal (GET /api/v1/events and its stream); null: none.
+  [[nodiscard]] virtual journal::EventJournal* journal() { return nullptr; }
+  // The part of the page at / drawn on the server (headlines, timelines,
+  // latest events): HTML, "" for none. Also served alone at /overview.
+  [[nodiscard]] virtual std::string overviewHtml() { return ""; }
   // GET /api/v1/route?profile=NAME&address=A[/P]: which endpoint a client
   // there gets now, and why; an error that says what is wrong (no such
   // profile, not an address, no profiles at all on gtm lb).

@@ -19,6 +19,8 @@
 #include "common/ip_address.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "journal/event.hpp"
+#include "status/access.hpp"
 #include "status/status_provider.hpp"
 
 namespace boost::asio {
@@ -55,22 +57,32 @@ struct StatusLimits {
 
 class StatusServer {
  public:
-  // `token` empty: the control calls are off (403).
-  StatusServer(SocketAddress listen, std::string token, StatusProvider& provider, StatusLimits limits = StatusLimits{});
+  // No operator token: the control calls are off (403).
+  StatusServer(SocketAddress listen, Access access, StatusProvider& provider, StatusLimits limits = StatusLimits{});
   ~StatusServer();
   [[nodiscard]] Result<Ok> start();
   void stop();
-  // A reload's [status] token and allowed_hosts, in force for the next
-  // request (a rotated token: the old one stops working at once).
-  void update(std::string token, std::vector<std::string> allowed_hosts);
+  // A reload's [status] tokens, read mode and allowed_hosts, in force for
+  // the next request (a rotated token: the old one stops working at once).
+  void update(Access access, std::vector<std::string> allowed_hosts);
 
+  struct Request {
+    std::string method, target;
+    std::string authorization, cookie, content_type, body;
+    std::string client;  // the client's address
+  };
   struct Reply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers{};
+    // GET /api/v1/events?follow=1: the connection becomes an event stream
+    // of what matches.
+    bool event_stream = false;
+    journal::EventFilter stream_filter{};
   };
   // The routing, without the network (also what the tests call).
-  [[nodiscard]] Reply handle(const std::string& method, const std::string& target, const std::string& authorization);
+  [[nodiscard]] Reply handle(const Request& request);
 
  private:
   // A token bucket per client address (an IPv6 client by its /64, which one
@@ -81,12 +93,15 @@ class StatusServer {
     double tokens = 0;
     std::chrono::steady_clock::time_point updated;
   };
-  [[nodiscard]] std::string token() const;
+  [[nodiscard]] Access access() const;
+  // Writes an event stream until the client goes or the server stops.
+  struct Stream;
   [[nodiscard]] std::vector<std::string> allowedHosts() const;
 
   SocketAddress listen_;
-  mutable std::mutex update_mutex_;  // token_ and limits_.allowed_hosts, which a reload changes
-  std::string token_;
+  mutable std::mutex update_mutex_;  // access_ and limits_.allowed_hosts, which a reload changes
+  Access access_;
+  Sessions sessions_;
   StatusProvider& provider_;
   StatusLimits limits_;
   unsigned open_connections_ = 0;

@@ -23,7 +23,8 @@ class FixedProvider : public status::StatusProvider {
  public:
   std::string statusJson(const status::StatusQuery&) override { return "{}"; }
   std::string metricsText() override { return "gtm_up 1\n"; }
-  status::ControlOutcome control(const std::string&, const std::string&, const std::string&) override {
+  status::ControlOutcome control(const std::string&, const std::string&, const std::string&,
+                                 const status::Actor&) override {
     return {status::ControlOutcome::Kind::unknown, ""};
   }
 };
@@ -88,7 +89,7 @@ class StatusServerLimits : public ::testing::Test {
  protected:
   void start(status::StatusLimits limits) {
     port_ = freePort();
-    server_ = std::make_unique<status::StatusServer>(SocketAddress{*IpAddress::parse("127.0.0.1"), port_}, "",
+    server_ = std::make_unique<status::StatusServer>(SocketAddress{*IpAddress::parse("127.0.0.1"), port_}, status::Access{},
                                                      provider_, limits);
     ASSERT_TRUE(server_->start().ok());
   }
