@@ -35,7 +35,13 @@ details > summary { cursor: pointer; }
 form.inline { display: inline; } form.inline input { margin-right: .4em; }
 )CSS";
 
-inline constexpr std::string_view kDashboardJs = R"JS(function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+inline constexpr std::string_view kDashboardJs = R"JS(// Errors of this page (a script error, something the CSP blocked): kept
+// where the tests that load the page, and an admin's console, can see them.
+window.gtmPageErrors = [];
+window.addEventListener('error', e => window.gtmPageErrors.push(String(e.message || e.type)));
+document.addEventListener('securitypolicyviolation',
+                          e => window.gtmPageErrors.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
+function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 function ago(iso) {
   if (!iso) return '';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));

@@ -106,7 +106,7 @@ std::string overviewHtml(const OverviewInputs& in) {
         auto segments = journal::timeline(history[name], health, admin, known_since, now - kDay, now);
         const EndpointFacts& f = facts[name];
         std::string state = admin == "enabled" ? health : admin;
-        rows += "<tr data-endpoint=\"" + htmlEscaped(name) + "\">" + cell(name) + cell(state, health) + "<td>" +
+        rows += "<tr data-endpoint=\"" + htmlEscaped(name) + "\">" + cell(name) + cell(state, admin == "enabled" ? health : "Disabled") + "<td>" +
                 journal::timelineSvg(segments, now - kDay, now) + "</td>" +
                 cell(f.cert_days >= 0 ? std::to_string(f.cert_days) + " days" : "", f.cert_days >= 0 && f.cert_days < 14 ? "warn" : "") +
                 cell(f.latency_ms >= 0 ? std::to_string(static_cast<int>(f.latency_ms + 0.5)) + " ms" : "") + "</tr>";
@@ -135,13 +135,16 @@ std::string overviewHtml(const OverviewInputs& in) {
     journal::EventFilter f;
     f.limit = kLatestEvents;
     auto latest = in.journal->query(f);
-    html += "<table id=\"latest-events\"><tr><th>time (UTC)</th><th>node</th><th>type</th><th>what</th><th>change</th><th>who</th><th>reason</th></tr>";
+    html += "<table id=\"latest-events\"><tr><th>UTC</th><th>node</th><th>type</th><th>what</th><th>change</th><th>who</th><th>reason</th></tr>";
     for (auto it = latest.rbegin(); it != latest.rend(); ++it) {
       const journal::Event& e = *it;
       std::string what = e.profile + (e.endpoint.empty() ? "" : "/" + e.endpoint) + (e.monitor.empty() ? "" : " " + e.monitor);
       std::string change = e.from.empty() && e.to.empty() ? e.action : e.from + " \u2192 " + e.to;
       std::string who = e.actor + (e.client.empty() ? "" : " from " + e.client);
-      html += "<tr class=\"ev-" + htmlEscaped(e.type) + "\">" + cell(journal::isoMillis(e.time_ms).substr(0, 19)) +
+      std::string when = journal::isoMillis(e.time_ms);  // 2026-12-02T03:12:04.123Z -> 12-02 03:12:04
+      when = when.substr(5, 5) + " " + when.substr(11, 8);
+      if (e.type == "answer" && e.to.empty()) change = e.from + " \u2192 (no answer)";
+      html += "<tr class=\"ev-" + htmlEscaped(e.type) + "\">" + cell(when) +
               cell(e.node) + cell(e.type) + cell(what) + cell(change) + cell(who) + cell(e.reason) + "</tr>";
     }
     html += "</table>";
