@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-dir=$(scripts/build.sh release)
+dir=$(scripts/build.sh release gtm sstp_test_server)
 "$dir/gtm" check --config conf/example.toml >/dev/null
 
 stand_ins=()
@@ -21,5 +21,7 @@ echo "gtm serves vpn.example.com on 127.0.0.1:5353 and [::1]:5353. Ask it:"
 echo "  dig @127.0.0.1 -p 5353 aovpn.vpn.example.com A"
 echo "SSTP stand-ins run on 127.0.10.10:8443 (east, PIDs ${stand_ins[0]}) and 127.0.20.10:8443 (west, ${stand_ins[1]});"
 echo "kill the east one and the answer moves to west within about 2.5 s."
+echo "The status page for the admin on call: http://127.0.0.1:8053/ (and $dir/gtm status --config conf/example.toml,"
+echo "$dir/gtm events --config conf/example.toml --follow)."
 echo
 "$dir/gtm" serve --config conf/example.toml
