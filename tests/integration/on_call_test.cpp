@@ -19,6 +19,7 @@
 
 #include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
+#include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/test_config.hpp"
 
@@ -400,6 +401,43 @@ monitors = ["sstp"]
   EXPECT_EQ(page->evaluate("performance.getEntriesByType('navigation').length"), "1") << "loaded once";
   // Without JavaScript the headlines are in the HTML itself.
   EXPECT_NE(http(gtm->port2(), "GET", "/").body.find("fail-open: no endpoint available"), std::string::npos);
+}
+
+// Two nodes through etcd: a drain made on one is in both journals with who
+// made it and on which node; a node that stops is recorded as leaving.
+TEST_F(OnCall, ClusterJournalsSayWhoDidItOnWhichNode) {
+  if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
+  auto etcd = Etcd::start();
+  std::string text = config("token", "") ;
+  text.replace(text.find("[status]"), 0, "[cluster]\netcd = [\"" + etcd->url() + "\"]\nlease_ttl = 2\n\n");
+  // Each node its own state folder.
+  std::string one = text, two = text;
+  std::filesystem::create_directories(dir_ + "/state2");
+  std::filesystem::permissions(dir_ + "/state2", std::filesystem::perms::all);
+  two.replace(two.find(dir_ + "/state/"), dir_.size() + 7, dir_ + "/state2/");
+  auto ns1 = GtmProcess::serve(one, {"--node", "ns1"});
+  auto ns2 = GtmProcess::serve(two, {"--node", "ns2"});
+  auto joined = waitForEvent(*ns1, [](const nlohmann::json& e) { return e["type"] == "cluster" && e["action"] == "joined"; });
+  ASSERT_FALSE(joined.is_null()) << events(*ns1).dump(1);
+  EXPECT_EQ(joined["to"], "ns2");
+  EXPECT_EQ(joined["node"], "ns1");
+
+  auto r = http(ns1->port2(), "POST", "/api/v1/endpoints/aovpn/west/drain", kAlice, R"({"reason":"patching RRAS"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (GtmProcess* node : {ns1.get(), ns2.get()}) {
+    auto admin = waitForEvent(*node, [](const nlohmann::json& e) { return e["type"] == "admin"; });
+    ASSERT_FALSE(admin.is_null()) << node->log();
+    EXPECT_EQ(admin["actor"], "alice@ns1");
+    EXPECT_EQ(admin["client"], "127.0.0.1");
+    EXPECT_EQ(admin["reason"], "patching RRAS");
+    EXPECT_EQ(admin["to"], "drained");
+    EXPECT_EQ(admin["endpoint"], "west");
+  }
+  EXPECT_NE(http(ns2->port2(), "GET", "/", kBob).body.find("id=\"cluster-nodes\""), std::string::npos);
+  ns2.reset();
+  auto left = waitForEvent(*ns1, [](const nlohmann::json& e) { return e["type"] == "cluster" && e["action"] == "left"; }, 10000);
+  ASSERT_FALSE(left.is_null()) << events(*ns1).dump(1);
+  EXPECT_EQ(left["to"], "ns2");
 }
 
 }  // namespace
