@@ -275,6 +275,62 @@ int endpointCommand(const Args& args) {
   return 0;
 }
 
+// gtm traffic PROFILE --config FILE [--json]: who is sent where, the last hour.
+int trafficCommand(const Args& args) {
+  std::string path, error, token;
+  Args rest = args;
+  bool json = false;
+  std::erase_if(rest, [&](const std::string& a) { return a == "--json" ? (json = true) : false; });
+  if (!takeTokenFile(rest, token, error)) {
+    std::cerr << "gtm traffic: " << error << "\n";
+    return 2;
+  }
+  std::string profile;
+  Args left;
+  for (const auto& a : rest) {
+    if (profile.empty() && !a.empty() && a[0] != '-' && (left.empty() || left.back() != "--config"))
+      profile = a;
+    else
+      left.push_back(a);
+  }
+  if (profile.empty() || !configPathFrom(left, path, error)) {
+    std::cerr << "usage: gtm traffic PROFILE --config FILE [--json] [--token-file F]\n";
+    return 2;
+  }
+  SocketAddress at;
+  if (!statusOf(path, at, token)) return 1;
+  Response r = request(at, http::verb::get, "/api/v1/traffic?profile=" + profile, token);
+  if (!r.error.empty() || r.status != 200) {
+    std::cerr << "gtm traffic: " << failure(r) << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << r.body << "\n";
+    return 0;
+  }
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("endpoints")) {
+    std::cerr << "gtm traffic: the answer is not a traffic report\n";
+    return 1;
+  }
+  std::cout << profile << ": answers of the last " << j.value("window_seconds", 0) / 60 << " minutes by client network\n";
+  for (const auto& e : j["endpoints"]) {
+    std::cout << "  " << e.value("name", std::string()) << "  " << e.value("answers", uint64_t{0}) << " answers, "
+              << e.value("distinct_networks", uint64_t{0}) << " networks\n";
+    for (const auto& n : e.value("networks", nlohmann::json::array()))
+      std::cout << "    " << n.value("network", std::string()) << "  " << n.value("answers", uint64_t{0})
+                << (n.contains("country") ? "  " + n.value("country", std::string()) : "") << "\n";
+    if (e.value("other_networks", uint64_t{0}) > 0)
+      std::cout << "    other networks  " << e.value("other_networks", uint64_t{0}) << "\n";
+    if (e.contains("countries")) {
+      std::cout << "    by country:";
+      for (const auto& [c, n] : e["countries"].items()) std::cout << " " << c << " " << n;
+      std::cout << "\n";
+    }
+  }
+  return 0;
+}
+
 // gtm events --config FILE [--since 1h] [--until T] [--profile P]
 // [--endpoint E] [--type T,...] [--limit N] [--follow] [--json]
 int eventsCommand(const Args& args) {

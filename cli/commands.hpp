@@ -16,6 +16,7 @@ int lbCommand(const Args& args);
 int statusCommand(const Args& args);
 int endpointCommand(const Args& args);
 int eventsCommand(const Args& args);
+int trafficCommand(const Args& args);
 int dnssecCommand(const Args& args);
 int routeCommand(const Args& args);
 

@@ -33,6 +33,9 @@ commands:
                         (--since 1h, --until T, --profile P, --endpoint E,
                         --type answer,admin,..., --limit N, --follow, --json,
                         --token-file F)
+  traffic PROFILE --config FILE
+                        who is sent where: each endpoint's answers of the last
+                        hour by client network (/24, /48) and country (--json)
   endpoint disable|enable|drain PROFILE/ENDPOINT --config FILE
                         take an endpoint out of the answers, or back (for
                         gtm lb: SERVICE/REAL, a real server out of the table);
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
     if (cmd == "status") return gtm::cli::statusCommand(args);
     if (cmd == "endpoint") return gtm::cli::endpointCommand(args);
     if (cmd == "events") return gtm::cli::eventsCommand(args);
+    if (cmd == "traffic") return gtm::cli::trafficCommand(args);
     if (cmd == "dnssec") return gtm::cli::dnssecCommand(args);
     if (cmd == "route") return gtm::cli::routeCommand(args);
   } catch (const std::exception& e) {

@@ -471,6 +471,11 @@ int serveCommand(const Args& all_args) {
     return 1;
   }
 
+  // Traffic View: which client networks each endpoint gets, collected off
+  // the query path every 5 s.
+  auto traffic = std::make_unique<status::TrafficView>(
+      [&server](const std::function<void(const dns::QueryStats&)>& fn) { server.eachStats(fn); },
+      [&server] { return server.totals(); }, [&run] { return run.store.current(); });
   std::unique_ptr<status::ServeStatus> status_provider;
   std::unique_ptr<status::StatusServer> status_server;
   if (c.config.status.listen) {
@@ -483,6 +488,7 @@ int serveCommand(const Args& all_args) {
     sources.endpoint_metrics = c.config.status.endpoint_metrics;
     sources.cluster = run.cluster.get();
     sources.journal = run.events.get();
+    sources.traffic = traffic.get();
     sources.answers = run.answers.get();
     sources.transfers = [&run] {
       auto transfers = run.currentTransfers();
@@ -529,6 +535,7 @@ int serveCommand(const Args& all_args) {
   };
   watchGeo(c.config.geoip.database);
   server.start();
+  traffic->start();
   if (run.cluster) run.cluster->start();
   if (c.config.dns.xdp_interface.empty())
     log::info("serving", {{"config", path}, {"listen", listenList(c.config.dns)}});
@@ -585,6 +592,7 @@ int serveCommand(const Args& all_args) {
   watcher.stop();
   geo_watcher.stop();
   if (status_server) status_server->stop();
+  traffic->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();
   {

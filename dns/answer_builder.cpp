@@ -79,13 +79,18 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
     for (size_t i = 0; i < d.count; ++i) v6 = v6 && d.endpoints[i]->v4.empty();
   }
   size_t written = 0;
+  uint64_t network = 0;  // the client's network, for Traffic View: worked out once
   for (size_t i = 0; i < d.count; ++i) {
     size_t before = written;
     for (const IpAddress& ip : v6 ? d.endpoints[i]->v6 : d.endpoints[i]->v4) {
       if (!w.addAddress(Section::answer, owner, ip, profile.ttl)) return NodeResult::truncated;
       ++written;
     }
-    if (written > before) QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
+    if (written > before) {
+      QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
+      if (network == 0) network = TrafficCounter::networkKey(pq.client) | uint64_t{1} << 62;
+      pq.stats.traffic.count(d.endpoints[i]->stat_id, network);
+    }
   }
   if (written && pq.dnssec) {
     // The RRset just written (every address of the chosen endpoints), by

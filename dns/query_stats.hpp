@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dns/stat_ids.hpp"
+#include "dns/traffic_counter.hpp"
 
 namespace gtm::dns {
 
@@ -37,6 +38,9 @@ struct QueryStats {
   // By stat id (dns/stat_ids.hpp): queries per zone, answers per endpoint.
   std::array<std::atomic<uint64_t>, kMaxStatZones> by_zone{};
   std::array<std::atomic<uint64_t>, kMaxStatEndpoints> answers{};
+  // Answers by endpoint and client network (Traffic View); the collector
+  // switches and reads it through a const QueryStats.
+  mutable TrafficCounter traffic;
 
   static void bump(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   template <size_t N>

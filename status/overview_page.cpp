@@ -130,6 +130,33 @@ std::string overviewHtml(const OverviewInputs& in) {
     if (!in.cluster->connected()) html += "<p class=\"warn\">This node is not connected to etcd: it answers by its own view.</p>";
   }
 
+  // Who is sent where: the busiest networks of each endpoint in the last
+  // hour, for the profiles shown open.
+  if (in.traffic && in.snapshot) {
+    std::string tables;
+    for (const policy::Profile& p : in.snapshot->profiles) {
+      if (fold && level[p.name] == journal::Level::ok) continue;
+      auto report = in.traffic(p.name);
+      if (!report) continue;
+      for (const auto& e : (*report)["endpoints"]) {
+        if (e["answers"].get<uint64_t>() == 0) continue;
+        std::string nets;
+        size_t shown = 0;
+        for (const auto& n : e["networks"]) {
+          if (shown++ == 5) break;
+          nets += (nets.empty() ? "" : ", ") + n["network"].get<std::string>() +
+                  (n.contains("country") ? " " + n["country"].get<std::string>() : "") + " " +
+                  std::to_string(n["answers"].get<uint64_t>());
+        }
+        tables += "<tr>" + cell(p.name + "/" + e["name"].get<std::string>()) +
+                  cell(std::to_string(e["answers"].get<uint64_t>())) + cell(nets) +
+                  cell(std::to_string(e["distinct_networks"].get<uint64_t>())) + "</tr>";
+      }
+    }
+    if (!tables.empty())
+      html += "<h2>Who is sent where, the last hour</h2><table id=\"traffic\"><tr><th>endpoint</th><th>answers</th>"
+              "<th>busiest client networks</th><th>networks</th></tr>" + tables + "</table>";
+  }
   html += "<h2>Latest events</h2>";
   if (in.journal) {
     journal::EventFilter f;

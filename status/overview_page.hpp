@@ -8,6 +8,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,8 @@ struct OverviewInputs {
   const journal::EventJournal* journal = nullptr;
   const cluster::ClusterNode* cluster = nullptr;
   int64_t now_ms = 0;
+  // Traffic View's report of a profile (status/traffic_view.hpp); may be empty.
+  std::function<std::optional<nlohmann::json>(const std::string& profile)> traffic;
 };
 
 [[nodiscard]] std::string overviewHtml(const OverviewInputs& in);

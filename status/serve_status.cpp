@@ -378,6 +378,13 @@ journal::WhyUnavailable whyUnavailable(const monitor::Engine* engine, const Admi
   };
 }
 
+Result<std::string> ServeStatus::trafficJson(const std::string& profile) {
+  if (!sources_.traffic) return Error{"Traffic View is off"};
+  auto r = sources_.traffic->report(profile);
+  if (!r) return Error{"no profile " + profile};
+  return jsonText(*r);
+}
+
 std::string ServeStatus::overviewHtml() {
   OverviewInputs in;
   auto snap = sources_.snapshot();
@@ -389,6 +396,7 @@ std::string ServeStatus::overviewHtml() {
   in.journal = sources_.journal;
   in.cluster = sources_.cluster;
   in.now_ms = journal::nowMillis();
+  if (sources_.traffic) in.traffic = [this](const std::string& p) { return sources_.traffic->report(p); };
   return status::overviewHtml(in);
 }
 

@@ -14,6 +14,7 @@
 #include "journal/event_journal.hpp"
 #include "xfr/transfer_service.hpp"
 #include "status/status_provider.hpp"
+#include "status/traffic_view.hpp"
 
 namespace gtm::status {
 
@@ -35,6 +36,8 @@ struct ServeSources {
   // The event journal and the profiles' headlines; may be null.
   journal::EventJournal* journal = nullptr;
   journal::AnswerWatch* answers = nullptr;
+  // Traffic View (who is sent where); may be null.
+  TrafficView* traffic = nullptr;
 };
 
 // Why an endpoint ("profile/endpoint") is not answered, for the headlines:
@@ -51,6 +54,7 @@ class ServeStatus : public StatusProvider {
   Result<std::string> routeJson(const StatusQuery& query) override;
   journal::EventJournal* journal() override { return sources_.journal; }
   std::string overviewHtml() override;
+  Result<std::string> trafficJson(const std::string& profile) override;
 
  private:
   ServeSources sources_;

@@ -54,6 +54,11 @@ class StatusProvider {
                                                const std::string& action, const Actor& actor) = 0;
   // The event journal (GET /api/v1/events and its stream); null: none.
   [[nodiscard]] virtual journal::EventJournal* journal() { return nullptr; }
+  // GET /api/v1/traffic?profile=NAME: Traffic View's JSON; an error that
+  // says what is wrong.
+  [[nodiscard]] virtual Result<std::string> trafficJson(const std::string&) {
+    return Error{"this daemon has no profiles"};
+  }
   // The part of the page at / drawn on the server (headlines, timelines,
   // latest events): HTML, "" for none. Also served alone at /overview.
   [[nodiscard]] virtual std::string overviewHtml() { return ""; }

@@ -207,6 +207,13 @@ StatusServer::Reply StatusServer::handle(const Request& q) {
       if (!route) return json(404, route.error());
       return {200, "application/json", *route};
     }
+    if (path == "/api/v1/traffic") {
+      auto sq = statusQuery(target);
+      if (!sq || sq->group.empty()) return json(400, "query parameter: profile=NAME");
+      auto traffic = provider_.trafficJson(sq->group);
+      if (!traffic) return json(404, traffic.error());
+      return {200, "application/json", *traffic};
+    }
     if (path == "/api/v1/events") {
       journal::EventJournal* events = provider_.journal();
       if (!events) return json(404, "this daemon keeps no event journal");

@@ -106,6 +106,12 @@ QueryTotals Server::totals() const {
   return t;
 }
 
+void Server::eachStats(const std::function<void(const QueryStats&)>& fn) const {
+  for (const auto& l : udp_) fn(l->stats());
+  for (const auto& l : xdp_) fn(l->stats());
+  for (const auto& w : tcp_workers_) fn(w->handler.stats());
+}
+
 void Server::stop() {
   for (auto& l : udp_) l->stop();
   for (auto& l : xdp_) l->stop();

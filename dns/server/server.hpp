@@ -6,6 +6,8 @@
 // UDP queries through AF_XDP; the sockets still serve every other path.
 #pragma once
 
+#include <functional>
+
 #include <memory>
 #include <thread>
 #include <vector>
@@ -39,6 +41,8 @@ class Server {
   void stop();   // stops them and waits
   // Every thread's query counters, summed.
   [[nodiscard]] QueryTotals totals() const;
+  // Each query thread's counters (Traffic View reads their tables).
+  void eachStats(const std::function<void(const QueryStats&)>& fn) const;
   // The first query thread that showed no progress within max_age ("udp
   // 127.0.0.1:53"), or "".
   [[nodiscard]] std::string stalled(std::chrono::nanoseconds max_age) const;

@@ -21,6 +21,7 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/query_builder.hpp"
 #include "tests/support/test_config.hpp"
 
 namespace gtm::test {
@@ -401,6 +402,51 @@ monitors = ["sstp"]
   EXPECT_EQ(page->evaluate("performance.getEntriesByType('navigation').length"), "1") << "loaded once";
   // Without JavaScript the headlines are in the HTML itself.
   EXPECT_NE(http(gtm->port2(), "GET", "/").body.find("fail-open: no endpoint available"), std::string::npos);
+}
+
+// Traffic View: answers to queries with ECS from known networks (and one
+// without, counted by the resolver's address) show per endpoint with their
+// counts, in the API, gtm traffic and the page.
+TEST_F(OnCall, TrafficViewCountsClientNetworks) {
+  auto gtm = GtmProcess::serve(config("open"));
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 5), 0) << gtm->log();
+  auto ask = [&](std::vector<uint8_t> ecs, int times) {
+    for (int i = 0; i < times; ++i) {
+      QuerySpec q;
+      q.id = static_cast<uint16_t>(i);
+      q.edns = true;
+      if (!ecs.empty()) q.options.push_back({8, ecs});
+      ASSERT_FALSE(udpExchange("127.0.0.1", gtm->port(), buildQuery(q)).empty());
+    }
+  };
+  ask({0, 1, 32, 0, 198, 51, 100, 7}, 30);                     // 198.51.100.0/24
+  ask({0, 1, 24, 0, 203, 0, 113}, 10);                         // 203.0.113.0/24
+  ask({0, 2, 64, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2}, 5);   // 2001:db8:1::/48
+  ask({0, 1, 16, 0, 192, 0}, 4);                               // a /16 source: itself
+  ask({}, 7);                                                  // the resolver: 127.0.0.0/24
+  auto r = http(gtm->port2(), "GET", "/api/v1/traffic?profile=aovpn");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  const auto& east = j["endpoints"][0];
+  EXPECT_EQ(east["name"], "east");
+  std::map<std::string, uint64_t> got;
+  for (const auto& n : east["networks"]) got[n["network"]] = n["answers"];
+  uint64_t before = 0;
+  for (const auto& [net, n] : got)
+    if (net.rfind("127.0.0.0/24", 0) == 0) before = n;  // waitForAnswer's own queries too
+  EXPECT_EQ(got["198.51.100.0/24"], 30u) << r.body;
+  EXPECT_EQ(got["203.0.113.0/24"], 10u) << r.body;
+  EXPECT_EQ(got["2001:db8:1::/48"], 5u) << r.body;
+  EXPECT_EQ(got["192.0.0.0/16"], 4u) << r.body;
+  EXPECT_GE(before, 7u) << r.body;
+  EXPECT_EQ(east["networks"][0]["network"], "198.51.100.0/24") << "busiest first";
+  EXPECT_EQ(east["answers"].get<uint64_t>(), 30u + 10 + 5 + 4 + before) << r.body;
+  EXPECT_EQ(east["other_networks"], 0u);
+  EXPECT_EQ(http(gtm->port2(), "GET", "/api/v1/traffic?profile=nope").status, 404);
+  auto cli = run(kGtm + " traffic aovpn --config " + gtm->configPath());
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("    198.51.100.0/24  30"), std::string::npos) << cli.output;
+  EXPECT_NE(http(gtm->port2(), "GET", "/").body.find("198.51.100.0/24 30"), std::string::npos);
 }
 
 // Two nodes through etcd: a drain made on one is in both journals with who
