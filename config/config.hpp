@@ -280,6 +280,7 @@ struct StatusSettings {
   uint64_t event_log_max = 64ull * 1024 * 1024;  // bytes, then rotated to one .1 file
   std::vector<std::string> allowed_hosts;  // Host names answered besides IP literals and localhost
   bool endpoint_metrics = true;         // false: metrics per profile only
+  bool traffic_view = true;             // count answers by client network (Traffic View)
   Location where;
 };
 

@@ -67,6 +67,7 @@ void readStatus(const toml::table& t, StatusSettings& status, Diagnostics& diag)
     sr.error("read", "\"token\" needs token_file or a [[status.token]]: nobody could read the status");
   assign(status.state_file, sr.string("state_file"));
   assign(status.endpoint_metrics, sr.boolean("endpoint_metrics"));
+  assign(status.traffic_view, sr.boolean("traffic_view"));
   for (const std::string& host : sr.stringList("allowed_hosts")) {
     if (host.empty() || host.size() > 253 || host.find_first_of(" \t\r\n/:[]") != std::string::npos)
       sr.error("allowed_hosts", "\"" + host + "\" is not a host name");

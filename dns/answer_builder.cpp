@@ -88,8 +88,10 @@ NodeResult answerProfile(const Snapshot& snapshot, const Node& node, uint16_t qt
     }
     if (written > before) {
       QueryStats::bump(pq.stats.answers, d.endpoints[i]->stat_id);
-      if (network == 0) network = TrafficCounter::networkKey(pq.client) | uint64_t{1} << 62;
-      pq.stats.traffic.count(d.endpoints[i]->stat_id, network);
+      if (snapshot.traffic_view) {
+        if (network == 0) network = TrafficCounter::networkKey(pq.client) | uint64_t{1} << 62;
+        pq.stats.traffic.count(d.endpoints[i]->stat_id, network);
+      }
     }
   }
   if (written && pq.dnssec) {

@@ -27,6 +27,9 @@ struct Snapshot {
   // and the EDNS NSID option, so an admin can tell which node answered;
   // empty: neither is answered.
   std::string identity;
+  // Count answers by client network for Traffic View ([status] listen and
+  // traffic_view): off, the query path skips it.
+  bool traffic_view = false;
   // The SOA serial of this load, which every zone without one of its own
   // carries (dns/snapshot_builder.hpp SerialClock).
   uint32_t serial = 0;

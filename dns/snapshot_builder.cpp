@@ -386,6 +386,7 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
   }
   compileMonitors(cfg, *snap, diag);
   compileProfiles(cfg, *snap, diag);
+  snap->traffic_view = cfg.status.listen.has_value() && cfg.status.traffic_view;
   if (diag.empty()) checkTransfers(cfg, *snap, diag);
   if (loaded_geo) {
     snap->geo = std::move(loaded_geo);

@@ -29,8 +29,21 @@ TEST(ClusterKeys, AdminKeysAndValues) {
   EXPECT_EQ(gone->state, "enabled") << "a deleted override is no override";
   for (const char* key : {"admin/aovpn/\xff", "admin/aovpn", "admin//east", "admin/aovpn/east/x", "admin/a b/east"})
     EXPECT_FALSE(cluster::decodeAdmin(key, "disabled", false)) << key;
-  for (const char* value : {"", "Disabled", "off", "disabled\n", "{\"state\":\"disabled\"}"})
+  for (const char* value : {"", "Disabled", "off", "disabled\n", "{\"state\":\"Disabled\"}", "{\"state\":7}",
+                            "{\"by\":\"alice\"}", "{\"state\":\"drained\",\"reason\":[]}", "{\"state\":\"drained\"",
+                            "[\"drained\"]"})
     EXPECT_FALSE(cluster::decodeAdmin("admin/aovpn/east", value, false)) << value;
+  // Who made it travels with the action.
+  std::string value = cluster::encodeAdmin("drained", {"alice", "ns1", "192.0.2.7", "patching RRAS"});
+  auto d = cluster::decodeAdmin("admin/aovpn/west", value, false);
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_EQ(d->state, "drained");
+  EXPECT_EQ(d->actor.by, "alice");
+  EXPECT_EQ(d->actor.node, "ns1");
+  EXPECT_EQ(d->actor.client, "192.0.2.7");
+  EXPECT_EQ(d->actor.reason, "patching RRAS");
+  EXPECT_FALSE(cluster::decodeAdmin("admin/aovpn/west", cluster::encodeAdmin("drained", {"alice", "ns1", "", std::string(513, 'r')}), false))
+      << "sizes are checked";
 }
 
 TEST(ClusterKeys, TargetKeys) {
