@@ -14,11 +14,11 @@
 #include <mutex>
 #include <sstream>
 #include <optional>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/cluster_member.hpp"
 #include "cli/compiled_config.hpp"
+#include "cli/serve_journal.hpp"
 #include "cluster/cluster_node.hpp"
 #include "common/build_info.hpp"
 #include "common/file_watcher.hpp"
@@ -78,16 +78,6 @@ struct Running {
   }
 };
 
-// A journal event about a profile's endpoint ("profile/endpoint").
-journal::Event endpointEvent(const std::string& type, const std::string& name) {
-  journal::Event e;
-  e.type = type;
-  size_t slash = name.find('/');
-  e.profile = name.substr(0, slash);
-  e.endpoint = slash == std::string::npos ? "" : name.substr(slash + 1);
-  return e;
-}
-
 void record(journal::EventJournal* events, journal::Event e) {
   if (events) events->add(std::move(e));
 }
@@ -99,18 +89,7 @@ std::shared_ptr<monitor::Engine> startMonitors(const dns::Snapshot& s, cluster::
                                                const monitor::Engine* previous = nullptr) {
   auto engine = std::make_shared<monitor::Engine>(s.monitors, s.profiles, s.health);
   engine->share(shared);
-  if (events)
-    engine->onEvent([events](const monitor::Engine::Event& ev, bool certificate) {
-      journal::Event e = endpointEvent(certificate ? "certificate" : ev.monitor.empty() ? "endpoint" : "check", ev.endpoint);
-      e.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ev.when.time_since_epoch()).count();
-      e.monitor = ev.monitor;
-      if (!certificate) {
-        e.from = policy::healthName(ev.from);
-        e.to = policy::healthName(ev.to);
-      }
-      e.reason = ev.reason;
-      events->add(std::move(e));
-    });
+  if (events) engine->onEvent(journalSink(*events));
   if (previous) engine->adopt(*previous);
   if (auto r = engine->start(); !r) {
     log::error("monitors did not start", {{"error", r.error()}});
@@ -177,11 +156,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   auto refused = [&](const std::string& why) {
     ++run.reloads_failed;
     log::error("reload failed, still serving the previous config", {{"errors", why}});
-    journal::Event e;
-    e.type = "reload";
-    e.action = "refused";
-    e.reason = why.substr(0, why.find('\n'));
-    record(run.events.get(), std::move(e));
+    record(run.events.get(), plainEvent("reload", "refused", "", why.substr(0, why.find('\n'))));
   };
   if (!c.snapshot) {
     refused(c.errors);
@@ -216,12 +191,7 @@ void reload(const std::string& path, dns::SerialClock& serials, Running& run, co
   run.digest = configDigest(path);
   if (run.cluster) run.cluster->loaded(run.digest, serial);
   ++run.reloads_ok;
-  journal::Event e;
-  e.type = "reload";
-  e.action = "ok";
-  e.to = run.digest;
-  e.reason = "config " + path + " loaded";
-  record(run.events.get(), std::move(e));
+  record(run.events.get(), plainEvent("reload", "ok", run.digest, "config " + path + " loaded"));
   log::info("reloaded", {{"config", path}});
 }
 
@@ -277,12 +247,9 @@ void renewSignatures(Running& run) {
       run.renewal_failure_logged = std::time(nullptr);
       log::error("DNSSEC signatures could not be renewed; the served ones expire unless this is fixed",
                  {{"failures", std::to_string(failures)}});
-      journal::Event e;
-      e.type = "dnssec";
-      e.action = "renewal failed";
-      e.reason = "DNSSEC signatures could not be made again (" + std::to_string(failures) +
-                 " failures); the served ones expire unless this is fixed";
-      record(run.events.get(), std::move(e));
+      record(run.events.get(), plainEvent("dnssec", "renewal failed", "",
+                                          "DNSSEC signatures could not be made again (" + std::to_string(failures) +
+                                              " failures); the served ones expire unless this is fixed"));
     }
     return;
   }
@@ -319,41 +286,6 @@ std::string applyClusterAdmin(Running& run, status::AdminStore& admin, const clu
     log::info("admin state from the cluster", {{"overrides", std::to_string(update.states.size())}});
   return admin.digest();
 }
-
-// Records the cluster's comings and goings (looked at once a second):
-// this node connecting to etcd or losing it, other nodes joining or
-// leaving (no sign of life).
-struct ClusterMembership {
-  bool connected = false;
-  std::set<std::string> live;
-
-  void look(const cluster::ClusterNode& node, journal::EventJournal& events) {
-    auto event = [&](const std::string& action, const std::string& who, const std::string& reason) {
-      journal::Event e;
-      e.type = "cluster";
-      e.action = action;
-      e.to = who;
-      e.reason = reason;
-      events.add(std::move(e));
-    };
-    bool now = node.connected();
-    if (now != connected) {
-      std::string problem = node.problem();
-      event(now ? "connected" : "disconnected", node.settings().node,
-            now ? "this node is connected to etcd" : "this node lost etcd" + (problem.empty() ? "" : ": " + problem));
-      connected = now;
-    }
-    if (!now) return;  // what it saw last stays as it was
-    std::set<std::string> seen;
-    for (const cluster::NodeInfo& n : node.nodes())
-      if (n.live && n.name != node.settings().node) seen.insert(n.name);
-    for (const std::string& n : seen)
-      if (!live.count(n)) event("joined", n, "node " + n + " joined the cluster");
-    for (const std::string& n : live)
-      if (!seen.count(n)) event("left", n, "node " + n + " left the cluster (no sign of life)");
-    live = std::move(seen);
-  }
-};
 
 // Started as root: become `user`, or "nobody" when none is set; never stay root.
 Result<Ok> dropRoot(const std::string& configured) {
@@ -442,14 +374,8 @@ int serveCommand(const Args& all_args) {
   if (!c.config.status.event_log.empty())
     log::info("event journal", {{"file", c.config.status.event_log},
                                 {"read_back", std::to_string(run.events->health().read_back)}});
-  {
-    journal::Event e;
-    e.type = "reload";
-    e.action = "start";
-    e.to = configDigest(path);
-    e.reason = "gtm " + std::string(version()) + " started with " + path;
-    run.events->add(std::move(e));
-  }
+  run.events->add(plainEvent("reload", "start", configDigest(path),
+                             "gtm " + std::string(version()) + " started with " + path));
   run.engine = startMonitors(*c.snapshot, run.cluster.get(), run.events.get());
   if (!run.engine) return 1;
   run.digest = configDigest(path);
@@ -595,13 +521,7 @@ int serveCommand(const Args& all_args) {
   traffic->stop();
   server.stop();
   if (auto engine = run.currentEngine()) engine->stop();
-  {
-    journal::Event e;
-    e.type = "reload";
-    e.action = "stop";
-    e.reason = "gtm stopped";
-    run.events->add(std::move(e));
-  }
+  run.events->add(plainEvent("reload", "stop", "", "gtm stopped"));
   run.events->stop();  // what is pending is written
   if (abandoned) std::_Exit(0);
   return 0;

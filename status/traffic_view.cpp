@@ -105,7 +105,7 @@ std::optional<nlohmann::json> TrafficView::report(const std::string& profile_nam
   bool stale;
   {
     std::lock_guard one(collect_mutex_);
-    stale = std::chrono::steady_clock::now() - collected_ > std::chrono::seconds(1);
+    stale = std::chrono::steady_clock::now() - collected_ > std::chrono::milliseconds(250);
   }
   if (stale) collect();
   auto snap = snapshot_();

@@ -39,7 +39,7 @@ class TrafficView {
   ~TrafficView();
   void start();  // collects every 5 s
   void stop();
-  void collect();  // one collection now (report() also makes one when the last is over a second old)
+  void collect();  // one collection now (report() also makes one when the last is over 250 ms old)
 
   // {"profile": P, "window_seconds": ..., "endpoints": [{"name", "answers",
   // "networks": [{"network", "answers", "country"}], "other_networks",
