@@ -114,8 +114,9 @@ std::string eventText(const nlohmann::json& e) {
   if (time.size() >= 19) time = time.substr(0, 10) + " " + time.substr(11, 8);
   std::string what = field("profile") + (field("endpoint").empty() ? "" : "/" + field("endpoint")) +
                      (field("monitor").empty() ? "" : " " + field("monitor"));
-  std::string change = field("from").empty() && field("to").empty() ? field("action")
-                                                                      : field("from") + " -> " + field("to");
+  std::string change = field("from").empty()
+                           ? field("action") + (field("to").empty() ? "" : " " + field("to"))
+                           : field("from") + " -> " + field("to");
   std::string out = time + "  " + (field("node").empty() ? "" : field("node") + "  ") + field("type") + "  " + what;
   if (!change.empty()) out += "  " + change;
   if (!field("actor").empty()) out += "  by " + field("actor") + (field("client").empty() ? "" : " from " + field("client"));

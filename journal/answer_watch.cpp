@@ -55,7 +55,11 @@ void AnswerWatch::check() {
         if (!last.empty() && last.back().to == h.answer) now.since_ms = last.back().time_ms;
         else if (!last.empty()) old = seen_.emplace(h.profile, Seen{Level::ok, {}, last.back().to, 0}).first;
       }
-      if (old != seen_.end() && (old->second.answer != now.answer || old->second.level != now.level ||
+      // A change of the addresses, or into or out of failover: not an
+      // endpoint that went down or came back without changing the answer
+      // (its own endpoint event says that).
+      auto kind = [](Level l) { return l == Level::notice ? Level::ok : l; };
+      if (old != seen_.end() && (old->second.answer != now.answer || kind(old->second.level) != kind(now.level) ||
                                  old->second.serving != now.serving)) {
         if (!why && reasons_) why = reasons_();
         Headline full = describeProfile(*snap, i, why);

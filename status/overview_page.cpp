@@ -118,7 +118,8 @@ std::string overviewHtml(const OverviewInputs& in) {
             "<th>24 hours ago &rarr; now</th><th>certificate</th><th>latency</th></tr>" + rows + "</table>";
 
   if (in.cluster) {
-    html += "<h2>Cluster</h2><table id=\"cluster-nodes\"><tr><th>node</th><th>version</th><th>config</th><th>admin state</th></tr>";
+    html += "<h2>Cluster: the nodes agree by " + std::string(cluster::agreementName(in.cluster->settings().agreement)) +
+            "</h2><table id=\"cluster-nodes\"><tr><th>node</th><th>version</th><th>config</th><th>admin state</th></tr>";
     auto mismatch = in.cluster->adminMismatch();
     std::string mine = in.cluster->settings().node;
     for (const cluster::NodeInfo& n : in.cluster->nodes()) {
@@ -166,7 +167,7 @@ std::string overviewHtml(const OverviewInputs& in) {
     for (auto it = latest.rbegin(); it != latest.rend(); ++it) {
       const journal::Event& e = *it;
       std::string what = e.profile + (e.endpoint.empty() ? "" : "/" + e.endpoint) + (e.monitor.empty() ? "" : " " + e.monitor);
-      std::string change = e.from.empty() && e.to.empty() ? e.action : e.from + " \u2192 " + e.to;
+      std::string change = e.from.empty() ? e.action + (e.to.empty() ? "" : " " + e.to) : e.from + " \u2192 " + e.to;
       std::string who = e.actor + (e.client.empty() ? "" : " from " + e.client);
       std::string when = journal::isoMillis(e.time_ms);  // 2026-12-02T03:12:04.123Z -> 12-02 03:12:04
       when = when.substr(5, 5) + " " + when.substr(11, 8);

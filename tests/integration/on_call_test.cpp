@@ -483,6 +483,27 @@ TEST_F(OnCall, ClusterJournalsSayWhoDidItOnWhichNode) {
     EXPECT_EQ(admin["endpoint"], "west");
   }
   EXPECT_NE(http(ns2->port2(), "GET", "/", kBob).body.find("id=\"cluster-nodes\""), std::string::npos);
+  // The clustered page in Chromium: signed in through the login form (a
+  // session cookie), the nodes listed, no page error.
+  if (haveCommand("chromium")) {
+    auto page = DevTools::open("http://127.0.0.1:" + std::to_string(ns2->port2()) + "/", dir_ + "/chromium");
+    std::string form;
+    for (int i = 0; i < 50 && (form = page->evaluate("document.querySelectorAll('form[action=\"/login\"]').length")) != "1"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(form, "1");
+    page->evaluate("document.querySelector('input[name=token]').value = '" + kBob + "'; document.forms[0].submit(); 1");
+    std::string rows;
+    for (int i = 0; i < 50 && (rows = page->evaluate("document.querySelectorAll('#cluster-nodes tr').length")) != "3"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(rows, "3") << "a header and two nodes";
+    EXPECT_EQ(page->evaluate("document.querySelector('#cluster-nodes').textContent.includes('ns2 (this node)')"), "true");
+    std::string errors;
+    for (int i = 0; i < 30 && (errors = page->evaluate("JSON.stringify(window.gtmPageErrors || null)")) == "\"null\""; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(errors, "\"[]\"");
+    std::filesystem::create_directories(GTM_ARTIFACT_DIR);
+    EXPECT_TRUE(page->screenshot(std::string(GTM_ARTIFACT_DIR) + "/on-call-clustered.png"));
+  }
   ns2.reset();
   auto left = waitForEvent(*ns1, [](const nlohmann::json& e) { return e["type"] == "cluster" && e["action"] == "left"; }, 10000);
   ASSERT_FALSE(left.is_null()) << events(*ns1).dump(1);

@@ -100,6 +100,15 @@ TEST_F(StatusTest, LargeConfigsPageTheApiAndTrimMetrics) {
   EXPECT_EQ(metrics.body.find("gtm_answers_total{"), std::string::npos);
   EXPECT_NE(metrics.body.find("gtm_profile_endpoints_up{profile=\"p1999\"} 5"), std::string::npos);
   EXPECT_LT(metrics.body.size(), 300u * 1024) << "bytes per scrape";
+  // The page of 2,000 profiles: healthy ones folded away, no timelines for them.
+  auto start = std::chrono::steady_clock::now();
+  auto page_body = http(gtm->port2(), "GET", "/").body;
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_NE(page_body.find("<details id=\"healthy-profiles\"><summary>2000 more profiles answering as configured"),
+            std::string::npos);
+  EXPECT_EQ(page_body.find("id=\"timelines\""), std::string::npos);
+  std::cout << "page of 2,000 healthy profiles: " << page_body.size() << " bytes in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
   std::cout << "status page of 1000 profiles: " << http(gtm->port2(), "GET", "/api/v1/status").body.size()
             << " bytes; metrics: " << metrics.body.size() << " bytes\n";
 }

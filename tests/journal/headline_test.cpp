@@ -93,6 +93,9 @@ TEST(AnswerWatch, RecordsEachChangeOfTheAnswer) {
   AnswerWatch watch([s] { return s; }, [] { return kWhy; }, journal);
   watch.check();
   EXPECT_TRUE(journal.query({}).empty()) << "first sight with no history: nothing changed";
+  set(*s, "north", policy::Health::degraded);
+  watch.check();
+  EXPECT_TRUE(journal.query({}).empty()) << "a standby down changes no answer (its endpoint event says so)";
   set(*s, "east", policy::Health::degraded);
   watch.check();
   watch.check();
@@ -101,14 +104,14 @@ TEST(AnswerWatch, RecordsEachChangeOfTheAnswer) {
   EXPECT_EQ(events[0].type, "answer");
   EXPECT_EQ(events[0].from, "198.18.0.10, 2001:db8::10");
   EXPECT_EQ(events[0].to, "198.18.0.20");
-  EXPECT_EQ(events[0].reason, "failed over to west (east: connection refused)");
+  EXPECT_EQ(events[0].reason, "failed over to west (east: connection refused; north: HTTP 503)");
   EXPECT_EQ(watch.failovers()["aovpn"], 1u);
   ASSERT_EQ(watch.headlines().size(), 1u);
   EXPECT_GT(watch.headlines()[0].since_ms, 0);
   set(*s, "east", policy::Health::online);
   watch.check();
   EXPECT_EQ(journal.query({}).size(), 2u);
-  EXPECT_EQ(journal.query({}).back().reason, "answering east");
+  EXPECT_EQ(journal.query({}).back().reason, "answering east (north: HTTP 503)");
   EXPECT_EQ(watch.failovers()["aovpn"], 1u) << "going back is not a failover";
 }
 
