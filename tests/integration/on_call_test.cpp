@@ -408,7 +408,13 @@ monitors = ["sstp"]
 // without, counted by the resolver's address) show per endpoint with their
 // counts, in the API, gtm traffic and the page.
 TEST_F(OnCall, TrafficViewCountsClientNetworks) {
-  auto gtm = GtmProcess::serve(config("open"));
+  if (run("perl -MMaxMind::DB::Writer::Tree -e 1").exit_code != 0)
+    GTEST_SKIP() << "libmaxmind-db-writer-perl is not installed (scripts/install-deps.sh test)";
+  // The geographic tests' database: 198.18.1.0/24 is in Germany, 198.18.2.0/24 in France.
+  std::string db = dir_ + "/GeoLite2-City.mmdb";
+  auto made = run("perl " + std::string(GTM_SOURCE_DIR) + "/tests/support/make_geoip_db.pl " + db);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto gtm = GtmProcess::serve(config("open") + "\n[geoip]\ndatabase = \"" + db + "\"\n");
   ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 5), 0) << gtm->log();
   auto ask = [&](std::vector<uint8_t> ecs, int times) {
     for (int i = 0; i < times; ++i) {
@@ -423,6 +429,8 @@ TEST_F(OnCall, TrafficViewCountsClientNetworks) {
   ask({0, 1, 24, 0, 203, 0, 113}, 10);                         // 203.0.113.0/24
   ask({0, 2, 64, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2}, 5);   // 2001:db8:1::/48
   ask({0, 1, 16, 0, 192, 0}, 4);                               // a /16 source: itself
+  ask({0, 1, 24, 0, 198, 18, 1}, 6);                           // 198.18.1.0/24, DE
+  ask({0, 1, 24, 0, 198, 18, 2}, 3);                           // 198.18.2.0/24, FR
   ask({}, 7);                                                  // the resolver: 127.0.0.0/24
   // A report collects what the threads counted unless a collection ran in
   // the last 250 ms (which may have missed the last answers).
@@ -443,7 +451,16 @@ TEST_F(OnCall, TrafficViewCountsClientNetworks) {
   EXPECT_EQ(got["192.0.0.0/16"], 4u) << r.body;
   EXPECT_GE(before, 7u) << r.body;
   EXPECT_EQ(east["networks"][0]["network"], "198.51.100.0/24") << "busiest first";
-  EXPECT_EQ(east["answers"].get<uint64_t>(), 30u + 10 + 5 + 4 + before) << r.body;
+  EXPECT_EQ(got["198.18.1.0/24"], 6u) << r.body;
+  EXPECT_EQ(east["answers"].get<uint64_t>(), 30u + 10 + 5 + 4 + 6 + 3 + before) << r.body;
+  // By country, where the database knows the network.
+  EXPECT_EQ(east["countries"]["DE"], 6u + 5) << r.body << " (2001:db8:1::/48 is in Germany too)";
+  EXPECT_EQ(east["countries"]["FR"], 3u) << r.body;
+  EXPECT_EQ(east["countries"]["unknown"], 30u + 10 + 4 + before) << r.body;
+  for (const auto& n : east["networks"])
+    if (n["network"] == "198.18.1.0/24") {
+      EXPECT_EQ(n["country"], "DE");
+    }
   EXPECT_EQ(east["other_networks"], 0u);
   EXPECT_EQ(http(gtm->port2(), "GET", "/api/v1/traffic?profile=nope").status, 404);
   auto cli = run(kGtm + " traffic aovpn --config " + gtm->configPath());
