@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "common/asio_address.hpp"
@@ -107,6 +108,18 @@ std::string failure(const Response& r) {
   return "HTTP " + std::to_string(r.status) + ": " + why;
 }
 
+// GET `target` for `command`: the 200 response, or nothing after saying
+// on stderr what failed.
+std::optional<Response> get(const std::string& command, const SocketAddress& at, const std::string& target,
+                            const std::string& token) {
+  Response r = request(at, http::verb::get, target, token);
+  if (!r.error.empty() || r.status != 200) {
+    std::cerr << command << ": " << failure(r) << "\n";
+    return std::nullopt;
+  }
+  return r;
+}
+
 // One event as a line: "2026-12-02 03:12:04 node1 answer aovpn  ...".
 std::string eventText(const nlohmann::json& e) {
   auto field = [&](const char* k) { return e.contains(k) && e[k].is_string() ? e[k].get<std::string>() : std::string(); };
@@ -146,16 +159,13 @@ int statusCommand(const Args& args) {
   }
   SocketAddress at;
   if (!statusOf(path, at, token)) return 1;
-  Response r = request(at, http::verb::get, "/api/v1/status", token);
-  if (!r.error.empty() || r.status != 200) {
-    std::cerr << "gtm status: " << failure(r) << "\n";
-    return 1;
-  }
+  auto r = get("gtm status", at, "/api/v1/status", token);
+  if (!r) return 1;
   if (json) {
-    std::cout << r.body << "\n";
+    std::cout << r->body << "\n";
     return 0;
   }
-  auto j = nlohmann::json::parse(r.body);
+  auto j = nlohmann::json::parse(r->body);
   // --cluster exits 1 when this node is not connected to etcd and 2 when
   // nodes run another config or hold other admin state: for monitoring.
   int exit_code = 0;
@@ -300,16 +310,13 @@ int trafficCommand(const Args& args) {
   }
   SocketAddress at;
   if (!statusOf(path, at, token)) return 1;
-  Response r = request(at, http::verb::get, "/api/v1/traffic?profile=" + profile, token);
-  if (!r.error.empty() || r.status != 200) {
-    std::cerr << "gtm traffic: " << failure(r) << "\n";
-    return 1;
-  }
+  auto r = get("gtm traffic", at, "/api/v1/traffic?profile=" + profile, token);
+  if (!r) return 1;
   if (json) {
-    std::cout << r.body << "\n";
+    std::cout << r->body << "\n";
     return 0;
   }
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (!j.is_object() || !j.contains("endpoints")) {
     std::cerr << "gtm traffic: the answer is not a traffic report\n";
     return 1;
@@ -382,12 +389,9 @@ int eventsCommand(const Args& args) {
   SocketAddress at;
   if (!statusOf(path, at, token)) return 1;
   if (!follow) {
-    Response r = request(at, http::verb::get, "/api/v1/events" + query, token);
-    if (!r.error.empty() || r.status != 200) {
-      std::cerr << "gtm events: " << failure(r) << "\n";
-      return 1;
-    }
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    auto r = get("gtm events", at, "/api/v1/events" + query, token);
+    if (!r) return 1;
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
     if (!j.is_object() || !j.contains("events") || !j["events"].is_array()) {
       std::cerr << "gtm events: the answer is not an event list\n";
       return 1;

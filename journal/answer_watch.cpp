@@ -10,24 +10,10 @@ AnswerWatch::~AnswerWatch() { stop(); }
 
 void AnswerWatch::start() {
   check();
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; })) {
-      lock.unlock();
-      check();
-      lock.lock();
-    }
-  });
+  thread_.start(std::chrono::milliseconds(200), [this] { check(); });
 }
 
-void AnswerWatch::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void AnswerWatch::stop() { thread_.stop(); }
 
 void AnswerWatch::check() {
   auto snap = snapshot_();

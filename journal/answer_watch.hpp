@@ -5,15 +5,14 @@
 // failovers (gtm_profile_failovers_total).
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/periodic_thread.hpp"
 #include "dns/snapshot.hpp"
 #include "journal/event_journal.hpp"
 #include "journal/headline.hpp"
@@ -47,11 +46,9 @@ class AnswerWatch {
   std::function<WhyUnavailable()> reasons_;
   EventJournal& journal_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
   std::map<std::string, Seen> seen_;
   std::map<std::string, uint64_t> failovers_;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace gtm::journal

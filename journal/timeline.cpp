@@ -1,5 +1,7 @@
 #include "journal/timeline.hpp"
 
+#include "common/html_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -9,20 +11,6 @@ namespace {
 
 std::string shown(const std::string& health, const std::string& admin) {
   return admin == "drained" || admin == "disabled" ? admin : health;
-}
-
-std::string escaped(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // A state name as a CSS class suffix: letters and digits only.
@@ -84,7 +72,7 @@ std::string timelineSvg(const std::vector<Segment>& segments, int64_t from_ms, i
     double w = static_cast<double>(s.end_ms - s.start_ms) / span * 1000;
     char geometry[64];
     std::snprintf(geometry, sizeof geometry, "x=\"%.2f\" y=\"0\" width=\"%.2f\" height=\"12\"", x, std::max(w, 0.5));
-    out += "<rect class=\"t-" + classOf(s.state) + "\" " + geometry + "><title>" + escaped(s.state) + " from " +
+    out += "<rect class=\"t-" + classOf(s.state) + "\" " + geometry + "><title>" + htmlEscaped(s.state) + " from " +
            isoMillis(s.start_ms) + " to " + isoMillis(s.end_ms) + "</title></rect>";
   }
   return out + "</svg>";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/html_text.hpp"
 #include "journal/timeline.hpp"
 
 namespace gtm::status {
@@ -30,22 +31,6 @@ std::string headlineItem(const journal::Headline& h, int64_t now) {
 }
 
 }  // namespace
-
-std::string htmlEscaped(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string overviewHtml(const OverviewInputs& in) {
   std::string html;

@@ -35,7 +35,5 @@ struct OverviewInputs {
 };
 
 [[nodiscard]] std::string overviewHtml(const OverviewInputs& in);
-// Text safe inside HTML elements and attribute values.
-[[nodiscard]] std::string htmlEscaped(const std::string& text);
 
 }  // namespace gtm::status

@@ -36,24 +36,10 @@ TrafficView::~TrafficView() { stop(); }
 
 void TrafficView::start() {
   last_answers_ = totals_().answers;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_; })) {
-      lock.unlock();
-      collect();
-      lock.lock();
-    }
-  });
+  thread_.start(std::chrono::seconds(5), [this] { collect(); });
 }
 
-void TrafficView::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void TrafficView::stop() { thread_.stop(); }
 
 std::string TrafficView::networkText(uint64_t key) {
   uint8_t prefix = 0;

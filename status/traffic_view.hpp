@@ -9,18 +9,17 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/periodic_thread.hpp"
 #include "dns/query_stats.hpp"
 #include "dns/snapshot.hpp"
 
@@ -62,11 +61,9 @@ class TrafficView {
   std::mutex collect_mutex_;  // one collection at a time (a flip each)
   std::chrono::steady_clock::time_point collected_{};
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
   std::array<Window, kBuckets> windows_;
   std::vector<uint64_t> last_answers_;  // the answer counters at the last collection
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace gtm::status

@@ -17,6 +17,7 @@
 #include "tests/support/devtools_client.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/query_builder.hpp"
 #include "tests/support/test_config.hpp"
 
@@ -38,21 +39,9 @@ state_file = ")" + dir + R"(/admin-state.json"
 )" + minimalZone() + twoSiteSstpProfile(sstp_port);
 }
 
-struct Http {
-  int status = 0;
-  std::string body;
-};
-
-Http http(uint16_t port, const std::string& method, const std::string& path, const std::string& token = "") {
-  std::string cmd = "curl -s -o - -w \"\\n%{http_code}\" -X " + method + " ";
-  if (!token.empty()) cmd += "-H \"Authorization: Bearer " + token + "\" ";
-  cmd += "http://127.0.0.1:" + std::to_string(port) + path;
-  auto r = run(cmd);
-  Http h;
-  size_t nl = r.output.rfind('\n');
-  h.body = nl == std::string::npos ? "" : r.output.substr(0, nl);
-  h.status = std::atoi(r.output.substr(nl == std::string::npos ? 0 : nl + 1).c_str());
-  return h;
+HttpReply http(uint16_t port, const std::string& method, const std::string& path, const std::string& token = "",
+               const std::string& body = "") {
+  return httpRequest(port, method, path, token, body);
 }
 
 class StatusTest : public ::testing::Test {
