@@ -167,7 +167,11 @@ void Engine::adopt(const Engine& previous) {
   for (Latency& l : latency_)
     for (const Latency& o : previous.latency_)
       if (o.monitor == l.monitor) l = o;
+  // The endpoints take back the states they had: no change for the event
+  // journal (its sink is muted meanwhile).
+  EventSink sink = std::move(sink_);
   for (EndpointEntry& ep : endpoints_) publish(ep, "kept over reload");
+  sink_ = std::move(sink);
 }
 
 void Engine::remember(Event e) {

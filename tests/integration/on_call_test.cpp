@@ -92,6 +92,12 @@ long rssKiB(pid_t pid) {
   return -1;
 }
 
+// The config a running gtm was started with.
+std::string cfg_text(const GtmProcess& gtm) {
+  std::ifstream in(gtm.configPath());
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 class OnCall : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -192,6 +198,16 @@ TEST_F(OnCall, WhatHappenedAndWhoDidItSurvivesARestart) {
   EXPECT_NE(status.output.find("!! aovpn: fail-open: no endpoint available, answering all since"), std::string::npos)
       << status.output;
 
+  // A reload that succeeds: its event names the config's digest, and the
+  // endpoints keeping their states is no event.
+  auto endpointEvents = [&] { return events(*gtm, "?type=endpoint,check").size(); };
+  size_t endpoint_events = endpointEvents();
+  writeFile(dir_, "same.toml", cfg_text(*gtm) + "# reloaded\n");
+  ASSERT_EQ(run("cp " + dir_ + "/same.toml " + gtm->configPath() + " && kill -HUP " + std::to_string(gtm->pid())).exit_code, 0);
+  auto reloaded = waitForEvent(*gtm, [](const nlohmann::json& e) { return e["type"] == "reload" && e["action"] == "ok"; });
+  ASSERT_FALSE(reloaded.is_null()) << gtm->log();
+  EXPECT_EQ(reloaded["to"].get<std::string>().size(), 16u) << reloaded.dump();
+  EXPECT_EQ(endpointEvents(), endpoint_events) << events(*gtm).dump(1);
   // A reload refused: the event says why (the first error).
   writeFile(dir_, "broken.toml", "[dns]\nlisten = 42\n");
   ASSERT_EQ(run("cp " + dir_ + "/broken.toml " + gtm->configPath() + " && kill -HUP " + std::to_string(gtm->pid())).exit_code, 0);
