@@ -19,7 +19,6 @@
 #include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 
 #include "common/asio_address.hpp"
 #include "common/log.hpp"
