@@ -1,0 +1,136 @@
+#include "monitor/crl_verdict.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include <cmath>
+#include <ctime>
+#include <memory>
+
+namespace gtm::monitor {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+struct CrlFree {
+  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
+};
+
+std::optional<Clock::time_point> timeOf(const ASN1_TIME* t) {
+  if (!t) return std::nullopt;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return Clock::from_time_t(timegm(&tm));
+}
+
+std::unique_ptr<X509_CRL, CrlFree> parse(std::string_view bytes) {
+  const bool pem = bytes.find("-----BEGIN X509 CRL-----") != std::string_view::npos;
+  if (pem) {
+    BIO* bio = BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size()));
+    if (!bio) return nullptr;
+    X509_CRL* crl = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    return std::unique_ptr<X509_CRL, CrlFree>(crl);
+  }
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size()));
+  return std::unique_ptr<X509_CRL, CrlFree>(crl);
+}
+
+}  // namespace
+
+std::string utcText(Clock::time_point t) {
+  std::time_t secs = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string spanText(std::chrono::seconds s) {
+  long long n = std::llabs(static_cast<long long>(s.count()));
+  if (n >= 2 * 86400) return std::to_string(n / 86400) + " d";
+  if (n >= 2 * 3600) return std::to_string(n / 3600) + " h";
+  if (n >= 120) return std::to_string(n / 60) + " min";
+  return std::to_string(n) + " s";
+}
+
+std::optional<double> CrlVerdict::secondsLeft(Clock::time_point now) const {
+  if (!next_update) return std::nullopt;
+  return std::chrono::duration<double>(*next_update - now).count();
+}
+
+CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                    Clock::time_point now, std::chrono::hours warn, const std::string& url) {
+  using S = CrlVerdict::Status;
+  CrlVerdict v;
+  const std::string what = "CRL " + url;
+  if (bytes.size() > kMaxCrlBytes) {
+    v.reason = what + " is larger than " + std::to_string(kMaxCrlBytes >> 20) + " MiB: not read";
+    return v;
+  }
+  auto crl = parse(bytes);
+  if (!crl) {
+    v.reason = what + " is not a CRL (neither DER nor PEM)";
+    return v;
+  }
+  v.this_update = timeOf(X509_CRL_get0_lastUpdate(crl.get()));
+  v.next_update = timeOf(X509_CRL_get0_nextUpdate(crl.get()));
+  // Issued and signed by one of the issuers.
+  X509* issuer = nullptr;
+  for (X509* c : issuers)
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(c)) == 0) issuer = c;
+  if (!issuer) {
+    v.status = S::bad_signature;
+    char name[256];
+    X509_NAME_oneline(X509_CRL_get_issuer(crl.get()), name, sizeof name);
+    v.reason = what + " is issued by " + name + ", not by the certificate's issuer";
+    return v;
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  if (!key || X509_CRL_verify(crl.get(), key) != 1) {
+    v.status = S::bad_signature;
+    v.reason = what + " is not signed by its issuer's key (a forged or corrupted CRL)";
+    return v;
+  }
+  if (!v.this_update) {
+    v.reason = what + " has no readable thisUpdate";
+    return v;
+  }
+  if (*v.this_update > now) {
+    v.status = S::not_yet_valid;
+    v.reason = what + " is not valid before " + utcText(*v.this_update) + " (thisUpdate; check this server's clock)";
+    return v;
+  }
+  if (v.next_update && now >= *v.next_update) {
+    v.status = S::expired;
+    v.reason = what + " expired " +
+               spanText(std::chrono::duration_cast<std::chrono::seconds>(now - *v.next_update)) + " ago (nextUpdate " +
+               utcText(*v.next_update) + "): Windows clients fail with 0x80092013";
+    return v;
+  }
+  if (serial) {
+    X509_REVOKED* entry = nullptr;
+    if (X509_CRL_get0_by_serial(crl.get(), &entry, serial) == 1 && entry) {
+      v.status = S::revoked;
+      v.revoked_at = timeOf(X509_REVOKED_get0_revocationDate(entry));
+      v.reason = "certificate revoked" + (v.revoked_at ? " at " + utcText(*v.revoked_at) : std::string()) +
+                 " (listed in " + what + ")";
+      return v;
+    }
+  }
+  v.status = S::good;
+  if (v.next_update && *v.next_update - now < warn) {
+    v.expiring = true;
+    v.reason = what + " expires in " +
+               spanText(std::chrono::duration_cast<std::chrono::seconds>(*v.next_update - now)) + " (nextUpdate " +
+               utcText(*v.next_update) + "): the CA must publish a new one before then";
+  } else {
+    v.reason = what + " is current" + (v.next_update ? " until " + utcText(*v.next_update) : std::string());
+  }
+  return v;
+}
+
+}  // namespace gtm::monitor

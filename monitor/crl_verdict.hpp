@@ -1,0 +1,50 @@
+// What a certificate revocation list says, judged as Windows judges it
+// when it checks a certificate (CertGetCertificateChain with revocation
+// checking): the CRL must parse (DER or PEM), be issued and signed by the
+// certificate's issuer, be current (thisUpdate <= now < nextUpdate), and
+// not list the certificate's serial. Each failure is a reason an admin acts
+// on. The bytes come from another machine: bounded (kMaxCrlBytes) and
+// parsed by OpenSSL alone.
+#pragma once
+
+#include <openssl/x509.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gtm::monitor {
+
+inline constexpr size_t kMaxCrlBytes = 10 * 1024 * 1024;
+
+struct CrlVerdict {
+  enum class Status {
+    good,           // current, signed by the issuer, the serial not listed (or none asked)
+    revoked,        // the serial is listed
+    expired,        // now >= nextUpdate: Windows fails with 0x80092013
+    not_yet_valid,  // thisUpdate in the future
+    bad_signature,  // not signed by the issuer's key, or another issuer's CRL
+    unreadable,     // not a CRL, or too large
+  };
+  Status status = Status::unreadable;
+  std::string reason;  // "CRL http://... expired 2 h ago (nextUpdate 2026-12-02T01:00:00Z)"
+  bool expiring = false;  // good, but nextUpdate within the warning time
+  std::optional<std::chrono::system_clock::time_point> this_update, next_update, revoked_at;
+  // Seconds until nextUpdate (negative once past); nullopt without one.
+  [[nodiscard]] std::optional<double> secondsLeft(std::chrono::system_clock::time_point now) const;
+};
+
+// `issuers`: the certificates that may have issued it (the CA's, from
+// ca_file); `serial`: the certificate to look up, or null. `url` names the
+// CRL in reasons.
+[[nodiscard]] CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                                  std::chrono::system_clock::time_point now, std::chrono::hours warn,
+                                  const std::string& url);
+
+// "2026-12-02T01:00:00Z"; "2 h", "3 d", "45 min" for a span.
+[[nodiscard]] std::string utcText(std::chrono::system_clock::time_point t);
+[[nodiscard]] std::string spanText(std::chrono::seconds s);
+
+}  // namespace gtm::monitor
