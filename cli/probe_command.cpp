@@ -12,6 +12,7 @@
 
 #include "common/json_text.hpp"
 #include "cli/commands.hpp"
+#include "common/http_url.hpp"
 #include "common/small_file.hpp"
 #include "monitor/probe.hpp"
 
@@ -19,8 +20,9 @@ namespace gtm::cli {
 namespace {
 
 constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
-  PROTOCOL            sstp | ikev2 | https | http | tcp | radius | gtm-lb
-  HOST                the IPv4 or IPv6 address to probe
+  PROTOCOL            sstp | ikev2 | https | http | tcp | radius | gtm-lb | crl
+  HOST                the IPv4 or IPv6 address to probe (crl: where to fetch the
+                      CRL when --url names a host)
   --port N            default: sstp/https 443, http 80, ikev2 500 (4500 with --nat-t),
                       radius 1812; gtm-lb: the balancer's status port (required)
   --host NAME         Host header and TLS SNI
@@ -50,6 +52,9 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --service NAME      gtm-lb: a service of the balancer to watch (repeatable;
                       default: those whose VIP is HOST)
   --min-reals N       gtm-lb: real servers each service needs online (default 1)
+  --url URL           crl: the CRL's http:// URL (the Host header and path)
+  --ca-file FILE      crl: the CA that issues the CRL (required)
+  --warn-crl-hours N  crl: warn when nextUpdate is nearer (default 24)
   --source ADDRESS    probe from this local address
   --verbose           also print what the probe learned of the server (ikev2: the
                       chosen proposal, fragmentation, NAT, COOKIE, vendor IDs)
@@ -71,6 +76,7 @@ std::optional<config::Monitor::Protocol> protocolFrom(const std::string& s) {
   if (s == "tcp") return P::tcp;
   if (s == "radius") return P::radius;
   if (s == "gtm-lb") return P::gtm_lb;
+  if (s == "crl") return P::crl;
   return std::nullopt;
 }
 
@@ -128,7 +134,7 @@ int probeCommand(const Args& args) {
       m.radius_require_message_authenticator = true;
     } else if (a == "--port" || a == "--host" || a == "--timeout" || a == "--mode" || a == "--path" || a == "--expect" || a == "--ca-file" || a == "--source" ||
                a == "--secret-file" || a == "--username" || a == "--password-file" || a == "--service" ||
-               a == "--min-reals") {
+               a == "--min-reals" || a == "--url" || a == "--warn-crl-hours") {
       const std::string* v = value();
       if (!v) return usage(a + " needs a value");
       try {
@@ -150,6 +156,18 @@ int probeCommand(const Args& args) {
           auto line = readSecretLine(*v);
           if (!line) return usage(a + ": " + line.error());
           (a == "--secret-file" ? m.secret : m.password) = *line;
+        } else if (a == "--url") {
+          auto url = parseHttpUrl(*v, 80);
+          if (!url || url->tls) return usage("--url needs an http:// URL");
+          m.url = *v;
+          m.url_address = IpAddress::parse(url->host);
+          if (m.host.empty()) m.host = url->host;
+          m.path = url->path;
+          if (port == 0) port = url->port;
+        } else if (a == "--warn-crl-hours") {
+          int n = std::stoi(*v);
+          if (n < 0 || n > 24 * 365) return usage("--warn-crl-hours must be 0-8760");
+          m.warn_crl_hours = static_cast<unsigned>(n);
         } else if (a == "--service") {
           m.lb_services.push_back(*v);
         } else if (a == "--min-reals") {
@@ -196,6 +214,7 @@ int probeCommand(const Args& args) {
       (m.username.empty() || m.password.empty()))
     return usage("radius needs --username and --password-file (or --mode status-server)");
   if ((m.protocol == P::tcp || m.protocol == P::gtm_lb) && port == 0) return usage(args[0] + " needs --port");
+  if (m.protocol == P::crl && (m.url.empty() || m.ca_pem.empty())) return usage("crl needs --url and --ca-file");
   if (m.verify_tls && m.host.empty()) return usage("--verify-tls needs --host, the name the certificate must carry");
   if (m.path.empty())
     m.path = m.protocol == P::sstp     ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"

@@ -129,7 +129,7 @@ struct StatusRange {
 };
 
 struct Monitor {
-  enum class Protocol { sstp, ikev2, https, http, tcp, radius, gtm_lb };
+  enum class Protocol { sstp, ikev2, https, http, tcp, radius, gtm_lb, crl };
   enum class SstpMode { status, handshake };
   // ikev2: what passes. alive: any IKE answer, a refusing notify included
   // (the daemon runs); sa: only an answer that would set up an IKE SA (the
@@ -178,6 +178,10 @@ struct Monitor {
   std::vector<std::string> lb_services;  // service / services; empty: those whose VIP is the target
   unsigned min_reals = 1;
   std::string token_file, token;         // a bearer token for the status API (the file's first line)
+  // crl: the CRL at `url` (http://; port and path from it, the Host header
+  // its host; fetched from the url's address when it is an IP literal, else
+  // from each target), judged against the issuers in ca_file (ca_pem).
+  unsigned warn_crl_hours = 24;          // a warning when nextUpdate is nearer
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };

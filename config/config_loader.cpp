@@ -163,6 +163,32 @@ void readGtmLb(const toml::table& t, TableReader& r, Monitor& m) {
   }
 }
 
+// crl monitors: the CRL's url (plain HTTP, as CRL distribution points
+// are), the issuer (ca_file, required) and how many hours ahead of
+// nextUpdate to warn.
+void readCrl(const toml::table& t, TableReader& r, Monitor& m) {
+  if (auto url = r.string("url", true)) {
+    m.url = *url;
+    auto parsed = parseHttpUrl(*url, 80);
+    if (url->rfind("ldap://", 0) == 0) {
+      r.error("url", "LDAP distribution points are not checked: give the CRL's http:// URL");
+    } else if (!parsed) {
+      r.error("url", parsed.error());
+    } else if (parsed->tls) {
+      r.error("url", "a CRL is fetched over plain http:// (as Windows fetches distribution points)");
+    } else {
+      m.url_address = IpAddress::parse(parsed->host);
+      m.port = parsed->port;
+      m.path = parsed->path;
+      if (m.host.empty()) m.host = parsed->host;
+    }
+  }
+  for (const char* key : {"port", "path"})
+    if (t.get(key)) r.error(key, "is given by url");
+  if (!t.get("ca_file")) r.error("ca_file", "is required: the CA that issues the CRL (PEM), to check its signature");
+  assign(m.warn_crl_hours, r.integer("warn_crl_hours", 0, 24 * 365));
+}
+
 void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   using P = Monitor::Protocol;
   Monitor m;
@@ -171,10 +197,11 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(m.name, r.name("name"));
   assign(m.protocol, r.choice<P>("protocol", {{"sstp", P::sstp}, {"ikev2", P::ikev2}, {"https", P::https},
                                               {"http", P::http}, {"tcp", P::tcp}, {"radius", P::radius},
-                                              {"gtm-lb", P::gtm_lb}}, true));
+                                              {"gtm-lb", P::gtm_lb}, {"crl", P::crl}}, true));
   const bool web = m.protocol == P::sstp || m.protocol == P::https || m.protocol == P::http;
   const bool lb = m.protocol == P::gtm_lb;
   const bool tls = m.protocol == P::sstp || m.protocol == P::https || lb;
+  const bool crl = m.protocol == P::crl;
   // Keys that mean nothing for this protocol are errors, not silently ignored.
   auto onlyFor = [&](const char* key, bool allowed, const char* which) {
     if (t.get(key) && !allowed) r.error(key, std::string("applies only to ") + which + " monitors");
@@ -182,10 +209,11 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("path", web || lb, "sstp, https, http and gtm-lb");
   onlyFor("expected_status", web, "sstp, https and http");
   onlyFor("headers", web, "sstp, https and http");
-  onlyFor("host", web || lb, "sstp, https, http and gtm-lb");
+  onlyFor("host", web || lb || crl, "sstp, https, http, gtm-lb and crl");
   onlyFor("verify_tls", tls, "sstp, https and gtm-lb");
   onlyFor("warn_cert_days", tls, "sstp, https and gtm-lb");
-  onlyFor("ca_file", tls, "sstp, https and gtm-lb");
+  onlyFor("ca_file", tls || crl, "sstp, https, gtm-lb and crl");
+  onlyFor("warn_crl_hours", crl, "crl");
   onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
@@ -194,7 +222,8 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   for (const char* key : {"username", "password_file", "secret_file", "radius_expect", "radius_mode",
                           "radius_require_message_authenticator"})
     onlyFor(key, m.protocol == P::radius, "radius");
-  for (const char* key : {"url", "service", "services", "min_reals", "token_file"}) onlyFor(key, lb, "gtm-lb");
+  onlyFor("url", lb || crl, "gtm-lb and crl");
+  for (const char* key : {"service", "services", "min_reals", "token_file"}) onlyFor(key, lb, "gtm-lb");
 
   assign(m.nat_t, r.boolean("nat_t"));
   uint16_t default_port = m.protocol == P::http     ? 80
@@ -266,6 +295,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
   if (m.protocol == P::radius) readRadius(r, m);
   if (lb) readGtmLb(t, r, m);
+  if (crl) readCrl(t, r, m);
   if (auto group = r.integer("ike_dh_group", 1, 65535)) {
     if (*group != 14 && *group != 19 && *group != 20)
       r.error("ike_dh_group", "the KE payload can be of group 14, 19 or 20");

@@ -91,13 +91,13 @@ struct HttpResponse::Parsed {
   http::response_parser<http::string_body> parser;
 };
 
-HttpResponse::HttpResponse() : parsed_(std::make_unique<Parsed>()) {
+HttpResponse::HttpResponse(size_t max_body) : max_body_(max_body), parsed_(std::make_unique<Parsed>()) {
   // Not eager: Boost 1.74's eager put() goes on to the body after the head
   // failed the body limit, and string_body reserves the announced length
   // (found by the http_response fuzzer). feed() calls put() step by step.
   parsed_->parser.eager(false);
   parsed_->parser.header_limit(HttpResponseHead::kMaxHeadBytes);
-  parsed_->parser.body_limit(kMaxBodyBytes);
+  parsed_->parser.body_limit(max_body_);
 }
 
 HttpResponse::~HttpResponse() = default;
@@ -122,7 +122,7 @@ HttpResponse::Progress HttpResponse::feed(std::string_view bytes, bool eof) {
   }
   if (!ec && eof && !p.is_done()) p.put_eof(ec);
   if (ec == http::error::body_limit) {
-    error_ = "HTTP response body longer than " + std::to_string(kMaxBodyBytes) + " bytes";
+    error_ = "HTTP response body longer than " + std::to_string(max_body_) + " bytes";
     return state_ = Progress::invalid;
   }
   if (ec == http::error::header_limit) {

@@ -47,12 +47,14 @@ class HttpResponseHead {
 
 // A whole HTTP/1.x response, head and body (chunked, sized or up to the
 // end of the connection), read incrementally by Beast's parser with the
-// body bounded: a gtm lb's status document, read by the gtm-lb monitor.
+// body bounded: a gtm lb's status document, read by the gtm-lb monitor, or
+// a CRL, read by the crl monitor.
 class HttpResponse {
  public:
   // A gtm lb's page with a thousand services stays far below.
   static constexpr size_t kMaxBodyBytes = 1024 * 1024;
-  HttpResponse();
+  // `max_body`: a CRL may be larger than a status document (10 MiB).
+  explicit HttpResponse(size_t max_body = kMaxBodyBytes);
   ~HttpResponse();
   HttpResponse(const HttpResponse&) = delete;
   HttpResponse& operator=(const HttpResponse&) = delete;
@@ -68,6 +70,7 @@ class HttpResponse {
  private:
   struct Parsed;
 
+  size_t max_body_;
   std::string pending_;  // received, not yet taken by the parser
   std::string error_;
   std::unique_ptr<Parsed> parsed_;

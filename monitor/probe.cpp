@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "monitor/crl_probe.hpp"
 #include "monitor/gtm_lb_probe.hpp"
 #include "monitor/ikev2_probe.hpp"
 #include "monitor/radius_probe.hpp"
@@ -28,6 +29,7 @@ Result<std::unique_ptr<Probe>> makeProbe(const config::Monitor& m) {
     case P::ikev2: return Ikev2Probe::create(m);
     case P::radius: return std::unique_ptr<Probe>(std::make_unique<RadiusProbe>(m));
     case P::gtm_lb: return std::unique_ptr<Probe>(std::make_unique<GtmLbProbe>(m));
+    case P::crl: return std::unique_ptr<Probe>(std::make_unique<CrlProbe>(m));
   }
   return Error{"unknown protocol"};
 }

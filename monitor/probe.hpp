@@ -41,6 +41,8 @@ struct ProbeResult {
   // ("proposal", "fragmentation", ...): shown by gtm probe --verbose and in
   // each check's status.
   std::vector<std::pair<std::string, std::string>> details;
+  // crl: seconds until the CRL's nextUpdate (negative once past).
+  std::optional<double> crl_seconds_left;
 };
 
 class Probe {

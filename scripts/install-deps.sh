@@ -9,7 +9,8 @@ build=(cmake ninja-build g++ pkg-config libldns-dev libboost-dev libssl-dev libt
 test=(clang libclang-rt-14-dev dnsutils knot-dnsutils ldnsutils nftables conntrack openssl curl chromium
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins ike-scan iproute2 util-linux
       etcd-server etcd-client unbound freeradius libmaxmind-db-writer-perl mmdb-bin
-      prometheus man-db knot zonemaster-cli nsd bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3 faketime)
+      prometheus man-db knot zonemaster-cli nsd bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3 faketime
+      nginx-light)
 packaging=(debhelper lintian fakeroot dpkg-dev)
 bench=(dnsperf gdnsd knot knot-dnsutils nsd util-linux procps bc iproute2 haproxy nginx-light libnginx-mod-stream iperf3
        libmaxmind-db-writer-perl)
@@ -41,11 +42,13 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 # gdnsd's, Knot's, NSD's, BIND's, PowerDNS's and unbound's packages start a
 # system service on port 53, etcd-server one on 2379, freeradius one on 1812
-# and prometheus one on 9090 (only its promtool is used); the tests and
+# prometheus one on 9090 (only its promtool is used) and nginx one on 80
+# (the tests start their own, serving CRLs); the tests and
 # benchmarks run their own instances, so the packaged ones are stopped where
 # systemd runs.
-for service in gdnsd knot nsd named pdns etcd unbound freeradius prometheus; do
+for service in gdnsd knot nsd named pdns etcd unbound freeradius prometheus nginx; do
   package=$service
+  [ "$service" = nginx ] && package=nginx-light
   [ "$service" = etcd ] && package=etcd-server
   [ "$service" = named ] && package=bind9
   [ "$service" = pdns ] && package=pdns-server

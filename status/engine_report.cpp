@@ -103,6 +103,13 @@ void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {
   m << "# HELP gtm_probe_certificate_expiring 1 when the certificate expires within the monitor's warn_cert_days "
        "or has expired.\n# TYPE gtm_probe_certificate_expiring gauge\n"
     << expiring.str();
+  // CRLs read by crl monitors: how long until each one's nextUpdate.
+  m << "# HELP gtm_probe_crl_seconds_left Seconds until the nextUpdate of the CRL a crl check read (negative: "
+       "expired; Windows clients then fail with 0x80092013).\n# TYPE gtm_probe_crl_seconds_left gauge\n";
+  for (const auto& c : checks)
+    if (c.last.crl_seconds_left)
+      m << "gtm_probe_crl_seconds_left{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address)
+        << "\"} " << static_cast<long long>(*c.last.crl_seconds_left) << "\n";
   m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
        "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
     << engine.transitions() << "\n";

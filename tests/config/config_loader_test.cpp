@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace gtm::test {
 namespace {
 
@@ -147,6 +149,36 @@ TEST(ConfigLoader, GtmLbMonitors) {
   EXPECT_EQ(b.path, "/api/v1/status");
   EXPECT_TRUE(b.lb_services.empty());
   EXPECT_EQ(b.min_reals, 1u);
+}
+
+TEST(ConfigLoader, CrlMonitors) {
+  char dir[] = "/tmp/gtm-crl-config-XXXXXX";
+  ASSERT_TRUE(::mkdtemp(dir));
+  std::string ca = std::string(dir) + "/ca.pem";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  auto loaded = config::loadString("[[monitor]]\nname = \"clientca\"\nprotocol = \"crl\"\nurl = "
+                                   "\"http://pki.example.com/pki/clientca.crl\"\nca_file = \"" + ca +
+                                   "\"\nwarn_crl_hours = 48\n",
+                                   "c.toml");
+  ASSERT_EQ(loaded.config.monitors.size(), 1u) << loaded.diagnostics.format();
+  const config::Monitor& m = loaded.config.monitors[0];
+  EXPECT_EQ(m.protocol, config::Monitor::Protocol::crl);
+  EXPECT_FALSE(m.url_address) << "a name: fetched from each target";
+  EXPECT_EQ(m.host, "pki.example.com");
+  EXPECT_EQ(m.port, 80);
+  EXPECT_EQ(m.path, "/pki/clientca.crl");
+  EXPECT_EQ(m.warn_crl_hours, 48u);
+  const std::string head = "[[monitor]]\nname = \"clientca\"\nprotocol = \"crl\"\n";
+  const std::string with_ca = "ca_file = \"" + ca + "\"\n";
+  EXPECT_NE(errorsOf(head + "url = \"ldap:///CN=clientca,CN=CDP\"\n" + with_ca).find("LDAP distribution points are not checked"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(head + "url = \"https://pki.example.com/a.crl\"\n" + with_ca).find("plain http://"), std::string::npos);
+  EXPECT_NE(errorsOf(head + "url = \"http://pki.example.com/a.crl\"\n").find("ca_file: is required"), std::string::npos);
+  EXPECT_NE(errorsOf(head + with_ca).find("url"), std::string::npos);
+  EXPECT_NE(errorsOf(head + "url = \"http://pki.example.com/a.crl\"\nport = 81\n" + with_ca).find("port: is given by url"),
+            std::string::npos);
+  EXPECT_NE(errorsOf("[[monitor]]\nname = \"w\"\nprotocol = \"https\"\nwarn_crl_hours = 5\n").find("applies only to crl"),
+            std::string::npos);
 }
 
 TEST(ConfigLoader, RateLimitingDefaultsAndKeys) {
