@@ -130,7 +130,7 @@ int64_t EventJournal::oldestMillis() const {
 EventJournal::Health EventJournal::health() const {
   std::lock_guard lock(mutex_);
   Health h = health_;
-  h.pending = pending_.size();
+  h.pending = pending_.size() + in_flight_;
   if (int64_t started = write_started_ms_.load(); started != 0) {
     h.stalled_seconds = static_cast<double>(nowMillis() - started) / 1000.0;
     if (h.stalled_seconds >= 5) {
@@ -176,9 +176,11 @@ void EventJournal::writerLoop() {
     }
     std::string text;
     for (const std::string& l : batch) text += l;
+    in_flight_ = batch.size();
     lock.unlock();
     bool ok = writeBatch(text, batch.size());
     lock.lock();
+    in_flight_ = 0;
     if (ok) continue;
     // Kept for the next try, newest dropped first past the bound.
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) pending_.push_front(std::move(*it));

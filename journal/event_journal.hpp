@@ -83,6 +83,7 @@ class EventJournal {
   std::condition_variable wake_;
   std::deque<Event> memory_;           // the newest, oldest first
   std::deque<std::string> pending_;    // lines for the file
+  size_t in_flight_ = 0;               // lines the writer took and has not written yet
   std::map<std::string, uint64_t> counts_;
   std::atomic<uint64_t> seq_{0};
   bool stopping_ = false;

@@ -39,27 +39,13 @@ asio::awaitable<ProbeResult> CrlProbe::run(ProbeTarget target) {
   if (server.port != 80) host += ":" + std::to_string(server.port);
   std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + host +
                         "\r\nUser-Agent: gtm-monitor\r\nAccept: */*\r\nConnection: close\r\n\r\n";
-  if (!co_await session.write({reinterpret_cast<const uint8_t*>(request.data()), request.size()}, result,
-                              "sending the CRL request")) {
-    session.close();
+  HttpResponse response(kMaxCrlBytes);
+  bool whole = co_await fetch(session, request, response, result, "reading the CRL");
+  session.close();
+  if (!whole) {
     result.reason = where + result.reason;
     co_return result;
   }
-  HttpResponse response(kMaxCrlBytes);
-  std::array<uint8_t, 16384> buf;
-  HttpResponse::Progress progress = HttpResponse::Progress::need_more;
-  while (progress == HttpResponse::Progress::need_more) {
-    size_t n = co_await session.readSome(buf, result, "reading the CRL");
-    if (n == 0 && !session.closedByPeer()) break;  // the reason is the read's
-    progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
-  }
-  session.close();
-  if (progress != HttpResponse::Progress::complete) {
-    result.up = false;
-    result.reason = where + (progress == HttpResponse::Progress::invalid ? response.error() : result.reason);
-    co_return result;
-  }
-  result.http_status = response.status();
   if (response.status() != 200) {
     result.up = false;
     result.reason = where + "HTTP " + std::to_string(response.status()) + ", expected 200";

@@ -255,9 +255,10 @@ void Engine::record(Check& check, const ProbeResult& result) {
   {
     std::lock_guard lock(status_mutex_);
     changed = check.counter.record(result.up);
-    // A new certificate warning (days left, a name about to lapse): once
-    // per new text, not per probe.
-    if (sink_ && result.cert_days_left && !result.warning.empty() && result.warning != check.last.warning)
+    // A new certificate or CRL warning (days left, a CRL near its
+    // nextUpdate): once per new text, not per probe.
+    if (sink_ && (result.cert_days_left || result.crl_seconds_left) && !result.warning.empty() &&
+        result.warning != check.last.warning)
       for (size_t e : check.endpoints)
         sink_({std::chrono::system_clock::now(), endpoints_[e].name, m.name, check.counter.state(),
                check.counter.state(), result.warning},

@@ -28,32 +28,14 @@ asio::awaitable<ProbeResult> GtmLbProbe::run(ProbeTarget target) {
                         "\r\nUser-Agent: gtm-monitor\r\nAccept: application/json\r\nConnection: close\r\n";
   if (!monitor_.token.empty()) request += "Authorization: Bearer " + monitor_.token + "\r\n";
   request += "\r\n";
-  if (!co_await session.write({reinterpret_cast<const uint8_t*>(request.data()), request.size()}, result,
-                              "sending the status request")) {
-    session.close();
-    result.reason = where + result.reason;
-    co_return result;
-  }
   HttpResponse response;
-  std::array<uint8_t, 16384> buf;
-  HttpResponse::Progress progress = HttpResponse::Progress::need_more;
-  while (progress == HttpResponse::Progress::need_more) {
-    size_t n = co_await session.readSome(buf, result, "reading the balancer's status");
-    if (n == 0 && !session.closedByPeer()) break;  // the reason is the read's
-    progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
-  }
-  keepSession(session, balancer);
+  bool whole = co_await fetch(session, request, response, result, "reading the balancer's status");
+  if (whole) keepSession(session, balancer);
   session.close();
-  if (progress == HttpResponse::Progress::need_more) {
+  if (!whole) {
     result.reason = where + result.reason;
     co_return result;
   }
-  if (progress == HttpResponse::Progress::invalid) {
-    result.up = false;
-    result.reason = where + response.error();
-    co_return result;
-  }
-  result.http_status = response.status();
   if (response.status() != 200) {
     result.up = false;
     result.reason = where + "status API answered HTTP " + std::to_string(response.status()) + ", expected 200";

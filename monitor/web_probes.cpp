@@ -123,6 +123,25 @@ void WebProbeBase::keepSession(TcpSession& session, const ProbeTarget& target) {
   slot.full_handshake = session.certificate_seen;
 }
 
+asio::awaitable<bool> WebProbeBase::fetch(TcpSession& session, std::string_view request, HttpResponse& response,
+                                          ProbeResult& result, const char* what) {
+  if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;
+  std::array<uint8_t, 16384> buf;
+  HttpResponse::Progress progress = HttpResponse::Progress::need_more;
+  while (progress == HttpResponse::Progress::need_more) {
+    size_t n = co_await session.readSome(buf, result, what);
+    if (n == 0 && !session.closedByPeer()) co_return false;  // the reason is the read's
+    progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
+  }
+  if (progress == HttpResponse::Progress::invalid) {
+    result.up = false;
+    result.reason = response.error();
+    co_return false;
+  }
+  result.http_status = response.status();
+  co_return true;
+}
+
 asio::awaitable<bool> WebProbeBase::exchange(TcpSession& session, std::string_view request, HttpResponseHead& head,
                                              ProbeResult& result) {
   if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;

@@ -135,6 +135,15 @@ TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
                                                   "/clientca.crl expires in 4 h"), std::string::npos)
       << c.dump();
 
+  // The warning is in the journal, once.
+  std::string events;
+  for (int i = 0; i < 30; ++i) {
+    events = httpRequest(gtm->port2(), "GET", "/api/v1/events?type=certificate").body;
+    if (events.find("expires in 4 h") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(events.find("\"monitor\":\"clientca-crl\""), std::string::npos) << events;
+
   publish("expired");
   c = waitCheck("expired");
   EXPECT_EQ(c["state"], "Degraded") << c.dump();
@@ -148,6 +157,11 @@ TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
 
   publish("forged");
   c = waitCheck("not signed by its issuer's key");
+  EXPECT_EQ(c["state"], "Degraded") << c.dump();
+
+  // 11 MiB: refused at the bound, not read into memory whole.
+  ASSERT_EQ(run("head -c 11534336 /dev/zero > " + dir + "/www/clientca.crl").exit_code, 0);
+  c = waitCheck("longer than 10485760 bytes");
   EXPECT_EQ(c["state"], "Degraded") << c.dump();
 
   publish("good");
