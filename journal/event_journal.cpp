@@ -169,13 +169,16 @@ void EventJournal::writerLoop() {
     // Events come in bursts (a failover is several): one write and one
     // fsync for what arrives within 100 ms.
     if (!stopping_) wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+    // At most half the file's bound (and 1 MiB) a write, so that rotating
+    // before a write keeps every file within event_log_max.
+    const size_t most = std::max<size_t>(1, std::min<uint64_t>(1 << 20, settings_.max_bytes / 2));
     std::vector<std::string> batch;
-    while (!pending_.empty() && batch.size() < 10000) {
+    std::string text;
+    while (!pending_.empty() && (batch.empty() || text.size() + pending_.front().size() <= most)) {
+      text += pending_.front();
       batch.push_back(std::move(pending_.front()));
       pending_.pop_front();
     }
-    std::string text;
-    for (const std::string& l : batch) text += l;
     in_flight_ = batch.size();
     lock.unlock();
     bool ok = writeBatch(text, batch.size());

@@ -23,7 +23,7 @@ namespace gtm::journal {
 
 struct JournalSettings {
   std::string path;                        // empty: in memory only
-  uint64_t max_bytes = 64ull * 1024 * 1024;  // past it the file becomes PATH.1 (one kept)
+  uint64_t max_bytes = 64ull * 1024 * 1024;  // past it the file becomes PATH.1 (one kept); writes of at most half
   std::string node;                        // stamped on every event added here
 };
 
