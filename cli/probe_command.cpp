@@ -36,6 +36,10 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
                       one that would set up an IKE SA (sa)
   --verify-tls        verify the certificate chain and name (needs --host)
   --ca-file FILE      with --verify-tls: trust the CAs in this PEM file
+  --check-revocation  sstp, https with --verify-tls: check each certificate of the
+                      chain as Windows does (its http:// CRL distribution points
+                      and OCSP responder); prints each URL and what it said;
+                      exit 1 when Windows clients would refuse the server
   --nat-t             ikev2: probe UDP 4500 with the non-ESP marker
   --require-fragmentation
                       ikev2: fail a responder without IKEV2_FRAGMENTATION_SUPPORTED
@@ -54,7 +58,8 @@ constexpr const char* kUsage = R"(usage: gtm probe PROTOCOL HOST [options]
   --min-reals N       gtm-lb: real servers each service needs online (default 1)
   --url URL           crl: the CRL's http:// URL (the Host header and path)
   --ca-file FILE      crl: the CA that issues the CRL (required)
-  --warn-crl-hours N  crl: warn when nextUpdate is nearer (default 24)
+  --warn-crl-hours N  crl, --check-revocation: warn when a CRL's nextUpdate is
+                      nearer (default 24)
   --source ADDRESS    probe from this local address
   --verbose           also print what the probe learned of the server (ikev2: the
                       chosen proposal, fragmentation, NAT, COOKIE, vendor IDs)
@@ -126,6 +131,11 @@ int probeCommand(const Args& args) {
       verbose = true;
     } else if (a == "--verify-tls") {
       m.verify_tls = true;
+    } else if (a == "--check-revocation") {
+      if (m.protocol != P::sstp && m.protocol != P::https) return usage("--check-revocation is for sstp and https");
+      m.check_revocation = true;
+      // From the shell, a failure is the answer: exit 1.
+      m.revocation_failure = config::Monitor::RevocationFailure::degraded;
     } else if (a == "--nat-t") {
       m.nat_t = true;
     } else if (a == "--require-fragmentation") {
@@ -216,6 +226,7 @@ int probeCommand(const Args& args) {
   if ((m.protocol == P::tcp || m.protocol == P::gtm_lb) && port == 0) return usage(args[0] + " needs --port");
   if (m.protocol == P::crl && (m.url.empty() || m.ca_pem.empty())) return usage("crl needs --url and --ca-file");
   if (m.verify_tls && m.host.empty()) return usage("--verify-tls needs --host, the name the certificate must carry");
+  if (m.check_revocation && !m.verify_tls) return usage("--check-revocation needs --verify-tls (the chain it walks)");
   if (m.path.empty())
     m.path = m.protocol == P::sstp     ? "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
              : m.protocol == P::gtm_lb ? "/api/v1/status"
@@ -251,6 +262,8 @@ int probeCommand(const Args& args) {
     if (!result.cert_subject.empty()) j["cert_subject"] = result.cert_subject;
     if (result.cert_days_left) j["cert_days_left"] = *result.cert_days_left;
     if (!result.warning.empty()) j["warning"] = result.warning;
+    if (result.revocation_ok) j["revocation_ok"] = *result.revocation_ok;
+    if (result.crl_seconds_left) j["crl_seconds_left"] = static_cast<long long>(*result.crl_seconds_left);
     for (const auto& [key, value] : result.details) j["details"][key] = value;
     std::cout << jsonText(j) << "\n";
   } else {
@@ -260,7 +273,7 @@ int probeCommand(const Args& args) {
     if (!result.cert_subject.empty())
       std::printf("         certificate %s, %d days left\n", result.cert_subject.c_str(), result.cert_days_left.value_or(0));
     if (!result.warning.empty()) std::printf("         warning: %s\n", result.warning.c_str());
-    if (verbose)
+    if (verbose || m.check_revocation)
       for (const auto& [key, value] : result.details) std::printf("         %s: %s\n", key.c_str(), value.c_str());
   }
   return result.up ? 0 : 1;

@@ -182,6 +182,13 @@ struct Monitor {
   // its host; fetched from the url's address when it is an IP literal, else
   // from each target), judged against the issuers in ca_file (ca_pem).
   unsigned warn_crl_hours = 24;          // a warning when nextUpdate is nearer
+  // sstp and https with verify_tls: each certificate of the presented chain
+  // checked as Windows checks it (its http:// CRL distribution points and
+  // OCSP responder); a failure warns, or makes the check fail (degraded).
+  enum class RevocationFailure { warn, degraded };
+  bool check_revocation = false;
+  RevocationFailure revocation_failure = RevocationFailure::warn;
+  double crl_refresh = 300;              // seconds a CRL or OCSP answer is kept (at most to its nextUpdate)
   std::optional<IpAddress> source;   // probe from this local address
   Location where;
 };

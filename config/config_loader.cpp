@@ -189,6 +189,18 @@ void readCrl(const toml::table& t, TableReader& r, Monitor& m) {
   assign(m.warn_crl_hours, r.integer("warn_crl_hours", 0, 24 * 365));
 }
 
+// check_revocation on sstp and https: what to do when it fails, how long
+// a CRL or OCSP answer is kept, how early an expiring CRL warns.
+void readRevocation(TableReader& r, Monitor& m) {
+  using F = Monitor::RevocationFailure;
+  assign(m.check_revocation, r.boolean("check_revocation"));
+  if (m.check_revocation && !m.verify_tls)
+    r.error("check_revocation", "needs verify_tls = true: the chain it walks is the one verification builds");
+  assign(m.revocation_failure, r.choice<F>("revocation_failure", {{"warn", F::warn}, {"degraded", F::degraded}}));
+  assign(m.crl_refresh, r.number("crl_refresh", 1, 86400));
+  assign(m.warn_crl_hours, r.integer("warn_crl_hours", 0, 24 * 365));
+}
+
 void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   using P = Monitor::Protocol;
   Monitor m;
@@ -213,7 +225,12 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
   onlyFor("verify_tls", tls, "sstp, https and gtm-lb");
   onlyFor("warn_cert_days", tls, "sstp, https and gtm-lb");
   onlyFor("ca_file", tls || crl, "sstp, https, gtm-lb and crl");
-  onlyFor("warn_crl_hours", crl, "crl");
+  const bool revocation = m.protocol == P::sstp || m.protocol == P::https;
+  onlyFor("check_revocation", revocation, "sstp and https");
+  for (const char* key : {"revocation_failure", "crl_refresh"})
+    if (t.get(key) && !t.get("check_revocation")) r.error(key, "applies only with check_revocation = true");
+  if (t.get("warn_crl_hours") && !crl && !t.get("check_revocation"))
+    r.error("warn_crl_hours", "applies only to crl monitors and with check_revocation = true");
   onlyFor("sstp_mode", m.protocol == P::sstp, "sstp");
   onlyFor("nat_t", m.protocol == P::ikev2, "ikev2");
   onlyFor("ike_dh_group", m.protocol == P::ikev2, "ikev2");
@@ -293,6 +310,7 @@ void readMonitor(const toml::table& t, Config& cfg, Diagnostics& diag) {
     m.ca_file = *ca;
   }
   assign(m.warn_cert_days, r.integer("warn_cert_days", 0, 3650));
+  if (revocation) readRevocation(r, m);
   if (m.protocol == P::radius) readRadius(r, m);
   if (lb) readGtmLb(t, r, m);
   if (crl) readCrl(t, r, m);

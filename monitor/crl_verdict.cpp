@@ -13,18 +13,17 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-struct CrlFree {
-  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
-};
+}  // namespace
 
-std::optional<Clock::time_point> timeOf(const ASN1_TIME* t) {
+std::optional<Clock::time_point> asn1TimePoint(const ASN1_TIME* t) {
   if (!t) return std::nullopt;
   std::tm tm{};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
   return Clock::from_time_t(timegm(&tm));
 }
 
-std::unique_ptr<X509_CRL, CrlFree> parse(std::string_view bytes) {
+CrlHandle parseCrl(std::string_view bytes) {
+  if (bytes.size() > kMaxCrlBytes) return nullptr;
   const bool pem = bytes.find("-----BEGIN X509 CRL-----") != std::string_view::npos;
   if (pem) {
     BIO* bio = BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size()));
@@ -37,8 +36,6 @@ std::unique_ptr<X509_CRL, CrlFree> parse(std::string_view bytes) {
   X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size()));
   return std::unique_ptr<X509_CRL, CrlFree>(crl);
 }
-
-}  // namespace
 
 std::string utcText(Clock::time_point t) {
   std::time_t secs = Clock::to_time_t(t);
@@ -64,33 +61,42 @@ std::optional<double> CrlVerdict::secondsLeft(Clock::time_point now) const {
 
 CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
                     Clock::time_point now, std::chrono::hours warn, const std::string& url) {
-  using S = CrlVerdict::Status;
   CrlVerdict v;
   const std::string what = "CRL " + url;
   if (bytes.size() > kMaxCrlBytes) {
     v.reason = what + " is larger than " + std::to_string(kMaxCrlBytes >> 20) + " MiB: not read";
     return v;
   }
-  auto crl = parse(bytes);
+  auto crl = parseCrl(bytes);
   if (!crl) {
     v.reason = what + " is not a CRL (neither DER nor PEM)";
     return v;
   }
-  v.this_update = timeOf(X509_CRL_get0_lastUpdate(crl.get()));
-  v.next_update = timeOf(X509_CRL_get0_nextUpdate(crl.get()));
+  return judgeCrl(crl.get(), issuers, serial, now, warn, url);
+}
+
+CrlVerdict judgeCrl(const X509_CRL* crl_in, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                    Clock::time_point now, std::chrono::hours warn, const std::string& url, bool signature_checked) {
+  using S = CrlVerdict::Status;
+  CrlVerdict v;
+  const std::string what = "CRL " + url;
+  // OpenSSL 3.0's getters take a non-const CRL; none of them changes it.
+  X509_CRL* crl = const_cast<X509_CRL*>(crl_in);
+  v.this_update = asn1TimePoint(X509_CRL_get0_lastUpdate(crl));
+  v.next_update = asn1TimePoint(X509_CRL_get0_nextUpdate(crl));
   // Issued and signed by one of the issuers.
   X509* issuer = nullptr;
   for (X509* c : issuers)
-    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(c)) == 0) issuer = c;
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(c)) == 0) issuer = c;
   if (!issuer) {
     v.status = S::bad_signature;
     char name[256];
-    X509_NAME_oneline(X509_CRL_get_issuer(crl.get()), name, sizeof name);
+    X509_NAME_oneline(X509_CRL_get_issuer(crl), name, sizeof name);
     v.reason = what + " is issued by " + name + ", not by the certificate's issuer";
     return v;
   }
   EVP_PKEY* key = X509_get0_pubkey(issuer);
-  if (!key || X509_CRL_verify(crl.get(), key) != 1) {
+  if (!key || (!signature_checked && X509_CRL_verify(crl, key) != 1)) {
     v.status = S::bad_signature;
     v.reason = what + " is not signed by its issuer's key (a forged or corrupted CRL)";
     return v;
@@ -113,9 +119,9 @@ CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, c
   }
   if (serial) {
     X509_REVOKED* entry = nullptr;
-    if (X509_CRL_get0_by_serial(crl.get(), &entry, serial) == 1 && entry) {
+    if (X509_CRL_get0_by_serial(crl, &entry, serial) == 1 && entry) {
       v.status = S::revoked;
-      v.revoked_at = timeOf(X509_REVOKED_get0_revocationDate(entry));
+      v.revoked_at = asn1TimePoint(X509_REVOKED_get0_revocationDate(entry));
       v.reason = "certificate revoked" + (v.revoked_at ? " at " + utcText(*v.revoked_at) : std::string()) +
                  " (listed in " + what + ")";
       return v;

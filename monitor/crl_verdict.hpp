@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,12 +37,29 @@ struct CrlVerdict {
   [[nodiscard]] std::optional<double> secondsLeft(std::chrono::system_clock::time_point now) const;
 };
 
+struct CrlFree {
+  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
+};
+using CrlHandle = std::unique_ptr<X509_CRL, CrlFree>;
+
+// DER or PEM; null when it is neither (or larger than kMaxCrlBytes).
+[[nodiscard]] CrlHandle parseCrl(std::string_view bytes);
+
 // `issuers`: the certificates that may have issued it (the CA's, from
 // ca_file); `serial`: the certificate to look up, or null. `url` names the
 // CRL in reasons.
 [[nodiscard]] CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
                                   std::chrono::system_clock::time_point now, std::chrono::hours warn,
                                   const std::string& url);
+// The same for a CRL parsed before (kept between probes). With
+// `signature_checked` the issuer's signature is known good (verified with
+// this issuer's key when the CRL was first judged) and not verified again.
+[[nodiscard]] CrlVerdict judgeCrl(const X509_CRL* crl, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                                  std::chrono::system_clock::time_point now, std::chrono::hours warn,
+                                  const std::string& url, bool signature_checked = false);
+
+// An ASN.1 time (UTCTime or GeneralizedTime) as a time point.
+[[nodiscard]] std::optional<std::chrono::system_clock::time_point> asn1TimePoint(const ASN1_TIME* t);
 
 // "2026-12-02T01:00:00Z"; "2 h", "3 d", "45 min" for a span.
 [[nodiscard]] std::string utcText(std::chrono::system_clock::time_point t);

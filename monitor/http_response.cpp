@@ -106,6 +106,13 @@ int HttpResponse::status() const { return static_cast<int>(parsed_->parser.get()
 
 const std::string& HttpResponse::body() const { return parsed_->parser.get().body(); }
 
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  const auto& fields = parsed_->parser.get();
+  auto it = fields.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == fields.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
 HttpResponse::Progress HttpResponse::feed(std::string_view bytes, bool eof) {
   if (state_ != Progress::need_more) return state_;
   auto& p = parsed_->parser;

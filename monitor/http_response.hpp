@@ -66,6 +66,8 @@ class HttpResponse {
   [[nodiscard]] int status() const;
   [[nodiscard]] const std::string& body() const;
   [[nodiscard]] const std::string& error() const { return error_; }
+  // Value of the first header of that name (case-insensitive), if any.
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
 
  private:
   struct Parsed;

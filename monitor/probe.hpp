@@ -41,8 +41,12 @@ struct ProbeResult {
   // ("proposal", "fragmentation", ...): shown by gtm probe --verbose and in
   // each check's status.
   std::vector<std::pair<std::string, std::string>> details;
-  // crl: seconds until the CRL's nextUpdate (negative once past).
+  // crl, and check_revocation: seconds until the (soonest) CRL's nextUpdate
+  // (negative once past).
   std::optional<double> crl_seconds_left;
+  // check_revocation: whether Windows clients would accept the chain's
+  // revocation status now; unset when not checked.
+  std::optional<bool> revocation_ok;
 };
 
 class Probe {

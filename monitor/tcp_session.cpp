@@ -154,6 +154,14 @@ asio::awaitable<size_t> TcpSession::readSome(std::span<uint8_t> buffer, ProbeRes
   co_return n;
 }
 
+STACK_OF(X509)* TcpSession::verifiedChain() const {
+  if (!tls_) return nullptr;
+  SSL* ssl = stream_->native_handle();
+  if (SSL_session_reused(ssl) == 1 || SSL_get_verify_result(ssl) != X509_V_OK) return nullptr;
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  return chain ? X509_chain_up_ref(chain) : nullptr;
+}
+
 SSL_SESSION* TcpSession::takeSession() { return tls_ ? SSL_get1_session(stream_->native_handle()) : nullptr; }
 
 void TcpSession::close() {

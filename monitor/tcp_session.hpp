@@ -44,6 +44,10 @@ class TcpSession {
   // the deadline passing or an error), which ends a body sent without a size.
   [[nodiscard]] bool closedByPeer() const { return closed_by_peer_; }
 
+  // After a verified full handshake: the chain as verified, the server's
+  // certificate first and the trust anchor last (a new reference: free
+  // with sk_X509_pop_free(chain, X509_free)); else null.
+  [[nodiscard]] STACK_OF(X509)* verifiedChain() const;
   // The TLS session to resume next time (new reference), or null.
   [[nodiscard]] SSL_SESSION* takeSession();
   // When the server's certificate was last seen: set by a full handshake;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "monitor/http_response.hpp"
+#include "monitor/revocation_check.hpp"
 #include "monitor/sstp_message.hpp"
 #include "monitor/tcp_session.hpp"
 
@@ -76,6 +77,7 @@ WebProbeBase::WebProbeBase(const config::Monitor& m) : monitor_(m) {
     // comes back, or one issuing new tickets, would grow memory for hours.
     SSL_CTX_set_session_cache_mode(tls_->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   }
+  if (m.check_revocation && m.verify_tls && tls_) revocation_ = std::make_unique<RevocationCheck>(m);
 }
 
 WebProbeBase::~WebProbeBase() {
@@ -123,6 +125,37 @@ void WebProbeBase::keepSession(TcpSession& session, const ProbeTarget& target) {
   slot.full_handshake = session.certificate_seen;
 }
 
+asio::awaitable<void> WebProbeBase::checkRevocation(TcpSession& session, std::chrono::steady_clock::time_point deadline,
+                                                    ProbeResult& result) {
+  if (!revocation_) co_return;
+  STACK_OF(X509)* chain = session.verifiedChain();
+  if (!chain) co_return;  // no full, verified handshake: the probe failed before
+  RevocationCheck::Report report = co_await revocation_->check(chain, deadline);
+  sk_X509_pop_free(chain, X509_free);
+  auto joined = [](const std::vector<std::string>& texts) {
+    std::string out;
+    for (const std::string& t : texts) out += (out.empty() ? "" : "; ") + t;
+    return out;
+  };
+  result.revocation_ok = report.problems.empty();
+  if (report.crl_seconds_left) result.crl_seconds_left = report.crl_seconds_left;
+  result.details.insert(result.details.end(), report.details.begin(), report.details.end());
+  std::string problem = joined(report.problems), warning = joined(report.warnings);
+  if (!problem.empty()) {
+    if (monitor_.revocation_failure == config::Monitor::RevocationFailure::degraded) {
+      result.reason = result.up ? problem : result.reason + "; " + problem;
+      result.up = false;
+      result.full = false;
+    } else {
+      // warn: the state stays (the same CRL usually serves every site, so
+      // another site would fail the same way); the reason and the warning say it.
+      result.reason += "; revocation check failed: " + problem;
+      warning = problem + (warning.empty() ? "" : "; " + warning);
+    }
+  }
+  if (!warning.empty()) result.warning = result.warning.empty() ? warning : result.warning + "; " + warning;
+}
+
 asio::awaitable<bool> WebProbeBase::fetch(TcpSession& session, std::string_view request, HttpResponse& response,
                                           ProbeResult& result, const char* what) {
   if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;
@@ -162,6 +195,8 @@ asio::awaitable<bool> WebProbeBase::exchange(TcpSession& session, std::string_vi
 
 asio::awaitable<ProbeResult> HttpProbe::run(ProbeTarget target) {
   ProbeResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                                std::chrono::duration<double>(monitor_.timeout));
   TcpSession session(co_await asio::this_coro::executor, tls_.get(), monitor_.timeout);
   if (co_await open(session, target, result)) {
     std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + hostFor(target) +
@@ -178,21 +213,27 @@ asio::awaitable<ProbeResult> HttpProbe::run(ProbeTarget target) {
     }
   }
   session.close();
+  co_await checkRevocation(session, deadline, result);
   co_return result;
 }
 
 asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
   ProbeResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                                std::chrono::duration<double>(monitor_.timeout));
   TcpSession session(co_await asio::this_coro::executor, tls_.get(), monitor_.timeout);
-  if (!co_await open(session, target, result)) {
-    session.close();
-    co_return result;
-  }
+  if (co_await open(session, target, result)) co_await callConnect(session, target, result);
+  session.close();
+  co_await checkRevocation(session, deadline, result);
+  co_return result;
+}
+
+asio::awaitable<void> SstpHandshakeProbe::callConnect(TcpSession& session, const ProbeTarget& target,
+                                                      ProbeResult& result) {
   HttpResponseHead head;
   std::string request = sstp::duplexPostRequest(monitor_.path, hostFor(target), randomGuid());
   if (!co_await exchange(session, request, head, result)) {
-    session.close();
-    co_return result;
+    co_return;
   }
   keepSession(session, target);
   // RRAS fails SSTP_DUPLEX_POST with an HTTP error when it has no free port
@@ -201,8 +242,7 @@ asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
     result.up = true;
     result.full = true;
     result.reason = "SSTP_DUPLEX_POST answered HTTP 503: no free ports (full)";
-    session.close();
-    co_return result;
+    co_return;
   }
   auto length = head.header("content-length");
   if (head.status() != 200 || !length || *length != sstp::kStreamLength) {
@@ -210,13 +250,11 @@ asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
     result.reason = "SSTP_DUPLEX_POST answered HTTP " + std::to_string(head.status()) +
                     (head.status() == 200 ? " without Content-Length " + std::string(sstp::kStreamLength)
                                           : ", expected 200");
-    session.close();
-    co_return result;
+    co_return;
   }
   auto connect = sstp::callConnectRequest();
   if (!co_await session.write(connect, result, "sending the SSTP Call Connect Request")) {
-    session.close();
-    co_return result;
+    co_return;
   }
   std::vector<uint8_t> received(head.body().begin(), head.body().end());
   std::array<uint8_t, 512> buf;
@@ -244,8 +282,6 @@ asio::awaitable<ProbeResult> SstpHandshakeProbe::run(ProbeTarget target) {
   }
   // The probe stops here: no PPP, no call. The server drops the half-open
   // call when the connection closes.
-  session.close();
-  co_return result;
 }
 
 }  // namespace gtm::monitor

@@ -15,6 +15,7 @@
 namespace gtm::monitor {
 
 class TcpSession;
+class RevocationCheck;
 
 class TcpProbe : public Probe {
  public:
@@ -44,6 +45,11 @@ class WebProbeBase : public Probe {
   boost::asio::awaitable<bool> fetch(TcpSession& session, std::string_view request, class HttpResponse& response,
                                      ProbeResult& result, const char* what);
   void keepSession(TcpSession& session, const ProbeTarget& target);
+  // check_revocation: the chain the session's server presented, checked by
+  // `deadline` at the latest; what fails warns or fails the result
+  // (revocation_failure). Nothing without check_revocation or a verified chain.
+  boost::asio::awaitable<void> checkRevocation(TcpSession& session, std::chrono::steady_clock::time_point deadline,
+                                               ProbeResult& result);
   [[nodiscard]] std::string hostFor(const ProbeTarget& target) const;
   [[nodiscard]] bool tls() const { return tls_ != nullptr; }
 
@@ -57,6 +63,7 @@ class WebProbeBase : public Probe {
     std::chrono::steady_clock::time_point full_handshake;
   };
   std::map<std::pair<std::string, uint16_t>, KeptSession> sessions_;
+  std::unique_ptr<RevocationCheck> revocation_;  // with check_revocation
 };
 
 class HttpProbe : public WebProbeBase {
@@ -69,6 +76,9 @@ class SstpHandshakeProbe : public WebProbeBase {
  public:
   using WebProbeBase::WebProbeBase;
   boost::asio::awaitable<ProbeResult> run(ProbeTarget target) override;
+
+ private:
+  boost::asio::awaitable<void> callConnect(TcpSession& session, const ProbeTarget& target, ProbeResult& result);
 };
 
 }  // namespace gtm::monitor

@@ -43,6 +43,8 @@ nlohmann::json checkJson(const monitor::Engine::CheckStatus& c) {
   if (!c.last.cert_subject.empty()) cj["cert_subject"] = c.last.cert_subject;
   if (c.last.cert_days_left) cj["cert_days_left"] = *c.last.cert_days_left;
   if (!c.last.warning.empty()) cj["warning"] = c.last.warning;
+  if (c.last.revocation_ok) cj["revocation_ok"] = *c.last.revocation_ok;
+  if (c.last.crl_seconds_left) cj["crl_seconds_left"] = static_cast<long long>(*c.last.crl_seconds_left);
   if (!c.last.details.empty()) {
     nlohmann::json details = nlohmann::json::object();
     for (const auto& [key, value] : c.last.details) details[key] = value;
@@ -103,13 +105,23 @@ void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {
   m << "# HELP gtm_probe_certificate_expiring 1 when the certificate expires within the monitor's warn_cert_days "
        "or has expired.\n# TYPE gtm_probe_certificate_expiring gauge\n"
     << expiring.str();
-  // CRLs read by crl monitors: how long until each one's nextUpdate.
-  m << "# HELP gtm_probe_crl_seconds_left Seconds until the nextUpdate of the CRL a crl check read (negative: "
-       "expired; Windows clients then fail with 0x80092013).\n# TYPE gtm_probe_crl_seconds_left gauge\n";
+  // CRLs read by crl monitors and revocation checks: how long until each
+  // one's nextUpdate (the soonest of a chain's); whether a check's chain
+  // would pass a Windows client's revocation check.
+  m << "# HELP gtm_probe_crl_seconds_left Seconds until the nextUpdate of the CRL a check read (the soonest of a "
+       "chain's; negative: expired, Windows clients then fail with 0x80092013).\n"
+       "# TYPE gtm_probe_crl_seconds_left gauge\n";
   for (const auto& c : checks)
     if (c.last.crl_seconds_left)
       m << "gtm_probe_crl_seconds_left{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address)
         << "\"} " << static_cast<long long>(*c.last.crl_seconds_left) << "\n";
+  m << "# HELP gtm_probe_revocation_ok 1 when each certificate of the chain a check saw passes revocation checking "
+       "as Windows does it (check_revocation), 0 when clients would refuse it.\n"
+       "# TYPE gtm_probe_revocation_ok gauge\n";
+  for (const auto& c : checks)
+    if (c.last.revocation_ok)
+      m << "gtm_probe_revocation_ok{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address)
+        << "\"} " << (*c.last.revocation_ok ? 1 : 0) << "\n";
   m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
        "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
     << engine.transitions() << "\n";

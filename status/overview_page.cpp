@@ -16,6 +16,27 @@ constexpr int64_t kDay = 24 * 3600 * 1000LL;
 struct EndpointFacts {
   double latency_ms = -1;
   int cert_days = -1;
+  bool revocation_checked = false, revocation_failing = false;
+  double crl_seconds_left = 1e18;  // the soonest CRL nextUpdate its checks read
+
+  // "45 days", "45 days, revocation failing", "45 days, CRL 5 h": what the
+  // certificate column says, and whether it warns.
+  [[nodiscard]] std::pair<std::string, bool> certificateText() const {
+    std::string text = cert_days >= 0 ? std::to_string(cert_days) + " days" : "";
+    bool warn = cert_days >= 0 && cert_days < 14;
+    auto add = [&](const std::string& more) { text += (text.empty() ? "" : ", ") + more; };
+    if (revocation_failing) {
+      add("revocation failing");
+      warn = true;
+    } else if (crl_seconds_left < 86400) {
+      long long h = static_cast<long long>(crl_seconds_left / 3600);
+      add(crl_seconds_left < 0 ? "CRL expired" : "CRL " + std::to_string(h) + " h");
+      warn = true;
+    } else if (revocation_checked) {
+      add("revocation ok");
+    }
+    return {text, warn};
+  }
 };
 
 std::string cell(const std::string& text, const std::string& cls = "") {
@@ -77,6 +98,11 @@ std::string overviewHtml(const OverviewInputs& in) {
     EndpointFacts& f = facts[c.endpoint];
     f.latency_ms = std::max(f.latency_ms, static_cast<double>(c.last.latency.count()) / 1000.0);
     if (c.last.cert_days_left && (f.cert_days < 0 || *c.last.cert_days_left < f.cert_days)) f.cert_days = *c.last.cert_days_left;
+    if (c.last.revocation_ok) {
+      f.revocation_checked = true;
+      f.revocation_failing = f.revocation_failing || !*c.last.revocation_ok;
+    }
+    if (c.last.crl_seconds_left) f.crl_seconds_left = std::min(f.crl_seconds_left, *c.last.crl_seconds_left);
   }
   std::map<std::string, journal::Level> level;
   for (const journal::Headline& h : in.headlines) level[h.profile] = h.level;
@@ -91,9 +117,10 @@ std::string overviewHtml(const OverviewInputs& in) {
         auto segments = journal::timeline(history[name], health, admin, known_since, now - kDay, now);
         const EndpointFacts& f = facts[name];
         std::string state = admin == "enabled" ? health : admin;
+        auto [cert_text, cert_warn] = f.certificateText();
         rows += "<tr data-endpoint=\"" + htmlEscaped(name) + "\">" + cell(name) + cell(state, admin == "enabled" ? health : "Disabled") + "<td>" +
                 journal::timelineSvg(segments, now - kDay, now) + "</td>" +
-                cell(f.cert_days >= 0 ? std::to_string(f.cert_days) + " days" : "", f.cert_days >= 0 && f.cert_days < 14 ? "warn" : "") +
+                cell(cert_text, cert_warn ? "warn" : "") +
                 cell(f.latency_ms >= 0 ? std::to_string(static_cast<int>(f.latency_ms + 0.5)) + " ms" : "") + "</tr>";
       }
     }

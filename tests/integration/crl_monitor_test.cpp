@@ -15,39 +15,10 @@
 #include "tests/support/gtm_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/test_config.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace gtm::test {
 namespace {
-
-// A CA made with openssl req and managed with openssl ca (index, serial,
-// CRL number), in `dir`/NAME.
-struct OpensslCa {
-  std::string dir, name;
-  OpensslCa(const std::string& base, const std::string& ca_name, const std::string& subject) : dir(base + "/" + ca_name), name(ca_name) {
-    run("mkdir -p " + dir + " && touch " + dir + "/index.txt && echo 1000 > " + dir + "/crlnumber");
-    std::ofstream(dir + "/ca.cnf") << "[ca]\ndefault_ca = gtm\n[gtm]\ndir = " << dir
-                                   << "\ndatabase = $dir/index.txt\ncrlnumber = $dir/crlnumber\n"
-                                      "certificate = $dir/ca.pem\nprivate_key = $dir/ca.key\ndefault_md = sha256\n"
-                                      "default_crl_days = 7\n";
-    ok = run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir + "/ca.key -out " +
-             dir + "/ca.pem -days 365 -subj '" + subject + "' 2>&1").exit_code == 0;
-  }
-  // openssl ca -gencrl with extra options into OUT.
-  bool crl(const std::string& out, const std::string& options) const {
-    auto r = run("openssl ca -batch -config " + dir + "/ca.cnf -gencrl " + options + " -out " + out + " 2>&1");
-    return r.exit_code == 0;
-  }
-  bool ok = false;
-};
-
-std::string utcStamp(std::chrono::system_clock::time_point t) {
-  std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%SZ", &tm);
-  return buf;
-}
 
 TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
   for (const char* tool : {"openssl", "nginx", "curl"})
@@ -59,22 +30,15 @@ TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
   auto now = system_clock::now();
   ASSERT_TRUE(ca.crl(dir + "/good.crl", "-crldays 7"));
   ASSERT_TRUE(ca.crl(dir + "/soon.crl", "-crlhours 5"));
-  ASSERT_TRUE(ca.crl(dir + "/expired.crl", "-crl_lastupdate " + utcStamp(now - hours(50)) + " -crl_nextupdate " +
-                                              utcStamp(now - hours(2))));
+  ASSERT_TRUE(ca.crl(dir + "/expired.crl", "-crl_lastupdate " + opensslTime(now - hours(50)) + " -crl_nextupdate " +
+                                              opensslTime(now - hours(2))));
   ASSERT_TRUE(impostor.crl(dir + "/forged.crl", "-crldays 7"));
-  auto publish = [&](const std::string& which) {
-    ASSERT_EQ(run("cp " + dir + "/" + which + ".crl " + dir + "/www/clientca.crl").exit_code, 0);
-  };
-  run("mkdir -p " + dir + "/www && chmod 755 " + dir + "/www");
-  publish("good");
-
-  // nginx serves the CRLs, logging each request.
   uint16_t http_port = freePort();
-  std::ofstream(dir + "/nginx.conf") << "daemon off;\nworker_processes 1;\npid " << dir << "/nginx.pid;\nerror_log "
-                                     << dir << "/nginx-error.log;\nevents { worker_connections 64; }\nhttp {\n"
-                                     << "  access_log " << dir << "/access.log;\n  server {\n    listen 127.0.0.1:"
-                                     << http_port << ";\n    root " << dir << "/www;\n  }\n}\n";
-  auto nginx = ChildProcess::start({"nginx", "-c", dir + "/nginx.conf", "-p", dir, "-e", dir + "/nginx-error.log"}, "");
+  StaticHttpServer www(dir, http_port);  // nginx serves the CRLs, logging each request
+  auto publish = [&](const std::string& which) {
+    ASSERT_EQ(run("cp " + dir + "/" + which + ".crl " + www.root() + "/clientca.crl").exit_code, 0);
+  };
+  publish("good");
   for (int i = 0; i < 50 && httpRequest(http_port, "GET", "/clientca.crl").status != 200; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_EQ(httpRequest(http_port, "GET", "/clientca.crl").status, 200);
@@ -160,7 +124,7 @@ TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
   EXPECT_EQ(c["state"], "Degraded") << c.dump();
 
   // 11 MiB: refused at the bound, not read into memory whole.
-  ASSERT_EQ(run("head -c 11534336 /dev/zero > " + dir + "/www/clientca.crl").exit_code, 0);
+  ASSERT_EQ(run("head -c 11534336 /dev/zero > " + www.root() + "/clientca.crl").exit_code, 0);
   c = waitCheck("longer than 10485760 bytes");
   EXPECT_EQ(c["state"], "Degraded") << c.dump();
 
@@ -169,11 +133,9 @@ TEST(CrlMonitor, ASiteDependsOnItsClientCaCrl) {
   EXPECT_EQ(c["state"], "Online") << c.dump();
   EXPECT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 5), 0);
   // Each probe asked for the CRL with the name it is published under.
-  std::ifstream log(dir + "/access.log");
-  std::string all((std::istreambuf_iterator<char>(log)), {});
-  EXPECT_NE(all.find("\"GET /clientca.crl HTTP/1.1\" 200"), std::string::npos) << all;
+  EXPECT_GT(www.count("\"GET /clientca.crl HTTP/1.1\" 200"), 0);
 
-  nginx->stop();
+  www.stop();
   c = waitCheck("connection refused");
   EXPECT_EQ(c["state"], "Degraded") << c.dump();
   EXPECT_NE(c["reason"].get<std::string>().find("Windows clients that need it fail with 0x80092013"), std::string::npos)

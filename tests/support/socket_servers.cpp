@@ -18,6 +18,7 @@ int bindLoopback(int type, uint16_t& port, bool& bound) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);  // 0: any free port
   bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && (type != SOCK_STREAM || ::listen(fd, 64) == 0);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
@@ -53,7 +54,7 @@ UdpServer::~UdpServer() {
   ::close(fd_);
 }
 
-TcpServer::TcpServer(std::function<void(int)> on_accept) : on_accept_(std::move(on_accept)) {
+TcpServer::TcpServer(std::function<void(int)> on_accept, uint16_t port) : on_accept_(std::move(on_accept)), port_(port) {
   fd_ = bindLoopback(SOCK_STREAM, port_, bound_);
   thread_ = std::thread([this] {
     while (!stop_) {

@@ -35,10 +35,11 @@ class UdpServer {
 };
 
 // A listening TCP socket: on_accept(fd) for each connection, one at a time;
-// the connection is closed after it.
+// the connection is closed after it. On `port` when given (a URL fixed
+// before the server started), else a free one.
 class TcpServer {
  public:
-  explicit TcpServer(std::function<void(int fd)> on_accept);
+  explicit TcpServer(std::function<void(int fd)> on_accept, uint16_t port = 0);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;

@@ -18,6 +18,8 @@
 //   trickle        TLS; a good 401, one byte every 200 ms
 // --cert-days N: the certificate is valid N more days (negative: expired).
 // --cert-out FILE: write the certificate (PEM) there, for clients to trust.
+// --chain FILE --key FILE: present this chain (PEM, the server's certificate
+// first) with this key instead of a self-signed certificate.
 // --swap-days N: on SIGHUP, replace the certificate with a new one (a new
 // key, so another CA to a client that trusts the first) valid N more days,
 // keeping the session ticket keys, so clients can still resume.
@@ -175,7 +177,7 @@ asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, asio::ssl::context& tl
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string listen, cn = "vpn.example.com", cert_out;
+  std::string listen, cn = "vpn.example.com", cert_out, chain_file, key_file;
   int cert_days = 365;
   std::optional<int> swap_days;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -185,6 +187,8 @@ int main(int argc, char** argv) {
     else if (a == "--cert-days") cert_days = std::stoi(argv[i + 1]);
     else if (a == "--cn") cn = argv[i + 1];
     else if (a == "--cert-out") cert_out = argv[i + 1];
+    else if (a == "--chain") chain_file = argv[i + 1];
+    else if (a == "--key") key_file = argv[i + 1];
     else if (a == "--swap-days") swap_days = std::stoi(argv[i + 1]);
     else {
       std::cerr << "unknown option " << a << "\n";
@@ -198,7 +202,17 @@ int main(int argc, char** argv) {
   }
   asio::io_context io(1);
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  gtm::test::useSelfSignedCertificate(tls, cn, cert_days);
+  if (!chain_file.empty()) {
+    boost::system::error_code ec;
+    tls.use_certificate_chain_file(chain_file, ec);
+    if (!ec) tls.use_private_key_file(key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      std::cerr << "--chain/--key: " << ec.message() << "\n";
+      return 1;
+    }
+  } else {
+    gtm::test::useSelfSignedCertificate(tls, cn, cert_days);
+  }
   if (!cert_out.empty()) {
     FILE* f = std::fopen(cert_out.c_str(), "w");
     if (!f) {

@@ -1,0 +1,235 @@
+// check_revocation on SSTP monitors (issue 27) against a PKI made here with
+// `openssl ca`: a root, an issuing CA whose certificate names the root's
+// CRL, and leaves for the SSTP stand-ins naming the issuing CA's CRL (and an
+// LDAP one), and `openssl ocsp` as their responder; nginx serves the CRLs on
+// loopback. What Windows clients would refuse must be what gtm reports.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/dns_client.hpp"
+#include "tests/support/gtm_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/socket_servers.hpp"
+#include "tests/support/test_config.hpp"
+#include "tests/support/test_pki.hpp"
+
+namespace gtm::test {
+namespace {
+
+using namespace std::chrono;
+
+// The PKI, its web server and its OCSP responder, on ports fixed before
+// the certificates that name them are issued.
+struct RevocationLab {
+  std::string dir = makeTempDir();
+  uint16_t http_port = freePort(), ocsp_port = freePort(), sstp_port = freePort();
+  std::unique_ptr<OpensslCa> root, issuing;
+  std::unique_ptr<StaticHttpServer> www;
+  std::unique_ptr<ChildProcess> ocsp;
+  bool ok = false;
+
+  std::string crlUrl(const std::string& name) const {
+    return "http://127.0.0.1:" + std::to_string(http_port) + "/" + name + ".crl";
+  }
+  std::string ocspUrl() const { return "http://127.0.0.1:" + std::to_string(ocsp_port) + "/"; }
+
+  RevocationLab() {
+    root = std::make_unique<OpensslCa>(dir, "root", "/CN=gtm test root",
+                                       "[issuing_ext]\nbasicConstraints = critical,CA:TRUE,pathlen:0\n"
+                                       "keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n"
+                                       "authorityKeyIdentifier = keyid\ncrlDistributionPoints = URI:" + crlUrl("root") + "\n");
+    issuing = std::make_unique<OpensslCa>(
+        dir, "issuing", "/CN=gtm test issuing CA", *root, "issuing_ext",
+        "[leaf_ext]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\n"
+        "subjectAltName = DNS:vpn.example.com\nauthorityKeyIdentifier = keyid\ncrlDistributionPoints = URI:" +
+            crlUrl("issuing") + ", URI:ldap://pki.example.com/CN=issuing?certificateRevocationList\n"
+            "authorityInfoAccess = OCSP;URI:" + ocspUrl() + "\n");
+    if (!root->ok || !issuing->ok) return;
+    for (const char* leaf : {"east", "west", "other"})
+      if (!issuing->issue(leaf, "/CN=vpn.example.com", "leaf_ext") ||
+          run("cat " + issuing->dir + "/" + leaf + ".pem " + issuing->cert() + " > " + dir + "/" + leaf + "-chain.pem")
+                  .exit_code != 0)
+        return;
+    www = std::make_unique<StaticHttpServer>(dir, http_port);
+    if (!www->ok() || !publish(*root, "root") || !publish(*issuing, "issuing")) return;
+    startOcsp();
+    ok = ocsp != nullptr;
+  }
+
+  // The CA's CRL with `options`, published where its certificates say.
+  bool publish(const OpensslCa& ca, const std::string& name, const std::string& options = "") const {
+    return ca.crl(www->root() + "/" + name + ".crl", options);
+  }
+
+  void startOcsp() {
+    ocsp = ChildProcess::start({"openssl", "ocsp", "-index", issuing->dir + "/index.txt", "-port",
+                                std::to_string(ocsp_port), "-rsigner", issuing->cert(), "-rkey", issuing->key(), "-CA",
+                                issuing->cert(), "-nmin", "10", "-ignore_err"},
+                               "waiting for OCSP client connections");
+  }
+
+  // openssl ocsp reads its index again after the request following a
+  // change: one request from here, so that gtm's next one sees it.
+  void pokeOcsp() const {
+    run("openssl ocsp -issuer " + issuing->cert() + " -cert " + issuing->dir + "/other.pem -url " + ocspUrl() +
+        " -noverify -no_nonce 2>&1");
+  }
+
+  std::unique_ptr<ChildProcess> sstpServer(const std::string& leaf, const std::string& address) const {
+    return ChildProcess::start({SSTP_TEST_SERVER, "--listen", address + ":" + std::to_string(sstp_port), "--chain",
+                                dir + "/" + leaf + "-chain.pem", "--key", issuing->dir + "/" + leaf + ".key"},
+                               "listening");
+  }
+};
+
+struct ProbeOutput {
+  int exit_code = -1;
+  nlohmann::json json;
+  double seconds = 0;
+  std::string text;
+  std::string reason() const { return json.value("reason", std::string()); }
+  std::string warning() const { return json.value("warning", std::string()); }
+  std::string detail(const std::string& key) const {
+    return json.contains("details") ? json["details"].value(key, std::string()) : std::string();
+  }
+};
+
+bool skipWithout() {
+  for (const char* tool : {"openssl", "nginx"})
+    if (!haveCommand(tool)) return true;
+  return false;
+}
+
+TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
+  if (skipWithout()) GTEST_SKIP() << "openssl or nginx is not installed (scripts/install-deps.sh test)";
+  RevocationLab lab;
+  ASSERT_TRUE(lab.ok) << (lab.ocsp ? lab.ocsp->log() : "no OCSP responder");
+  auto east = lab.sstpServer("east", "127.0.0.1");
+  ASSERT_TRUE(east);
+  auto probe = [&](double timeout = 2) {
+    ProbeOutput out;
+    auto started = steady_clock::now();
+    auto r = run(std::string(GTM_BINARY) + " probe sstp 127.0.0.1 --port " + std::to_string(lab.sstp_port) +
+                 " --host vpn.example.com --verify-tls --ca-file " + lab.root->cert() +
+                 " --check-revocation --json --timeout " + std::to_string(timeout));
+    out.seconds = duration<double>(steady_clock::now() - started).count();
+    out.exit_code = r.exit_code;
+    out.text = r.output;
+    out.json = nlohmann::json::parse(r.output, nullptr, false);
+    if (!out.json.is_object()) out.json = nlohmann::json::object();
+    return out;
+  };
+  const std::string issuing_crl = "CRL " + lab.crlUrl("issuing"), root_crl = "CRL " + lab.crlUrl("root");
+  const std::string ocsp = "OCSP " + lab.ocspUrl();
+
+  // Everything current: each URL of the chain checked and listed.
+  auto p = probe();
+  EXPECT_EQ(p.exit_code, 0) << p.text;
+  EXPECT_EQ(p.json.value("revocation_ok", false), true) << p.text;
+  EXPECT_EQ(p.warning(), "") << p.text;
+  EXPECT_NE(p.detail(issuing_crl).find("the server's certificate: is current until"), std::string::npos) << p.text;
+  EXPECT_NE(p.detail(ocsp).find("the server's certificate: good until"), std::string::npos) << p.text;
+  EXPECT_NE(p.detail(root_crl).find("CA certificate \"gtm test issuing CA\": is current until"), std::string::npos)
+      << p.text;
+  EXPECT_NE(p.detail("ldap://pki.example.com/CN=issuing?certificateRevocationList").find("not checked"),
+            std::string::npos) << p.text;
+  EXPECT_GT(p.json.value("crl_seconds_left", 0LL), 6 * 86400) << p.text;
+
+  // The root's CRL past its nextUpdate: nothing else vouches for the
+  // issuing CA, so clients fail.
+  auto now = system_clock::now();
+  ASSERT_TRUE(lab.publish(*lab.root, "root", "-crl_lastupdate " + opensslTime(now - hours(50)) +
+                                                 " -crl_nextupdate " + opensslTime(now - hours(2))));
+  p = probe();
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_EQ(p.json.value("revocation_ok", true), false) << p.text;
+  EXPECT_NE(p.reason().find(root_crl + " expired 2 h ago (nextUpdate "), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find("0x80092013"), std::string::npos) << p.text;
+  EXPECT_LT(p.json.value("crl_seconds_left", 0LL), -7000) << p.text;
+
+  // Within warn_crl_hours: a warning, and clients still connect.
+  ASSERT_TRUE(lab.publish(*lab.root, "root", "-crlhours 5"));
+  p = probe();
+  EXPECT_EQ(p.exit_code, 0) << p.text;
+  EXPECT_NE(p.warning().find(root_crl + " expires in 4 h"), std::string::npos) << p.text;
+
+  // The issuing CA's CRL signed by another key of the same name: OCSP still
+  // vouches for the leaf (Windows asks it first), so a warning only.
+  ASSERT_TRUE(lab.publish(*lab.root, "root"));
+  OpensslCa impostor(lab.dir, "impostor", "/CN=gtm test issuing CA");
+  ASSERT_TRUE(impostor.ok);
+  ASSERT_TRUE(lab.publish(impostor, "issuing"));
+  p = probe();
+  EXPECT_EQ(p.exit_code, 0) << p.text;
+  EXPECT_NE(p.warning().find(issuing_crl + " is not signed by its issuer's key"), std::string::npos) << p.text;
+
+  // The leaf revoked: the CRL lists it and the responder says so.
+  ASSERT_TRUE(lab.issuing->revoke(lab.issuing->dir + "/east.pem"));
+  ASSERT_TRUE(lab.publish(*lab.issuing, "issuing"));
+  lab.pokeOcsp();
+  p = probe();
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find("the server's certificate revoked at "), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find("(listed in " + issuing_crl + ")"), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find(ocsp + ": revoked at "), std::string::npos) << p.text;
+
+  // A responder that answers about another certificate (a correctly signed
+  // response for "other"), and the CRL gone: nothing vouches.
+  std::string req = lab.dir + "/other.req", resp = lab.dir + "/other.resp";
+  ASSERT_EQ(run("openssl ocsp -issuer " + lab.issuing->cert() + " -cert " + lab.issuing->dir + "/other.pem -no_nonce -reqout " +
+                req + " 2>&1 && openssl ocsp -index " + lab.issuing->dir + "/index.txt -rsigner " + lab.issuing->cert() +
+                " -rkey " + lab.issuing->key() + " -CA " + lab.issuing->cert() + " -reqin " + req + " -respout " + resp +
+                " -nmin 10 2>&1").exit_code, 0);
+  std::ifstream in(resp, std::ios::binary);
+  std::string canned((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(canned.empty());
+  lab.ocsp->stop();
+  TcpServer wrong([&](int fd) {
+    char buf[4096];
+    ::recv(fd, buf, sizeof buf, 0);
+    std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: " +
+                        std::to_string(canned.size()) + "\r\nConnection: close\r\n\r\n" + canned;
+    ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+  }, lab.ocsp_port);
+  ASSERT_TRUE(wrong.bound());
+  ASSERT_EQ(run("rm " + lab.www->root() + "/issuing.crl").exit_code, 0);
+  p = probe();
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(ocsp + ": the response is about another certificate"), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find(issuing_crl + " unreachable: HTTP 404, expected 200 (Windows SSTP clients fail with "
+                                          "0x80092013)"), std::string::npos) << p.text;
+
+  // 50 MB where the root's CRL should be: refused at 10 MiB.
+  ASSERT_EQ(run("head -c 52428800 /dev/zero > " + lab.www->root() + "/root.crl").exit_code, 0);
+  p = probe();
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(root_crl + " unreachable: "), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find("longer than 10485760 bytes"), std::string::npos) << p.text;
+
+  // The web server gone: refused, named, within the probe's time.
+  lab.www->stop();
+  p = probe();
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(root_crl + " unreachable: connection refused (Windows SSTP clients fail with 0x80092013)"),
+            std::string::npos) << p.text;
+
+  // Silent: a server that accepts and never answers. The probe ends with
+  // its timeout (1 s) and says the fetch has not answered.
+  auto silent = ChildProcess::start({SSTP_TEST_SERVER, "--mode", "silent", "--listen",
+                                     "127.0.0.1:" + std::to_string(lab.http_port)}, "listening");
+  ASSERT_TRUE(silent);
+  p = probe(1);
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(root_crl + ": no answer yet"), std::string::npos) << p.text;
+  EXPECT_LT(p.seconds, 3.0) << "a silent distribution point holds the probe past its timeout";
+}
+
+}  // namespace
+}  // namespace gtm::test
