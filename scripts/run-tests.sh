@@ -37,11 +37,11 @@ echo "== ASan + UBSan build and tests"
 dir=$(scripts/build.sh asan)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest "$dir"
 
-echo "== libFuzzer runs (bounded: each target for 45 s or 500,000 inputs)"
-for corpus in fuzz/corpus/*/; do
-  scripts/fuzz.sh --seconds "${GTM_FUZZ_SECONDS:-45}" --runs "${GTM_FUZZ_RUNS:-500000}" "$(basename "$corpus")"
-  passed=$((passed + 1))
-done
+echo "== libFuzzer runs (bounded: each target for 45 s or 500,000 inputs, one target per core)"
+targets=()
+for corpus in fuzz/corpus/*/; do targets+=("$(basename "$corpus")"); done
+scripts/fuzz.sh --seconds "${GTM_FUZZ_SECONDS:-45}" --runs "${GTM_FUZZ_RUNS:-500000}" --parallel "$jobs" "${targets[@]}"
+passed=$((passed + ${#targets[@]}))
 echo "== Debian package"
 if [ "$(id -u)" -eq 0 ]; then
   tests/tools/package_check.sh || { failed=$((failed + 1)); echo "summary: $passed passed, $failed failed, $skipped skipped"; exit 1; }

@@ -181,6 +181,32 @@ TEST(ConfigLoader, CrlMonitors) {
             std::string::npos);
 }
 
+TEST(ConfigLoader, RevocationChecks) {
+  const std::string head = "[[monitor]]\nname = \"sstp\"\nprotocol = \"sstp\"\nhost = \"vpn.example.com\"\n";
+  auto loaded = config::loadString(head + "verify_tls = true\ncheck_revocation = true\nrevocation_failure = \"degraded\"\n"
+                                          "crl_refresh = 60\nwarn_crl_hours = 12\n", "c.toml");
+  ASSERT_EQ(loaded.config.monitors.size(), 1u) << loaded.diagnostics.format();
+  const config::Monitor& m = loaded.config.monitors[0];
+  EXPECT_TRUE(m.check_revocation);
+  EXPECT_EQ(m.revocation_failure, config::Monitor::RevocationFailure::degraded);
+  EXPECT_EQ(m.crl_refresh, 60);
+  EXPECT_EQ(m.warn_crl_hours, 12u);
+  auto defaults = config::loadString(head + "verify_tls = true\ncheck_revocation = true\n", "c.toml").config.monitors;
+  ASSERT_EQ(defaults.size(), 1u);
+  EXPECT_EQ(defaults[0].revocation_failure, config::Monitor::RevocationFailure::warn);
+  EXPECT_EQ(defaults[0].crl_refresh, 300);
+  EXPECT_EQ(defaults[0].warn_crl_hours, 24u);
+  EXPECT_NE(errorsOf(head + "check_revocation = true\n").find("needs verify_tls = true"), std::string::npos);
+  EXPECT_NE(errorsOf(head + "verify_tls = true\nrevocation_failure = \"warn\"\n").find("only with check_revocation"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(head + "verify_tls = true\ncheck_revocation = true\nrevocation_failure = \"fail\"\n")
+                .find("revocation_failure"), std::string::npos);
+  EXPECT_NE(errorsOf(head + "verify_tls = true\ncheck_revocation = true\ncrl_refresh = 0.5\n").find("crl_refresh"),
+            std::string::npos);
+  EXPECT_NE(errorsOf("[[monitor]]\nname = \"i\"\nprotocol = \"ikev2\"\ncheck_revocation = true\n")
+                .find("applies only to sstp and https"), std::string::npos);
+}
+
 TEST(ConfigLoader, RateLimitingDefaultsAndKeys) {
   auto defaults = config::loadString("", "c.toml").config.dns.rrl;
   EXPECT_TRUE(defaults.enabled);

@@ -231,5 +231,108 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   EXPECT_LT(p.seconds, 3.0) << "a silent distribution point holds the probe past its timeout";
 }
 
+// Two profiles over the same two sites, one whose monitor only warns and
+// one whose monitor fails a site that Windows clients would refuse.
+TEST(Revocation, WarnKeepsTheAnswerDegradedMovesIt) {
+  if (skipWithout() || !haveCommand("dig")) GTEST_SKIP() << "openssl, nginx or dig is not installed (scripts/install-deps.sh test)";
+  RevocationLab lab;
+  ASSERT_TRUE(lab.ok) << (lab.ocsp ? lab.ocsp->log() : "no OCSP responder");
+  auto east = lab.sstpServer("east", "127.0.10.10");
+  auto west = lab.sstpServer("west", "127.0.20.10");
+  ASSERT_TRUE(east && west);
+  auto monitor = [&](const std::string& name, const std::string& failure) {
+    return "[[monitor]]\nname = \"" + name + "\"\nprotocol = \"sstp\"\nport = " + std::to_string(lab.sstp_port) +
+           "\ninterval = 0.25\ntimeout = 0.2\ntolerated_failures = 0\nhost = \"vpn.example.com\"\n"
+           "verify_tls = true\nca_file = \"" + lab.root->cert() + "\"\ncheck_revocation = true\ncrl_refresh = 2\n"
+           "revocation_failure = \"" + failure + "\"\n\n";
+  };
+  auto profile = [](const std::string& name, const std::string& monitor_name) {
+    return "[[profile]]\nname = \"" + name + "\"\nfqdn = \"" + name + ".vpn.example.com.\"\nttl = 5\nmonitors = [\"" +
+           monitor_name + "\"]\n  [[profile.endpoint]]\n  name = \"east\"\n  target = \"127.0.10.10\"\n  priority = 1\n"
+           "  [[profile.endpoint]]\n  name = \"west\"\n  target = \"127.0.20.10\"\n  priority = 2\n\n";
+  };
+  std::string text = "[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n\n[status]\nlisten = \"127.0.0.1:{PORT2}\"\n\n" +
+                     monitor("sstp-warn", "warn") + monitor("sstp-strict", "degraded") + minimalZone() +
+                     profile("aovpn", "sstp-strict") + profile("warned", "sstp-warn");
+  auto gtm = GtmProcess::serve(text);
+  ASSERT_GE(waitForAnswer(gtm->port(), "127.0.10.10", 5), 0) << gtm->log();
+  auto warnedAnswer = [&] {
+    auto r = run("dig +short +time=1 +tries=1 -p " + std::to_string(gtm->port()) + " @127.0.0.1 warned.vpn.example.com A");
+    return r.output.substr(0, r.output.find('\n'));
+  };
+  EXPECT_EQ(warnedAnswer(), "127.0.10.10");
+  auto check = [&](const std::string& monitor_name, const std::string& address) {
+    auto st = nlohmann::json::parse(httpRequest(gtm->port2(), "GET", "/api/v1/status").body, nullptr, false);
+    for (const auto& p : st["profiles"])
+      for (const auto& e : p["endpoints"])
+        for (const auto& c : e["checks"])
+          if (c["monitor"] == monitor_name && c["address"] == address) return c;
+    return nlohmann::json::object();
+  };
+  auto metric = [&](const std::string& line) {
+    return httpRequest(gtm->port2(), "GET", "/metrics").body.find(line) != std::string::npos;
+  };
+  EXPECT_GE(within(5, [&] { return check("sstp-warn", "127.0.10.10").value("revocation_ok", false); }), 0)
+      << check("sstp-warn", "127.0.10.10").dump();
+  EXPECT_TRUE(metric("gtm_probe_revocation_ok{monitor=\"sstp-warn\",address=\"127.0.10.10\"} 1"));
+
+  // Probes every 0.25 s; the CRL is fetched once per crl_refresh (2 s) per
+  // monitor, whichever site is probed. Counted at the web server.
+  auto probes = [&] {
+    std::string m = httpRequest(gtm->port2(), "GET", "/metrics").body;
+    long total = 0;
+    for (const char* name : {"sstp-warn", "sstp-strict"}) {
+      std::string key = std::string("gtm_probe_duration_seconds_count{monitor=\"") + name + "\"} ";
+      size_t at = m.find(key);
+      if (at != std::string::npos) total += std::stol(m.substr(at + key.size()));
+    }
+    return total;
+  };
+  int fetches_before = lab.www->count("GET /issuing.crl");
+  long probes_before = probes();
+  std::this_thread::sleep_for(seconds(6));
+  int fetches = lab.www->count("GET /issuing.crl") - fetches_before;
+  long probed = probes() - probes_before;
+  EXPECT_GE(probed, 40) << "probes in 6 s";
+  EXPECT_GE(fetches, 2) << "the CRL is fetched again after crl_refresh";
+  EXPECT_LE(fetches, 10) << fetches << " fetches of the CRL for " << probed << " probes: one per refresh per monitor";
+  std::printf("[ figures ] 6 s: %ld probes, %d fetches of the issuing CA's CRL (2 monitors, crl_refresh = 2 s)\n",
+              probed, fetches);
+
+  // East's certificate revoked: the strict profile moves to west, the
+  // warned one keeps answering east but says why clients would fail.
+  ASSERT_TRUE(lab.issuing->revoke(lab.issuing->dir + "/east.pem"));
+  ASSERT_TRUE(lab.publish(*lab.issuing, "issuing"));
+  lab.pokeOcsp();
+  EXPECT_GE(waitForAnswer(gtm->port(), "127.0.20.10", 8), 0) << check("sstp-strict", "127.0.10.10").dump();
+  auto c = check("sstp-strict", "127.0.10.10");
+  EXPECT_EQ(c.value("state", ""), "Degraded") << c.dump();
+  EXPECT_NE(c.value("reason", "").find("the server's certificate revoked at "), std::string::npos) << c.dump();
+  EXPECT_GE(within(5, [&] { return !check("sstp-warn", "127.0.10.10").value("revocation_ok", true); }), 0);
+  c = check("sstp-warn", "127.0.10.10");
+  EXPECT_EQ(c.value("state", ""), "Online") << c.dump();
+  EXPECT_NE(c.value("reason", "").find("revocation check failed: the server's certificate revoked at"), std::string::npos)
+      << c.dump();
+  EXPECT_NE(c.value("warning", "").find("revoked"), std::string::npos) << c.dump();
+  EXPECT_EQ(warnedAnswer(), "127.0.10.10") << "warn keeps the answer";
+  EXPECT_TRUE(metric("gtm_probe_revocation_ok{monitor=\"sstp-warn\",address=\"127.0.10.10\"} 0"));
+  EXPECT_TRUE(metric("gtm_probe_revocation_ok{monitor=\"sstp-warn\",address=\"127.0.20.10\"} 1"));
+  std::string page = httpRequest(gtm->port2(), "GET", "/").body;
+  EXPECT_NE(page.find("revocation failing"), std::string::npos) << "the page's certificate column";
+
+  // The CA's web server gone: west fails too (nothing else vouches for the
+  // issuing CA); the details say how old the last good copy is.
+  lab.www->stop();
+  EXPECT_GE(within(8, [&] {
+              return check("sstp-warn", "127.0.20.10").value("reason", "").find("root.crl unreachable: connection refused") !=
+                     std::string::npos;
+            }), 0) << check("sstp-warn", "127.0.20.10").dump();
+  c = check("sstp-warn", "127.0.20.10");
+  std::string detail = c["details"].value("CRL " + lab.crlUrl("root"), "");
+  EXPECT_NE(detail.find("unreachable: connection refused; the last good answer came "), std::string::npos) << c.dump();
+  EXPECT_EQ(c.value("state", ""), "Online") << c.dump();
+  EXPECT_EQ(warnedAnswer(), "127.0.10.10");
+}
+
 }  // namespace
 }  // namespace gtm::test
