@@ -23,6 +23,10 @@ Result<HttpUrl> parseHttpUrl(std::string_view text, uint16_t default_port) {
     return bad("is not an http:// or https:// URL");
   }
   if (rest.find_first_of(" \t\r\n") != std::string_view::npos) return bad("holds spaces or line breaks");
+  // A URL can come from another machine (a certificate's distribution
+  // point): nothing that could end or bend the request line.
+  for (char c : rest)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Error{"a URL holds a control character"};
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) url.path = std::string(rest.substr(slash));

@@ -65,7 +65,7 @@ void bound(ProbeResult& r) {
   r.warning = boundedUtf8(r.warning, kMaxReasonBytes);
   if (r.details.size() > kMaxDetails) r.details.resize(kMaxDetails);
   for (auto& [key, value] : r.details) {
-    key = boundedUtf8(key, 64);
+    key = boundedUtf8(key, kMaxDetailBytes);  // a CRL or OCSP URL names its detail
     value = boundedUtf8(value, kMaxDetailBytes);
   }
 }

@@ -35,6 +35,9 @@ TEST(HttpUrl, Refusals) {
     EXPECT_FALSE(u) << text;
   }
   EXPECT_EQ(parseHttpUrl("ftp://a/", 80).error(), "\"ftp://a/\" is not an http:// or https:// URL");
+  // From a certificate: nothing that could end the request line.
+  for (std::string text : {std::string("http://a/b\x01c"), std::string("http://a/b\x7f"), std::string("http://a/\0x", 11)})
+    EXPECT_FALSE(parseHttpUrl(text, 80)) << text.size();
 }
 
 }  // namespace
