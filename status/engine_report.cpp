@@ -108,20 +108,27 @@ void appendProbeMetrics(std::ostream& m, const monitor::Engine& engine) {
   // CRLs read by crl monitors and revocation checks: how long until each
   // one's nextUpdate (the soonest of a chain's); whether a check's chain
   // would pass a Windows client's revocation check.
-  m << "# HELP gtm_probe_crl_seconds_left Seconds until the nextUpdate of the CRL a check read (the soonest of a "
-       "chain's; negative: expired, Windows clients then fail with 0x80092013).\n"
-       "# TYPE gtm_probe_crl_seconds_left gauge\n";
-  for (const auto& c : checks)
-    if (c.last.crl_seconds_left)
-      m << "gtm_probe_crl_seconds_left{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address)
-        << "\"} " << static_cast<long long>(*c.last.crl_seconds_left) << "\n";
-  m << "# HELP gtm_probe_revocation_ok 1 when each certificate of the chain a check saw passes revocation checking "
-       "as Windows does it (check_revocation), 0 when clients would refuse it.\n"
-       "# TYPE gtm_probe_revocation_ok gauge\n";
-  for (const auto& c : checks)
-    if (c.last.revocation_ok)
-      m << "gtm_probe_revocation_ok{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address)
-        << "\"} " << (*c.last.revocation_ok ? 1 : 0) << "\n";
+  auto perCheck = [&](const char* name, const char* help, auto value) {
+    m << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
+    for (const auto& c : checks)
+      if (auto v = value(c.last))
+        m << name << "{monitor=\"" << labelValue(c.monitor) << "\",address=\"" << labelValue(c.address) << "\"} " << *v
+          << "\n";
+  };
+  perCheck("gtm_probe_crl_seconds_left",
+           "Seconds until the nextUpdate of the CRL a check read (the soonest of a chain's; negative: expired, "
+           "Windows clients then fail with 0x80092013).",
+           [](const monitor::ProbeResult& r) -> std::optional<long long> {
+             if (!r.crl_seconds_left) return std::nullopt;
+             return static_cast<long long>(*r.crl_seconds_left);
+           });
+  perCheck("gtm_probe_revocation_ok",
+           "1 when each certificate of the chain a check saw passes revocation checking as Windows does it "
+           "(check_revocation), 0 when clients would refuse it.",
+           [](const monitor::ProbeResult& r) -> std::optional<int> {
+             if (!r.revocation_ok) return std::nullopt;
+             return *r.revocation_ok ? 1 : 0;
+           });
   m << "# HELP gtm_state_transitions_total State changes of checks and endpoints.\n"
        "# TYPE gtm_state_transitions_total counter\ngtm_state_transitions_total "
     << engine.transitions() << "\n";
