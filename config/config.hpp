@@ -203,6 +203,12 @@ struct Dependency {
   Location where;
 };
 
+// A place on the WGS-84 globe, in degrees.
+struct GeoPoint {
+  double lat = 0;  // -90 (south) to 90 (north)
+  double lon = 0;  // -180 (west) to 180 (east)
+};
+
 struct Endpoint {
   std::string name;
   std::vector<IpAddress> targets;          // empty when `profile` names a child
@@ -217,12 +223,13 @@ struct Endpoint {
   std::vector<Dependency> depends_on;
   std::vector<std::string> regions;        // routing = geographic: "EU", "DE", "US-CA", "WORLD"
   bool fallback = false;                   // geographic: answered when no mapped endpoint can be
+  std::optional<GeoPoint> location;        // routing = performance: where the site is
   Location where;
   Location regions_where;
 };
 
 struct Profile {
-  enum class Routing { priority, weighted, multivalue, subnet, geographic };
+  enum class Routing { priority, weighted, multivalue, subnet, geographic, performance };
   std::string name;
   std::string fqdn;
   Routing routing = Routing::priority;

@@ -374,6 +374,12 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   e.regions = r.stringList("regions");
   e.regions_where = r.where("regions");
   assign(e.fallback, r.boolean("fallback"));
+  if (const toml::table* at = r.table("location")) {
+    TableReader lr(*at, "location", diag);
+    auto lat = lr.number("lat", -90, 90, true), lon = lr.number("lon", -180, 180, true);
+    lr.finish();
+    if (lat && lon) e.location = GeoPoint{*lat, *lon};
+  }
   e.depends_on = readDependencies(r, diag);
   r.finish();
   p.endpoints.push_back(std::move(e));
@@ -389,7 +395,7 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   using R = Profile::Routing;
   assign(p.routing, r.choice<R>("routing", {{"priority", R::priority}, {"weighted", R::weighted},
                                             {"multivalue", R::multivalue}, {"subnet", R::subnet},
-                                            {"geographic", R::geographic}}));
+                                            {"geographic", R::geographic}, {"performance", R::performance}}));
   assign(p.geo_nearest, r.choice<bool>("geo_fallback", {{"nearest", true}, {"none", false}}));
   if (t.get("geo_fallback") && p.routing != R::geographic)
     r.error("geo_fallback", "applies only to routing = \"geographic\"");

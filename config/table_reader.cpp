@@ -96,8 +96,8 @@ std::optional<int64_t> TableReader::integer(std::string_view key, int64_t min, i
   return v;
 }
 
-std::optional<double> TableReader::number(std::string_view key, double min, double max) {
-  const toml::node* n = take(key, false);
+std::optional<double> TableReader::number(std::string_view key, double min, double max, bool required) {
+  const toml::node* n = take(key, required);
   if (!n) return std::nullopt;
   double v;
   if (n->is_integer()) {

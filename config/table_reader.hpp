@@ -45,7 +45,7 @@ class TableReader {
   // A name that the control API puts in a path: no '/', not empty.
   std::optional<std::string> name(std::string_view key);
   std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max, bool required = false);
-  std::optional<double> number(std::string_view key, double min, double max);
+  std::optional<double> number(std::string_view key, double min, double max, bool required = false);
   std::optional<bool> boolean(std::string_view key);
   // A string, or an array of strings; absent gives an empty list.
   std::vector<std::string> stringList(std::string_view key, bool required = false);

@@ -23,6 +23,7 @@ policy::Routing routingOf(config::Profile::Routing r) {
     case R::multivalue: return policy::Routing::multivalue;
     case R::subnet: return policy::Routing::subnet;
     case R::geographic: return policy::Routing::geographic;
+    case R::performance: return policy::Routing::performance;
   }
   return policy::Routing::priority;
 }
@@ -177,6 +178,15 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
         e.regions.push_back(*region);
       }
       if (!ec.regions.empty() && !geographic) diag.error(ec.regions_where, "regions apply only to routing = \"geographic\"");
+      if (ec.location) {
+        e.has_location = true;
+        e.location = {ec.location->lat, ec.location->lon};
+        if (pc.routing != config::Profile::Routing::performance)
+          diag.error(ec.where, "location applies only to routing = \"performance\"");
+      } else if (pc.routing == config::Profile::Routing::performance) {
+        diag.error(ec.where, "endpoint \"" + ec.name + "\": routing = \"performance\" needs location = { lat = ..., "
+                             "lon = ... } (where the site is, in degrees)");
+      }
       e.geo_fallback = ec.fallback;
       if (ec.fallback && !geographic) diag.error(ec.where, "fallback applies only to routing = \"geographic\"");
       if (ec.fallback && !fallback.empty())

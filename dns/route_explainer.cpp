@@ -1,5 +1,9 @@
 #include "dns/route_explainer.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include "dns/query.hpp"
 #include "policy/router.hpp"
 
@@ -28,6 +32,28 @@ std::string geographicWhy(const Snapshot& s, const policy::Profile& p, const IpA
           out += "; " + policy::regionName(r) + " -> " + e.name + " " + stateOf(s, e);
   for (const policy::Endpoint& e : p.endpoints)
     if (e.geo_fallback) out += "; fallback -> " + e.name + " " + stateOf(s, e);
+  return out;
+}
+
+// Where the client is and each site's distance from it, nearest first.
+std::string performanceWhy(const Snapshot& s, const policy::Profile& p, const IpAddress& masked, uint8_t prefix) {
+  policy::GeoLocation at = s.geo ? s.geo->locate(masked) : policy::GeoLocation{};
+  std::string out = masked.toString() + "/" + std::to_string(prefix) + " is ";
+  if (!at.has_point) {
+    out += std::string(at.found ? policy::locationName(at) + " without coordinates" : "in no network of the database") +
+           ", database network /" + std::to_string(at.prefix) + ": the endpoints in priority order";
+    for (const policy::Endpoint& e : p.endpoints) out += "; " + e.name + " " + stateOf(s, e);
+    return out;
+  }
+  char where[64];
+  std::snprintf(where, sizeof where, "at %.2f, %.2f", at.point.lat, at.point.lon);
+  out += std::string(where) + " (" + policy::locationName(at) + "), database network /" + std::to_string(at.prefix);
+  std::vector<std::pair<double, const policy::Endpoint*>> sites;
+  for (const policy::Endpoint& e : p.endpoints)
+    if (e.has_location) sites.emplace_back(policy::greatCircleKm(at.point, e.location), &e);
+  std::stable_sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [km, e] : sites)
+    out += "; " + e->name + " " + std::to_string(static_cast<long long>(std::llround(km))) + " km " + stateOf(s, *e);
   return out;
 }
 
@@ -63,9 +89,9 @@ std::optional<RouteExplanation> explainRoute(const Snapshot& snapshot, std::stri
   }
   const policy::Profile& p = snapshot.profiles[profile];
   const IpAddress masked = address.masked(prefix);
-  out.why = p.routing == policy::Routing::geographic
-                ? geographicWhy(snapshot, p, masked, prefix)
-                : std::string("routing = ") + policy::routingName(p.routing);
+  out.why = p.routing == policy::Routing::geographic    ? geographicWhy(snapshot, p, masked, prefix)
+            : p.routing == policy::Routing::performance ? performanceWhy(snapshot, p, masked, prefix)
+                                                        : std::string("routing = ") + policy::routingName(p.routing);
   // Nested profiles with nothing for this client are passed over: say so.
   for (const policy::Endpoint& e : p.endpoints) {
     if (e.child < 0) continue;

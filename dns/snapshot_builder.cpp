@@ -293,6 +293,7 @@ void checkTransfers(const config::Config& cfg, Snapshot& snap, Diagnostics& diag
     p.transferred = true;
     std::string why = p.routing == policy::Routing::subnet       ? "routing = \"subnet\""
                       : p.routing == policy::Routing::geographic ? "routing = \"geographic\""
+                      : p.routing == policy::Routing::performance ? "routing = \"performance\""
                       : p.affinity_subnet                        ? "affinity = \"subnet\""
                                                                  : "";
     if (!why.empty())
@@ -396,9 +397,20 @@ std::unique_ptr<Snapshot> buildSnapshot(const config::Config& cfg, Diagnostics& 
     else
       snap->geo = std::move(*db);
   }
-  for (const config::Profile& p : cfg.profiles)
-    if (p.routing == config::Profile::Routing::geographic && cfg.geoip.database.empty())
-      diag.error(p.where, "profile \"" + p.name + "\": routing = \"geographic\" needs [geoip] database = \"FILE.mmdb\"");
+  for (const config::Profile& p : cfg.profiles) {
+    const bool geographic = p.routing == config::Profile::Routing::geographic;
+    const bool performance = p.routing == config::Profile::Routing::performance;
+    if ((geographic || performance) && cfg.geoip.database.empty())
+      diag.error(p.where, "profile \"" + p.name + "\": routing = \"" + (geographic ? "geographic" : "performance") +
+                              "\" needs [geoip] database = \"FILE.mmdb\"");
+    // Performance routing places clients by coordinates: a Country database
+    // has none, and every client would get the priority order.
+    if (performance && snap->geo && snap->geo->description().with_location == 0)
+      diag.error(p.where, "profile \"" + p.name + "\": routing = \"performance\" needs a City database with "
+                              "coordinates, and none of the " + std::to_string(snap->geo->description().sampled) +
+                              " records sampled from " + snap->geo->description().path + " has any (" +
+                              snap->geo->description().type + ")");
+  }
   if (!diag.empty()) return nullptr;
   // Signed last: the profiles' answers are known now.
   auto now = static_cast<uint32_t>(std::time(nullptr));

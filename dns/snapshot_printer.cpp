@@ -1,5 +1,7 @@
 #include "dns/snapshot_printer.hpp"
 
+#include <cstdio>
+
 #include <ldns/ldns.h>
 
 #include <algorithm>
@@ -74,6 +76,11 @@ std::string describe(const Snapshot& snapshot) {
       for (const policy::Subnet& s : e.subnets) out += " subnet " + s.toString();
       for (const policy::Region& r : e.regions) out += " region " + policy::regionName(r);
       if (e.geo_fallback) out += " fallback";
+      if (e.has_location) {
+        char at[64];
+        std::snprintf(at, sizeof at, " at %.4f,%.4f", e.location.lat, e.location.lon);
+        out += at;
+      }
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) out += " " + ip.toString();
       out += "\n";

@@ -20,6 +20,8 @@ const char* const kCountry[] = {"country", "iso_code", nullptr};
 const char* const kRegisteredCountry[] = {"registered_country", "iso_code", nullptr};
 const char* const kContinent[] = {"continent", "code", nullptr};
 const char* const kSubdivision[] = {"subdivisions", "0", "iso_code", nullptr};
+const char* const kLatitude[] = {"location", "latitude", nullptr};
+const char* const kLongitude[] = {"location", "longitude", nullptr};
 
 uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
   MMDB_entry_data_s data;
@@ -27,6 +29,20 @@ uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
       data.type != MMDB_DATA_TYPE_UTF8_STRING)
     return 0;
   return policy::packCode(std::string_view(data.utf8_string, data.data_size));
+}
+
+// A City database's coordinates (GeoLite2 and DB-IP store doubles); false
+// without both, or outside the globe.
+bool pointAt(MMDB_entry_s& entry, policy::GeoPoint& out) {
+  auto degrees = [&](const char* const* path, double limit, double& v) {
+    MMDB_entry_data_s data;
+    if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data) return false;
+    if (data.type == MMDB_DATA_TYPE_DOUBLE) v = data.double_value;
+    else if (data.type == MMDB_DATA_TYPE_FLOAT) v = static_cast<double>(data.float_value);
+    else return false;
+    return v >= -limit && v <= limit;
+  };
+  return degrees(kLatitude, 90, out.lat) && degrees(kLongitude, 180, out.lon);
 }
 
 constexpr size_t kSampleRecords = 64;
@@ -114,6 +130,8 @@ void GeoDatabase::sample() {
         description_.with_country += codeAt(entry, kCountry) != 0;
         description_.with_continent += codeAt(entry, kContinent) != 0;
         description_.with_subdivision += codeAt(entry, kSubdivision) != 0;
+        policy::GeoPoint point;
+        description_.with_location += pointAt(entry, point);
       }
     }
   }
@@ -156,7 +174,8 @@ policy::GeoLocation GeoDatabase::locate(const IpAddress& address) const {
   if (!loc.country) loc.country = codeAt(result.entry, kRegisteredCountry);
   loc.continent = codeAt(result.entry, kContinent);
   loc.subdivision = codeAt(result.entry, kSubdivision);
-  loc.found = loc.country || loc.continent;
+  loc.has_point = pointAt(result.entry, loc.point);
+  loc.found = loc.country || loc.continent || loc.has_point;
   return loc;
 }
 

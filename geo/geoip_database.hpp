@@ -37,10 +37,11 @@ class GeoDatabase : public policy::GeoLookup {
     uint16_t ip_version = 0;
     uint32_t node_count = 0;
     // Of the records sampled from the search tree: how many have each.
-    size_t sampled = 0, with_country = 0, with_continent = 0, with_subdivision = 0;
+    size_t sampled = 0, with_country = 0, with_continent = 0, with_subdivision = 0, with_location = 0;
   };
   [[nodiscard]] const Description& description() const { return description_; }
-  // "GeoLite2-Country, IPv6 tree, built 2026-11-24; sampled 64 records: country 64, continent 64, subdivisions 0"
+  // "GeoLite2-Country, IPv6 tree, built 2026-11-24; sampled 64 records: country 64, continent 64, subdivisions 0,
+  // coordinates 0"
   [[nodiscard]] std::string summary() const;
 
  private:

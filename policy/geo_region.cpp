@@ -1,5 +1,8 @@
 #include "policy/geo_region.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace gtm::policy {
 namespace {
 
@@ -12,6 +15,15 @@ std::string unpack(uint64_t code) {
 }
 
 }  // namespace
+
+double greatCircleKm(const GeoPoint& a, const GeoPoint& b) {
+  constexpr double kRadiusKm = 6371.0088;  // WGS-84 mean radius
+  constexpr double kRad = 3.14159265358979323846 / 180.0;
+  const double dlat = (b.lat - a.lat) * kRad, dlon = (b.lon - a.lon) * kRad;
+  const double s = std::sin(dlat / 2), t = std::sin(dlon / 2);
+  const double h = s * s + std::cos(a.lat * kRad) * std::cos(b.lat * kRad) * t * t;
+  return 2 * kRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
+}
 
 std::optional<Region> parseRegion(std::string_view text) {
   if (text == "WORLD") return Region{Region::Level::world, 0};

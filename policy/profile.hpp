@@ -34,6 +34,8 @@ struct Endpoint {
   std::vector<Subnet> subnets;             // routing = subnet; empty: the fallback
   std::vector<Region> regions;             // routing = geographic
   bool geo_fallback = false;               // geographic: answered when no mapped endpoint can be
+  bool has_location = false;               // performance: where the site is
+  GeoPoint location;
   int child = -1;                          // index of a nested profile, or -1
   std::vector<Dependency> depends_on;
   unsigned min_child_endpoints = 1;
@@ -41,7 +43,7 @@ struct Endpoint {
   uint32_t stat_id = UINT32_MAX;           // counters: answers with this endpoint
 };
 
-enum class Routing { priority, weighted, multivalue, subnet, geographic };
+enum class Routing { priority, weighted, multivalue, subnet, geographic, performance };
 
 struct Profile {
   std::string name;
@@ -70,6 +72,7 @@ struct Profile {
     case Routing::multivalue: return "multivalue";
     case Routing::subnet: return "subnet";
     case Routing::geographic: return "geographic";
+    case Routing::performance: return "performance";
   }
   return "?";
 }

@@ -88,6 +88,7 @@ class Decider {
       case Routing::multivalue: return multivalue(p, eligible, depth);
       case Routing::subnet: return subnet(p, eligible, depth);
       case Routing::geographic: return geographic(p, eligible, enabled, depth);
+      case Routing::performance: return performance(p, eligible, depth);
     }
   }
 
@@ -210,6 +211,39 @@ class Decider {
     if (!p.geo_nearest) return;
     for (const Endpoint& e : p.endpoints)
       if (e.geo_fallback && eligible(e) && emit(e, depth)) return;
+  }
+
+  // The eligible endpoint nearest to the client by great-circle distance
+  // (ties: the lower priority; endpoints are sorted by it); a nested one
+  // with no answer for the client passes to the next nearest. A client the
+  // database cannot place gets the endpoints in priority order. No
+  // allocation: each round looks for the nearest after the last one tried.
+  template <typename Eligible>
+  void performance(const Profile& p, Eligible eligible, int depth) {
+    const GeoLocation& at = location();
+    widenScope(std::min(at.prefix, client_.prefix));
+    if (!at.has_point) {
+      for (const Endpoint& e : p.endpoints)
+        if (eligible(e) && emit(e, depth)) return;
+      return;
+    }
+    double last_km = -1;
+    size_t last = 0;
+    for (;;) {
+      const Endpoint* best = nullptr;
+      double best_km = 0;
+      size_t best_index = 0;
+      for (size_t i = 0; i < p.endpoints.size(); ++i) {
+        const Endpoint& e = p.endpoints[i];
+        if (!e.has_location || !eligible(e)) continue;
+        double km = greatCircleKm(at.point, e.location);
+        bool after_last = last_km < 0 || km > last_km || (km == last_km && i > last);
+        if (after_last && (!best || km < best_km)) best = &e, best_km = km, best_index = i;
+      }
+      if (!best) return;
+      if (emit(*best, depth)) return;
+      last_km = best_km, last = best_index;
+    }
   }
 
   std::span<const Profile> profiles_;

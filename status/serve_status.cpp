@@ -137,6 +137,7 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
         for (const policy::Region& r : e.regions) ej["regions"].push_back(policy::regionName(r));
         if (e.geo_fallback) ej["fallback"] = true;
       }
+      if (e.has_location) ej["location"] = {{"lat", e.location.lat}, {"lon", e.location.lon}};
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       if (auto it = checks.find(name); it != checks.end())

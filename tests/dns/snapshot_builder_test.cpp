@@ -132,6 +132,32 @@ TEST(SnapshotBuilder, GeographicRefusals) {
   }
 }
 
+TEST(SnapshotBuilder, PerformanceRefusals) {
+  const std::string head = std::string(kZoneHead) +
+                           "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n"
+                           "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\nrouting = \"performance\"\n";
+  auto endpoint = [](const std::string& name, const std::string& extra) {
+    return "[[profile.endpoint]]\nname = \"" + name + "\"\ntarget = \"192.0.2.10\"\n" + extra;
+  };
+  struct Case {
+    std::string text, expect;
+  } cases[] = {
+      {head + endpoint("a", "location = { lat = 52.37, lon = 4.90 }\n"),
+       "t.toml:6:1: profile \"p\": routing = \"performance\" needs [geoip] database = \"FILE.mmdb\""},
+      {head + endpoint("a", ""), "endpoint \"a\": routing = \"performance\" needs location = { lat = ..., lon = ... }"},
+      {head + endpoint("a", "location = { lat = 91, lon = 4.90 }\n"), "location lat: 91 is out of range (-90 to 90)"},
+      {head + endpoint("a", "location = { lat = 52.37 }\n"), "lon"},
+      {head + endpoint("a", "location = { lat = 52.37, lon = 4.90, alt = 3 }\n"), "alt"},
+      {std::string(kZoneHead) + "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n" +
+           endpoint("a", "location = { lat = 52.37, lon = 4.90 }\n"),
+       "location applies only to routing = \"performance\""},
+  };
+  for (const Case& c : cases) {
+    std::string errors = compile(c.text);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
+  }
+}
+
 TEST(SnapshotBuilder, WhatNoAnswerCouldCarryIsRefused) {
   std::string ns1 = "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n";
   // A 100 KB TXT: more than a DNS message holds.

@@ -372,5 +372,130 @@ TEST(GeographicServe, HierarchyScopeFailoverAndDatabaseSwaps) {
   EXPECT_EQ(answerFor(port, "198.18.3.0", 24), "127.0.1.4");
 }
 
+// routing = "performance" over four sites; the same zone and monitor as the
+// geographic test, the sites on 127.0.2.N.
+std::string performanceConfig(const std::string& database, uint16_t site_port) {
+  std::string text = serveConfig(database, site_port);
+  text.resize(text.find("[[profile]]"));
+  return text + R"([[profile]]
+name = "aovpn"
+fqdn = "aovpn.vpn.example.com."
+routing = "performance"
+monitors = ["site"]
+  [[profile.endpoint]]
+  name = "singapore"
+  target = "127.0.2.1"
+  location = { lat = 1.35, lon = 103.82 }
+  [[profile.endpoint]]
+  name = "virginia"
+  target = "127.0.2.2"
+  location = { lat = 38.95, lon = -77.45 }
+  [[profile.endpoint]]
+  name = "amsterdam"
+  target = "127.0.2.3"
+  location = { lat = 52.37, lon = 4.90 }
+  [[profile.endpoint]]
+  name = "california"
+  target = "127.0.2.4"
+  location = { lat = 37.39, lon = -122.08 }
+)";
+}
+
+TEST(PerformanceServe, NearestSiteScopeFailoverAndRoute) {
+  if (auto why = cannotWriteDatabases(); !why.empty()) GTEST_SKIP() << why;
+  std::string dir = makeTempDir(), path = dir + "/GeoLite2-City.mmdb";
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(path));
+  uint16_t site_port = freePort();
+  std::vector<std::unique_ptr<Site>> sites;
+  for (int i = 1; i <= 4; ++i) {
+    sites.push_back(std::make_unique<Site>("127.0.2." + std::to_string(i), site_port));
+    ASSERT_TRUE(sites.back()->ok());
+  }
+  auto gtm = GtmProcess::serve(performanceConfig(path, site_port));
+  const uint16_t port = gtm->port();
+  for (int i = 0; i < 50 && answerFor(port, "198.18.1.0", 24) != "127.0.2.3"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  uint8_t scope = 0;
+  EXPECT_EQ(answerFor(port, "198.18.1.0", 24, &scope), "127.0.2.3");  // Munich: Amsterdam
+  EXPECT_EQ(scope, 24);
+  EXPECT_EQ(answerFor(port, "198.18.2.0", 24), "127.0.2.3");  // Paris: Amsterdam
+  EXPECT_EQ(answerFor(port, "198.18.3.0", 24), "127.0.2.4");  // San Francisco: California
+  EXPECT_EQ(answerFor(port, "198.18.4.0", 24), "127.0.2.2");  // New York: Virginia
+  EXPECT_EQ(answerFor(port, "198.18.5.0", 24), "127.0.2.1");  // Tokyo: Singapore
+  EXPECT_EQ(answerFor(port, "198.18.6.0", 32, &scope), "127.0.2.2");  // Sao Paulo: Virginia
+  EXPECT_EQ(scope, 25) << "the database's /25, not the /32 the client gave";
+  EXPECT_EQ(answerFor(port, "198.18.7.0", 24), "127.0.2.1");  // Sydney: Singapore
+  // A network without coordinates, and a resolver in no network: priority order.
+  EXPECT_EQ(answerFor(port, "198.18.8.0", 24), "127.0.2.1");
+  EXPECT_EQ(firstAnswer(port), "127.0.2.1");
+
+  auto route = run(std::string(GTM_BINARY) + " route aovpn 198.18.1.7/24 --config " + gtm->configPath());
+  EXPECT_EQ(route.exit_code, 0) << route.output;
+  EXPECT_NE(route.output.find("198.18.1.0/24 is at 48.14, 11.58 (DE-BY (DE, EU)), database network /24; amsterdam "
+                              "668 km CheckingEndpoint; virginia 6840 km"),
+            std::string::npos) << route.output;
+  EXPECT_NE(route.output.find("answered by amsterdam\n  127.0.2.3"), std::string::npos) << route.output;
+
+  // Amsterdam fails: Munich's users go to the next nearest, Virginia.
+  sites[2].reset();
+  for (int i = 0; i < 100 && answerFor(port, "198.18.1.0", 24) != "127.0.2.2"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(answerFor(port, "198.18.1.0", 24), "127.0.2.2") << gtm->log();
+  EXPECT_EQ(answerFor(port, "198.18.5.0", 24), "127.0.2.1") << "Tokyo stays";
+
+  // A database without coordinates (a Country database) is refused.
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(dir + "/GeoLite2-Country.mmdb", "country"));
+  std::string config = performanceConfig(dir + "/GeoLite2-Country.mmdb", site_port);
+  config.replace(config.find("{PORT}"), 6, "53");
+  config.replace(config.find("{PORT2}"), 7, "8053");
+  writeFile(dir, "country.toml", config);
+  auto check = run(std::string(GTM_BINARY) + " check --config " + dir + "/country.toml");
+  EXPECT_NE(check.exit_code, 0);
+  EXPECT_NE(check.output.find("routing = \"performance\" needs a City database with coordinates"), std::string::npos)
+      << check.output;
+}
+
+// The performance decision on the query path allocates nothing either.
+TEST(PerformanceServe, AnswersWithoutAllocating) {
+  if (auto why = cannotWriteDatabases(); !why.empty()) GTEST_SKIP() << why;
+  std::string dir = makeTempDir(), path = dir + "/test.mmdb";
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(path));
+  std::string config = performanceConfig(path, 9);
+  config.replace(config.find("{PORT}"), 6, "53");
+  config.replace(config.find("{PORT2}"), 7, "8053");
+  std::string errors;
+  auto snapshot = compileSnapshot(config, errors);
+  ASSERT_TRUE(snapshot) << errors;
+  dns::QueryHandler handler(dns::CookieSecret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 1232);
+  dns::ClientInfo client;
+  client.address = *IpAddress::parse("127.0.0.1");
+  std::vector<std::vector<uint8_t>> queries;
+  for (const char* subnet : {"\xc6\x12\x01", "\xc6\x12\x03", "\xc6\x12\x05", "\xc6\x12\x08"}) {
+    QuerySpec q;
+    q.edns = true;
+    std::vector<uint8_t> ecs{0, 1, 24, 0};
+    ecs.insert(ecs.end(), subnet, subnet + 3);
+    q.options.push_back({8, ecs});
+    queries.push_back(buildQuery(q));
+  }
+  std::vector<uint8_t> out(65535);
+  std::vector<std::string> seen;
+  for (const auto& q : queries) {
+    size_t n = handler.handle(*snapshot, q, client, out);
+    auto p = decode(std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(n)));
+    ASSERT_TRUE(p);
+    auto a = section(p.get(), LDNS_SECTION_ANSWER);
+    seen.push_back(a.empty() ? "" : a[0].substr(a[0].find_last_of(" \t") + 1));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"127.0.2.3", "127.0.2.4", "127.0.2.1", "127.0.2.1"}));
+  allocations = 0;
+  counting = true;
+  size_t answered = 0;
+  for (int i = 0; i < 1000; ++i) answered += handler.handle(*snapshot, queries[i % queries.size()], client, out) > 0;
+  counting = false;
+  EXPECT_EQ(answered, 1000u);
+  EXPECT_EQ(allocations.load(), 0u);
+}
+
 }  // namespace
 }  // namespace gtm::test

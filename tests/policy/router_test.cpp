@@ -276,6 +276,7 @@ class FakeGeo : public policy::GeoLookup {
   struct Entry {
     Subnet net;
     const char *country, *continent, *subdivision;
+    double lat = 1000, lon = 1000;  // 1000: no coordinates (a Country database)
   };
   explicit FakeGeo(std::vector<Entry> entries) : entries_(std::move(entries)) {}
   policy::GeoLocation locate(const IpAddress& a) const override {
@@ -288,6 +289,8 @@ class FakeGeo : public policy::GeoLookup {
         loc.continent = policy::packCode(e.continent);
         loc.subdivision = policy::packCode(e.subdivision);
         loc.prefix = e.net.prefix;
+        loc.has_point = e.lat != 1000;
+        loc.point = {e.lat, e.lon};
       }
     return loc;
   }
@@ -391,6 +394,104 @@ TEST(Router, GeographicNestedProfile) {
   EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"ams2"}));
   h.set(7, Health::degraded);  // the pair is down: WORLD
   EXPECT_EQ(decide(ps, h, geoClient("198.18.1.1", 32)), (std::vector<std::string>{"virginia"}));
+}
+
+// Performance routing: cities of the test "database" and sites around the world.
+const FakeGeo kCities({{subnet("198.18.1.0/24"), "DE", "EU", "BY", 48.14, 11.58},    // Munich
+                       {subnet("198.18.3.0/24"), "US", "NA", "CA", 37.77, -122.42},  // San Francisco
+                       {subnet("198.18.5.0/24"), "JP", "AS", "", 35.68, 139.69},     // Tokyo
+                       {subnet("198.18.6.0/25"), "BR", "SA", "", -23.55, -46.63},    // Sao Paulo
+                       {subnet("198.18.8.0/24"), "CA", "NA", ""}});                  // no coordinates
+
+policy::Endpoint site(const std::string& name, size_t slot, double lat, double lon) {
+  auto e = ep(name, "192.0.2." + std::to_string(slot + 1), slot);
+  e.has_location = true;
+  e.location = {lat, lon};
+  return e;
+}
+
+policy::ClientView cityClient(const std::string& address, uint8_t prefix) {
+  auto c = client(address, prefix);
+  c.geo = &kCities;
+  return c;
+}
+
+std::vector<policy::Profile> performanceProfiles() {
+  policy::Profile p;
+  p.routing = Routing::performance;
+  // In priority order; two sites in the same place (a tie).
+  p.endpoints = {site("singapore", 0, 1.35, 103.82), site("virginia", 1, 38.95, -77.45),
+                 site("amsterdam", 2, 52.37, 4.90), site("amsterdam-b", 3, 52.37, 4.90)};
+  return {p};
+}
+
+TEST(Router, PerformanceNearestSiteTiesByPriorityAndScope) {
+  auto ps = performanceProfiles();
+  policy::HealthTable h(4, Health::online);
+  uint8_t scope = 0;
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.1.0", 24), 0, &scope), (std::vector<std::string>{"amsterdam"}));
+  EXPECT_EQ(scope, 24);
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.3.9", 32)), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.5.0", 24)), (std::vector<std::string>{"singapore"}));
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.6.9", 32), 0, &scope), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(scope, 25) << "the database's network, narrower than the client's /32";
+  // No coordinates, or not in the database: the priority order.
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.8.0", 24)), (std::vector<std::string>{"singapore"}));
+  EXPECT_EQ(decide(ps, h, cityClient("203.0.113.9", 32), 0, &scope), (std::vector<std::string>{"singapore"}));
+  EXPECT_EQ(scope, 16);
+  // Only the bits the client gave: 198.18.1.0/16 is not Munich.
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.1.0", 16)), (std::vector<std::string>{"singapore"}));
+}
+
+TEST(Router, PerformanceFailsOverToTheNextNearest) {
+  auto ps = performanceProfiles();
+  policy::HealthTable h(4, Health::online);
+  const auto munich = cityClient("198.18.1.1", 32);
+  h.set(2, Health::degraded);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"amsterdam-b"}));
+  h.set(3, Health::full);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"virginia"}));
+  ps[0].endpoints[1].enabled = false;
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"singapore"}));
+  // Every enabled one down: fail-open answers the nearest of them.
+  h.set(0, Health::degraded);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"amsterdam"}));
+  ps[0].fail_closed = true;
+  EXPECT_TRUE(decide(ps, h, munich).empty());
+}
+
+TEST(Router, PerformanceNestedProfiles) {
+  auto ps = performanceProfiles();
+  // Amsterdam is a pair of servers; Virginia a subnet profile that holds
+  // nobody here (no fallback): passed over for the next nearest.
+  policy::Profile pair, subnets;
+  pair.endpoints = {ep("ams1", "192.0.2.21", 4), ep("ams2", "192.0.2.22", 5)};
+  subnets.routing = Routing::subnet;
+  subnets.endpoints = {ep("corp", "192.0.2.31", 6)};
+  subnets.endpoints[0].subnets = {subnet("10.0.0.0/8")};
+  ps.push_back(pair);
+  ps.push_back(subnets);
+  ps[0].endpoints[2].child = 1;
+  ps[0].endpoints[1].child = 2;
+  policy::HealthTable h(7, Health::online);
+  const auto munich = cityClient("198.18.1.1", 32);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"ams1"}));
+  h.set(4, Health::degraded);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"ams2"}));
+  h.set(5, Health::degraded);  // the pair is down
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"amsterdam-b"}));
+  // San Francisco: virginia is nearest but has no answer for it, and both
+  // Amsterdams are down now: the next nearest after them.
+  h.set(3, Health::degraded);
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.3.1", 32)), (std::vector<std::string>{"singapore"}));
+}
+
+TEST(Router, GreatCircleDistances) {
+  // Amsterdam - New York and London - Sydney, as published (within 0.5 %).
+  EXPECT_NEAR(policy::greatCircleKm({52.37, 4.90}, {40.71, -74.01}), 5860, 30);
+  EXPECT_NEAR(policy::greatCircleKm({51.51, -0.13}, {-33.87, 151.21}), 16990, 85);
+  EXPECT_EQ(policy::greatCircleKm({10, 20}, {10, 20}), 0);
+  EXPECT_NEAR(policy::greatCircleKm({0, 0}, {0, 180}), 20015, 1);  // half the circumference, no NaN
 }
 
 TEST(Router, RegionNames) {
