@@ -11,9 +11,11 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <optional>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/cluster_member.hpp"
@@ -447,19 +449,25 @@ int serveCommand(const Args& all_args) {
   FileWatcher watcher;
   if (auto r = watcher.start(path, [] { ::kill(::getpid(), SIGHUP); }); !r)
     log::warn("config changes will need SIGHUP", {{"error", r.error()}});
-  // So does a new GeoIP database (swapped in by geoipupdate's rename); the
-  // watch follows [geoip] database across reloads.
-  FileWatcher geo_watcher;
-  std::string geo_watched;
-  auto watchGeo = [&](const std::string& database) {
-    if (database == geo_watched) return;
-    geo_watcher.stop();
-    geo_watched = database;
-    if (!database.empty())
-      if (auto r = geo_watcher.start(database, [] { ::kill(::getpid(), SIGHUP); }); !r)
-        log::warn("GeoIP database changes will need SIGHUP", {{"error", r.error()}});
+  // So does a new data file the config names: the GeoIP database (swapped
+  // in by geoipupdate's rename) and each profile's latency_table. The
+  // watches follow the config across reloads.
+  std::map<std::string, std::unique_ptr<FileWatcher>> data_watchers;
+  auto watchDataFiles = [&](const config::Config& config) {
+    std::set<std::string> paths;
+    if (!config.geoip.database.empty()) paths.insert(config.geoip.database);
+    for (const config::Profile& p : config.profiles)
+      if (!p.latency_table.empty()) paths.insert(p.latency_table);
+    std::erase_if(data_watchers, [&](const auto& w) { return !paths.count(w.first); });
+    for (const std::string& file : paths) {
+      if (data_watchers.count(file)) continue;
+      auto w = std::make_unique<FileWatcher>();
+      if (auto r = w->start(file, [] { ::kill(::getpid(), SIGHUP); }); !r)
+        log::warn("changes to this file will need SIGHUP", {{"file", file}, {"error", r.error()}});
+      data_watchers.emplace(file, std::move(w));
+    }
   };
-  watchGeo(c.config.geoip.database);
+  watchDataFiles(c.config);
   server.start();
   traffic->start();
   if (run.cluster) run.cluster->start();
@@ -488,12 +496,12 @@ int serveCommand(const Args& all_args) {
     }
     if (sig == SIGHUP) {
       reload(path, serials, run, c.config.dns, admin, status_server.get());
-      std::string database;
+      config::Config current;
       {
         std::lock_guard lock(run.load_mutex);
-        database = run.config.geoip.database;
+        current = run.config;
       }
-      watchGeo(database);
+      watchDataFiles(current);
       continue;
     }
     log::info("stopping", {{"signal", sig == SIGINT ? "INT" : "TERM"}});
@@ -516,7 +524,7 @@ int serveCommand(const Args& all_args) {
     (void)run.cluster.release();
   }
   watcher.stop();
-  geo_watcher.stop();
+  data_watchers.clear();
   if (status_server) status_server->stop();
   traffic->stop();
   server.stop();

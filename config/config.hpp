@@ -237,12 +237,14 @@ struct Profile {
   unsigned max_answers = 2;      // multivalue
   bool fail_closed = false;      // all_degraded = "fail-closed": NODATA when every endpoint is Degraded
   bool geo_nearest = true;       // geo_fallback = "nearest" (default) or "none"
+  std::string latency_table;     // performance: a CSV of prefix,endpoint,rtt_ms
   uint32_t ttl = 30;
   std::vector<std::string> monitors;
   std::vector<Endpoint> endpoints;
   Location where;
   Location fqdn_where;
   Location monitors_where;
+  Location latency_where;
 };
 
 // gtm lb: the nftables table it owns.

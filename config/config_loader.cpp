@@ -399,6 +399,10 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(p.geo_nearest, r.choice<bool>("geo_fallback", {{"nearest", true}, {"none", false}}));
   if (t.get("geo_fallback") && p.routing != R::geographic)
     r.error("geo_fallback", "applies only to routing = \"geographic\"");
+  assign(p.latency_table, r.string("latency_table"));
+  p.latency_where = r.where("latency_table");
+  if (t.get("latency_table") && p.routing != R::performance)
+    r.error("latency_table", "applies only to routing = \"performance\"");
   assign(p.affinity_subnet, r.choice<bool>("affinity", {{"none", false}, {"subnet", true}}));
   if (t.get("affinity") && p.routing != R::weighted) r.error("affinity", "applies only to routing = \"weighted\"");
   assign(p.max_answers, r.integer("max_answers", 1, 10));

@@ -4,7 +4,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 
+#include "common/small_file.hpp"
 #include "dns/name.hpp"
 #include "dns/stat_ids.hpp"
 #include "dns/wire.hpp"
@@ -12,6 +14,9 @@
 
 namespace gtm::dns {
 namespace {
+
+// 1,000,000 lines of "2001:db8:1234:5678::/64,endpoint-name,123.45".
+constexpr size_t kMaxLatencyTableBytes = 128u << 20;
 
 using config::Diagnostics;
 
@@ -211,6 +216,22 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       diag.error(pc.where, "profile \"" + pc.name + "\": give every endpoint a priority, or none (list order)");
     std::stable_sort(profile.endpoints.begin(), profile.endpoints.end(),
                      [](const policy::Endpoint& a, const policy::Endpoint& b) { return a.priority < b.priority; });
+    if (!pc.latency_table.empty()) {
+      // Read whole at each load: a bad line refuses the config, and the
+      // table in use stays with the snapshot in use.
+      std::vector<std::string> order;
+      for (const policy::Endpoint& e : profile.endpoints) order.push_back(e.name);
+      profile.latency_file = pc.latency_table;
+      if (auto text = readSmallFile(pc.latency_table, kMaxLatencyTableBytes); !text) {
+        diag.error(pc.latency_where, "latency_table: " + text.error());
+      } else {
+        std::istringstream in(std::move(*text));
+        if (auto table = policy::LatencyTable::parse(in, pc.latency_table, order); !table)
+          diag.error(pc.latency_where, "latency_table: " + table.error());
+        else
+          profile.latency = std::move(*table);
+      }
+    }
     snap.profiles.push_back(std::move(profile));
   }
   snap.health = std::make_shared<policy::HealthTable>(slots);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 #include "dns/query.hpp"
 #include "policy/router.hpp"
@@ -35,25 +36,54 @@ std::string geographicWhy(const Snapshot& s, const policy::Profile& p, const IpA
   return out;
 }
 
-// Where the client is and each site's distance from it, nearest first.
+// Where the client is, its network in the latency table, and each site's
+// measured time and distance, in the order performance routing ranks them.
 std::string performanceWhy(const Snapshot& s, const policy::Profile& p, const IpAddress& masked, uint8_t prefix) {
   policy::GeoLocation at = s.geo ? s.geo->locate(masked) : policy::GeoLocation{};
   std::string out = masked.toString() + "/" + std::to_string(prefix) + " is ";
-  if (!at.has_point) {
-    out += std::string(at.found ? policy::locationName(at) + " without coordinates" : "in no network of the database") +
-           ", database network /" + std::to_string(at.prefix) + ": the endpoints in priority order";
-    for (const policy::Endpoint& e : p.endpoints) out += "; " + e.name + " " + stateOf(s, e);
-    return out;
+  if (at.has_point) {
+    char where[64];
+    std::snprintf(where, sizeof where, "at %.2f, %.2f", at.point.lat, at.point.lon);
+    out += std::string(where) + " (" + policy::locationName(at) + ")";
+  } else {
+    out += at.found ? policy::locationName(at) + " without coordinates" : "in no network of the database";
   }
-  char where[64];
-  std::snprintf(where, sizeof where, "at %.2f, %.2f", at.point.lat, at.point.lon);
-  out += std::string(where) + " (" + policy::locationName(at) + "), database network /" + std::to_string(at.prefix);
-  std::vector<std::pair<double, const policy::Endpoint*>> sites;
-  for (const policy::Endpoint& e : p.endpoints)
-    if (e.has_location) sites.emplace_back(policy::greatCircleKm(at.point, e.location), &e);
-  std::stable_sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [km, e] : sites)
-    out += "; " + e->name + " " + std::to_string(static_cast<long long>(std::llround(km))) + " km " + stateOf(s, *e);
+  out += ", database network /" + std::to_string(at.prefix);
+  uint8_t matched = 0;
+  std::span<const policy::LatencyTable::Rtt> rtts;
+  if (p.latency) {
+    rtts = p.latency->lookup(masked, prefix, matched);
+    out += rtts.empty() ? "; not in the latency table"
+                        : "; latency table network " + masked.masked(matched).toString() + "/" + std::to_string(matched);
+  }
+  struct Row {
+    int group;
+    double value;
+    size_t index;
+    std::string text;
+  };
+  std::vector<Row> rows;
+  for (size_t i = 0; i < p.endpoints.size(); ++i) {
+    const policy::Endpoint& e = p.endpoints[i];
+    Row row{2, 0, i, e.name};
+    char buf[64];
+    for (const auto& r : rtts)
+      if (r.endpoint == i) {
+        std::snprintf(buf, sizeof buf, " rtt %.1f ms", static_cast<double>(r.ms));
+        row.group = 0, row.value = r.ms, row.text += buf;
+      }
+    if (at.has_point && e.has_location) {
+      double km = policy::greatCircleKm(at.point, e.location);
+      if (row.group == 2) row.group = 1, row.value = km;
+      row.text += " " + std::to_string(static_cast<long long>(std::llround(km))) + " km";
+    }
+    rows.push_back(std::move(row));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.group, a.value, a.index) < std::tie(b.group, b.value, b.index);
+  });
+  if (!at.has_point && rtts.empty()) out += ": the endpoints in priority order";
+  for (const Row& r : rows) out += "; " + r.text + " " + stateOf(s, p.endpoints[r.index]);
   return out;
 }
 

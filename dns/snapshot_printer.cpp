@@ -68,6 +68,9 @@ std::string describe(const Snapshot& snapshot) {
   for (const policy::Profile& p : snapshot.profiles) {
     out += "profile " + p.name + ": " + p.fqdn + " routing=" + policy::routingName(p.routing) +
            " ttl=" + std::to_string(p.ttl) + (p.fail_closed ? " fail-closed" : "") + "\n";
+    if (p.latency)
+      out += "  latency_table " + p.latency_file + ": " + std::to_string(p.latency->networks()) + " networks, " +
+             std::to_string(p.latency->lines()) + " times\n";
     for (const policy::Endpoint& e : p.endpoints) {
       out += "  endpoint " + e.name + " priority=" + std::to_string(e.priority) +
              (p.routing == policy::Routing::weighted ? " weight=" + std::to_string(e.weight) : "") +

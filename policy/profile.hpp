@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/ip_address.hpp"
 #include "policy/geo_region.hpp"
 #include "policy/health.hpp"
+#include "policy/latency_table.hpp"
 
 namespace gtm::policy {
 
@@ -61,6 +63,9 @@ struct Profile {
   // weighted profile's is every available endpoint (the secondaries then
   // rotate among them).
   bool transferred = false;
+  // performance: measured times by client network (latency_table); null without.
+  std::shared_ptr<const LatencyTable> latency;
+  std::string latency_file;
   std::vector<size_t> monitors;     // indices into the snapshot's monitors
   std::vector<Endpoint> endpoints;  // sorted by priority, lowest first
 };

@@ -213,36 +213,49 @@ class Decider {
       if (e.geo_fallback && eligible(e) && emit(e, depth)) return;
   }
 
-  // The eligible endpoint nearest to the client by great-circle distance
-  // (ties: the lower priority; endpoints are sorted by it); a nested one
-  // with no answer for the client passes to the next nearest. A client the
-  // database cannot place gets the endpoints in priority order. No
-  // allocation: each round looks for the nearest after the last one tried.
+  // The eligible endpoint with the shortest measured time from the
+  // client's network (latency_table), else the nearest by great-circle
+  // distance (ties: the lower priority; endpoints are sorted by it); a
+  // nested one with no answer for the client passes to the next. A client
+  // the database cannot place and the table does not list gets the
+  // endpoints in priority order. No allocation: each round looks for the
+  // best after the last one tried.
   template <typename Eligible>
   void performance(const Profile& p, Eligible eligible, int depth) {
     const GeoLocation& at = location();
     widenScope(std::min(at.prefix, client_.prefix));
-    if (!at.has_point) {
-      for (const Endpoint& e : p.endpoints)
-        if (eligible(e) && emit(e, depth)) return;
-      return;
+    uint8_t matched = 0;
+    std::span<const LatencyTable::Rtt> rtts;
+    if (p.latency) {
+      rtts = p.latency->lookup(client_.address, client_.prefix, matched);
+      // A longer network of the table may hold part of the client's: the
+      // answer holds for the client's own prefix only.
+      widenScope(client_.prefix);
     }
-    double last_km = -1;
-    size_t last = 0;
+    // (group, value): measured times first, then distances, then the rest
+    // in priority order.
+    auto rank = [&](size_t i, const Endpoint& e) -> std::pair<int, double> {
+      for (const LatencyTable::Rtt& r : rtts)
+        if (r.endpoint == i) return {0, r.ms};
+      if (at.has_point && e.has_location) return {1, greatCircleKm(at.point, e.location)};
+      return {2, 0};
+    };
+    std::pair<int, double> last{-1, 0};
+    size_t last_index = 0;
     for (;;) {
       const Endpoint* best = nullptr;
-      double best_km = 0;
+      std::pair<int, double> best_rank{};
       size_t best_index = 0;
       for (size_t i = 0; i < p.endpoints.size(); ++i) {
         const Endpoint& e = p.endpoints[i];
-        if (!e.has_location || !eligible(e)) continue;
-        double km = greatCircleKm(at.point, e.location);
-        bool after_last = last_km < 0 || km > last_km || (km == last_km && i > last);
-        if (after_last && (!best || km < best_km)) best = &e, best_km = km, best_index = i;
+        if (!eligible(e)) continue;
+        auto r = rank(i, e);
+        bool after_last = last.first < 0 || r > last || (r == last && i > last_index);
+        if (after_last && (!best || r < best_rank)) best = &e, best_rank = r, best_index = i;
       }
       if (!best) return;
       if (emit(*best, depth)) return;
-      last_km = best_km, last = best_index;
+      last = best_rank, last_index = best_index;
     }
   }
 

@@ -497,5 +497,51 @@ TEST(PerformanceServe, AnswersWithoutAllocating) {
   EXPECT_EQ(allocations.load(), 0u);
 }
 
+// latency_table: measured times before distance; the file replaced is
+// read again, a bad one refused with its line while the old table serves.
+TEST(PerformanceServe, LatencyTableFirstReloadedWhenReplaced) {
+  if (auto why = cannotWriteDatabases(); !why.empty()) GTEST_SKIP() << why;
+  std::string dir = makeTempDir(), path = dir + "/GeoLite2-City.mmdb";
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(path));
+  uint16_t site_port = freePort();
+  std::vector<std::unique_ptr<Site>> sites;
+  for (int i = 1; i <= 4; ++i) sites.push_back(std::make_unique<Site>("127.0.2." + std::to_string(i), site_port));
+  auto replace = [&](const std::string& text) {
+    writeFile(dir, "rtt.csv.new", text);
+    std::filesystem::rename(dir + "/rtt.csv.new", dir + "/rtt.csv");
+  };
+  replace("# measured from RRAS logs\n198.18.2.0/24,virginia,30\n");
+  std::string config = performanceConfig(path, site_port);
+  config.replace(config.find("routing = \"performance\""), 23,
+                 "routing = \"performance\"\nlatency_table = \"" + dir + "/rtt.csv\"");
+  auto gtm = GtmProcess::serve(config);
+  const uint16_t port = gtm->port();
+  for (int i = 0; i < 50 && answerFor(port, "198.18.2.0", 24) != "127.0.2.2"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  uint8_t scope = 0;
+  EXPECT_EQ(answerFor(port, "198.18.2.0", 24, &scope), "127.0.2.2") << "Paris: Virginia by the measured time";
+  EXPECT_EQ(scope, 24);
+  EXPECT_EQ(answerFor(port, "198.18.1.0", 24), "127.0.2.3") << "Munich, not in the table: Amsterdam by distance";
+  auto route = run(std::string(GTM_BINARY) + " route aovpn 198.18.2.9/24 --config " + gtm->configPath());
+  EXPECT_NE(route.output.find("latency table network 198.18.2.0/24; virginia rtt 30.0 ms 6"), std::string::npos)
+      << route.output;
+  auto check = run(std::string(GTM_BINARY) + " check --config " + gtm->configPath());
+  EXPECT_NE(check.output.find("latency_table " + dir + "/rtt.csv: 1 networks, 1 times"), std::string::npos)
+      << check.output;
+
+  // Replaced (a rename, as an export job writes it): read again.
+  replace("198.18.2.0/24,singapore,10\n198.18.2.0/24,virginia,30\n");
+  for (int i = 0; i < 100 && answerFor(port, "198.18.2.0", 24) != "127.0.2.1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(answerFor(port, "198.18.2.0", 24), "127.0.2.1") << gtm->log();
+
+  // A bad line refuses the new table; the one in use stays.
+  replace("198.18.2.0/24,virginia,1\n198.18.2.0/24,tokyo,2\n");
+  for (int i = 0; i < 100 && gtm->log().find("rtt.csv:2: the profile has no endpoint \\\"tokyo\\\"") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(gtm->log().find("rtt.csv:2: the profile has no endpoint \\\"tokyo\\\""), std::string::npos) << gtm->log();
+  EXPECT_EQ(answerFor(port, "198.18.2.0", 24), "127.0.2.1");
+}
+
 }  // namespace
 }  // namespace gtm::test

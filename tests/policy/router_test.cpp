@@ -6,6 +6,7 @@
 
 #include <map>
 #include <random>
+#include <sstream>
 
 namespace gtm::test {
 namespace {
@@ -484,6 +485,32 @@ TEST(Router, PerformanceNestedProfiles) {
   // Amsterdams are down now: the next nearest after them.
   h.set(3, Health::degraded);
   EXPECT_EQ(decide(ps, h, cityClient("198.18.3.1", 32)), (std::vector<std::string>{"singapore"}));
+}
+
+TEST(Router, PerformanceMeasuredTimesFirstThenDistance) {
+  auto ps = performanceProfiles();
+  // Munich measured: virginia 40 ms (a good link), singapore 180 ms;
+  // amsterdam, unmeasured, ranks after both by distance.
+  std::istringstream csv("198.18.1.0/24,virginia,40\n198.18.1.0/24,singapore,180\n198.18.7.0/24,amsterdam,5\n");
+  std::vector<std::string> names{"singapore", "virginia", "amsterdam", "amsterdam-b"};
+  auto table = policy::LatencyTable::parse(csv, "rtt.csv", names);
+  ASSERT_TRUE(table) << table.error();
+  ps[0].latency = *table;
+  policy::HealthTable h(4, Health::online);
+  uint8_t scope = 0;
+  const auto munich = cityClient("198.18.1.1", 32);
+  EXPECT_EQ(decide(ps, h, munich, 0, &scope), (std::vector<std::string>{"virginia"}));
+  EXPECT_EQ(scope, 32) << "a table's longer network could hold part of a wider scope";
+  h.set(1, Health::degraded);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"singapore"})) << "measured before unmeasured";
+  h.set(0, Health::degraded);
+  EXPECT_EQ(decide(ps, h, munich), (std::vector<std::string>{"amsterdam"}));
+  // Not in the table: distance, as before.
+  h.set(0, Health::online);
+  h.set(1, Health::online);
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.6.1", 32)), (std::vector<std::string>{"virginia"}));
+  // A client the database has no coordinates for, but the table lists.
+  EXPECT_EQ(decide(ps, h, cityClient("198.18.7.1", 32)), (std::vector<std::string>{"amsterdam"}));
 }
 
 TEST(Router, GreatCircleDistances) {
