@@ -224,6 +224,7 @@ struct Endpoint {
   std::vector<std::string> regions;        // routing = geographic: "EU", "DE", "US-CA", "WORLD"
   bool fallback = false;                   // geographic: answered when no mapped endpoint can be
   std::optional<GeoPoint> location;        // routing = performance: where the site is
+  uint32_t capacity = 0;                   // weight_from = "reals": real servers at full strength
   Location where;
   Location regions_where;
 };
@@ -238,6 +239,10 @@ struct Profile {
   bool fail_closed = false;      // all_degraded = "fail-closed": NODATA when every endpoint is Degraded
   bool geo_nearest = true;       // geo_fallback = "nearest" (default) or "none"
   std::string latency_table;     // performance: a CSV of prefix,endpoint,rtt_ms
+  // weighted: scale each endpoint's weight by the real servers its gtm-lb
+  // monitor reports (gtm_lb), or by that over its capacity (reals).
+  enum class WeightFrom { none, gtm_lb, reals };
+  WeightFrom weight_from = WeightFrom::none;
   uint32_t ttl = 30;
   std::vector<std::string> monitors;
   std::vector<Endpoint> endpoints;

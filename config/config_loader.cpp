@@ -366,6 +366,7 @@ void readEndpoint(const toml::table& t, Profile& p, Diagnostics& diag) {
   e.monitor_targets = r.addressList("monitor_target");
   assign(e.priority, r.integer("priority", 1, 1000));
   assign(e.weight, r.integer("weight", 1, 1000));
+  assign(e.capacity, r.integer("capacity", 1, 100000));
   assign(e.enabled, r.boolean("enabled"));
   assign(e.always_serve, r.boolean("always_serve"));
   assign(e.min_child_endpoints, r.integer("min_child_endpoints", 1, 1000));
@@ -399,6 +400,9 @@ void readProfile(const toml::table& t, Config& cfg, Diagnostics& diag) {
   assign(p.geo_nearest, r.choice<bool>("geo_fallback", {{"nearest", true}, {"none", false}}));
   if (t.get("geo_fallback") && p.routing != R::geographic)
     r.error("geo_fallback", "applies only to routing = \"geographic\"");
+  using W = Profile::WeightFrom;
+  assign(p.weight_from, r.choice<W>("weight_from", {{"gtm-lb", W::gtm_lb}, {"reals", W::reals}}));
+  if (t.get("weight_from") && p.routing != R::weighted) r.error("weight_from", "applies only to routing = \"weighted\"");
   assign(p.latency_table, r.string("latency_table"));
   p.latency_where = r.where("latency_table");
   if (t.get("latency_table") && p.routing != R::performance)

@@ -106,6 +106,10 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
     profile.ttl = pc.ttl;
     profile.routing = routingOf(pc.routing);
     profile.affinity_subnet = pc.affinity_subnet;
+    using W = config::Profile::WeightFrom;
+    profile.weight_from = pc.weight_from == W::gtm_lb  ? policy::WeightFrom::gtm_lb
+                          : pc.weight_from == W::reals ? policy::WeightFrom::reals
+                                                       : policy::WeightFrom::none;
     profile.max_answers = pc.max_answers;
     profile.fail_closed = pc.fail_closed;
     profile.geo_nearest = pc.geo_nearest;
@@ -118,6 +122,13 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       else
         profile.monitors.push_back(static_cast<size_t>(it - snap.monitors.begin()));
     }
+    // weight_from reads the real servers a gtm-lb check reports.
+    if (pc.weight_from != W::none &&
+        std::none_of(profile.monitors.begin(), profile.monitors.end(), [&](size_t m) {
+          return snap.monitors[m].protocol == config::Monitor::Protocol::gtm_lb;
+        }))
+      diag.error(pc.where, "profile \"" + pc.name + "\": weight_from needs a gtm-lb monitor in monitors (the "
+                           "balancer whose real servers scale each weight)");
     size_t with_priority = 0;
     std::map<uint32_t, std::string> priorities;
     std::set<std::string> endpoint_names;
@@ -138,6 +149,12 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       e.name = ec.name;
       e.priority = ec.priority ? ec.priority : static_cast<uint32_t>(i + 1);
       e.weight = ec.weight;
+      e.capacity = ec.capacity;
+      if (ec.capacity && pc.weight_from != W::reals)
+        diag.error(ec.where, "capacity applies only to weight_from = \"reals\"");
+      if (!ec.capacity && pc.weight_from == W::reals && ec.profile.empty())
+        diag.error(ec.where, "endpoint \"" + ec.name + "\": weight_from = \"reals\" needs capacity = the real "
+                             "servers it has at full strength");
       e.enabled = ec.enabled;
       e.always_serve = ec.always_serve;
       e.min_child_endpoints = ec.min_child_endpoints;

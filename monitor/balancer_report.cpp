@@ -1,5 +1,6 @@
 #include "monitor/balancer_report.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/utf8.hpp"
@@ -76,6 +77,7 @@ std::string whyOut(const json& real, const std::string& state) {
 struct ServiceCount {
   std::string line;
   bool enough = false, full = false;
+  size_t taking = 0;
 };
 
 ServiceCount count(const json& service, unsigned min_reals) {
@@ -95,6 +97,7 @@ ServiceCount count(const json& service, unsigned min_reals) {
       full += state == "Full";
       if (missing.size() < kMaxNamed) missing.push_back(whyOut(real, state));
     }
+  out.taking = taking;
   out.enough = taking >= min_reals;
   out.full = !out.enough && taking + full >= min_reals;
   out.line = shown(text(service, "name")) + ": " + std::to_string(taking) + " of " + std::to_string(total) + " reals online";
@@ -146,13 +149,16 @@ BalancerVerdict judgeBalancer(std::string_view status_json, const std::vector<st
   }
   v.up = true;
   std::string failed, passed;
+  size_t fewest = kMaxReals;
   for (const json* s : watched) {
     ServiceCount c = count(*s, min_reals);
+    fewest = std::min(fewest, c.taking);
     std::string& into = c.enough ? passed : failed;
     into += (into.empty() ? "" : "; ") + c.line;
     v.up = v.up && (c.enough || c.full);
     v.full = v.full || c.full;
   }
+  v.reals_online = static_cast<unsigned>(fewest);
   // What failed comes first: it is what the admin must act on.
   v.full = v.full && v.up;
   v.reason = failed.empty() ? passed : passed.empty() ? failed : failed + "; " + passed;

@@ -15,6 +15,9 @@ namespace gtm::monitor {
 struct BalancerVerdict {
   bool up = false;
   bool full = false;  // short only of real servers that are Full (RRAS out of ports)
+  // Real servers taking new clients, the fewest of the watched services
+  // (what weight_from = "gtm-lb" scales a site's weight by).
+  unsigned reals_online = 0;
   std::string reason;
 };
 

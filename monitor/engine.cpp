@@ -331,6 +331,12 @@ void Engine::publish(EndpointEntry& ep, const std::string& reason) {
     full = full || s == policy::Health::full;
   }
   if (state == policy::Health::online && full) state = policy::Health::full;
+  // Real servers behind it, as its gtm-lb checks read them (the fewest):
+  // what weight_from scales its weight by.
+  uint32_t reals = policy::HealthTable::kRealsUnknown;
+  for (const Check* c : ep.checks)
+    if (c->last.reals_online) reals = std::min(reals, *c->last.reals_online);
+  health_->setReals(ep.slot, reals);
   // Each dependency: at least min_online of its targets up, or the endpoint
   // is Degraded, and the reason names the dependency and each failure.
   std::string why = reason;

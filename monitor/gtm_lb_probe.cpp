@@ -44,6 +44,7 @@ asio::awaitable<ProbeResult> GtmLbProbe::run(ProbeTarget target) {
   BalancerVerdict verdict = judgeBalancer(response.body(), monitor_.lb_services, target.address, monitor_.min_reals);
   result.up = verdict.up;
   result.full = verdict.full;
+  result.reals_online = verdict.reals_online;
   result.reason = where + verdict.reason;
   co_return result;
 }

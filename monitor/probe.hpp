@@ -44,6 +44,9 @@ struct ProbeResult {
   // crl, and check_revocation: seconds until the (soonest) CRL's nextUpdate
   // (negative once past).
   std::optional<double> crl_seconds_left;
+  // gtm-lb: real servers taking new clients behind the balancer (the
+  // fewest of the watched services).
+  std::optional<unsigned> reals_online;
   // check_revocation: whether Windows clients would accept the chain's
   // revocation status now; unset when not checked.
   std::optional<bool> revocation_ok;

@@ -38,10 +38,12 @@ class HealthTable {
   explicit HealthTable(size_t size, Health initial = Health::checking)
       : size_(size),
         slots_(std::make_unique<std::atomic<Health>[]>(size)),
-        disabled_(std::make_unique<std::atomic<bool>[]>(size)) {
+        disabled_(std::make_unique<std::atomic<bool>[]>(size)),
+        reals_(std::make_unique<std::atomic<uint32_t>[]>(size)) {
     for (size_t i = 0; i < size; ++i) {
       slots_[i].store(initial, std::memory_order_relaxed);
       disabled_[i].store(false, std::memory_order_relaxed);
+      reals_[i].store(kRealsUnknown, std::memory_order_relaxed);
     }
   }
   [[nodiscard]] size_t size() const { return size_; }
@@ -52,10 +54,18 @@ class HealthTable {
   [[nodiscard]] bool adminDisabled(size_t slot) const { return disabled_[slot].load(std::memory_order_relaxed); }
   void setAdminDisabled(size_t slot, bool disabled) { disabled_[slot].store(disabled, std::memory_order_relaxed); }
 
+  // Real servers taking new clients behind the endpoint, as its gtm-lb
+  // checks report them (single writer: the monitor engine); weight_from
+  // scales its weight by them.
+  static constexpr uint32_t kRealsUnknown = UINT32_MAX;
+  [[nodiscard]] uint32_t reals(size_t slot) const { return reals_[slot].load(std::memory_order_relaxed); }
+  void setReals(size_t slot, uint32_t n) { reals_[slot].store(n, std::memory_order_relaxed); }
+
  private:
   size_t size_;
   std::unique_ptr<std::atomic<Health>[]> slots_;
   std::unique_ptr<std::atomic<bool>[]> disabled_;
+  std::unique_ptr<std::atomic<uint32_t>[]> reals_;
 };
 
 }  // namespace gtm::policy

@@ -36,6 +36,7 @@ struct Endpoint {
   std::vector<Subnet> subnets;             // routing = subnet; empty: the fallback
   std::vector<Region> regions;             // routing = geographic
   bool geo_fallback = false;               // geographic: answered when no mapped endpoint can be
+  uint32_t capacity = 0;                   // weight_from = reals: real servers at full strength
   bool has_location = false;               // performance: where the site is
   GeoPoint location;
   int child = -1;                          // index of a nested profile, or -1
@@ -47,11 +48,15 @@ struct Endpoint {
 
 enum class Routing { priority, weighted, multivalue, subnet, geographic, performance };
 
+// weighted: what scales an endpoint's weight (effectiveWeight in router.hpp).
+enum class WeightFrom { none, gtm_lb, reals };
+
 struct Profile {
   std::string name;
   std::string fqdn;  // presentation form, for logs and `gtm check`
   Routing routing = Routing::priority;
   bool affinity_subnet = false;
+  WeightFrom weight_from = WeightFrom::none;
   unsigned max_answers = 2;
   bool fail_closed = false;
   // geographic: the next level of regions (country, continent, WORLD, the

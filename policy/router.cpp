@@ -117,7 +117,13 @@ class Decider {
     }
     uint64_t total = 0;
     for (const Endpoint& e : p.endpoints)
-      if (eligible(e)) total += e.weight;
+      if (eligible(e)) total += effectiveWeight(p, e, health_);
+    // Every eligible site reports no real server (and is still eligible):
+    // their plain weights rather than no answer.
+    const bool plain = total == 0;
+    if (plain)
+      for (const Endpoint& e : p.endpoints)
+        if (eligible(e)) total += uint64_t{e.weight} * 1000;
     if (total == 0) return;
     // With subnet affinity the draw is a function of the client's prefix,
     // so the answer holds for that prefix and no wider.
@@ -125,11 +131,12 @@ class Decider {
     uint64_t draw = (p.affinity_subnet ? subnetHash(client_) : client_.random) % total;
     for (const Endpoint& e : p.endpoints) {
       if (!eligible(e)) continue;
-      if (draw < e.weight) {
+      uint64_t w = plain ? uint64_t{e.weight} * 1000 : effectiveWeight(p, e, health_);
+      if (draw < w) {
         (void)emit(e, depth);
         return;
       }
-      draw -= e.weight;
+      draw -= w;
     }
   }
 
@@ -268,6 +275,15 @@ class Decider {
 };
 
 }  // namespace
+
+uint64_t effectiveWeight(const Profile& p, const Endpoint& e, const HealthTable& health) {
+  const uint64_t weight = uint64_t{e.weight} * 1000;
+  if (p.weight_from == WeightFrom::none || e.child >= 0) return weight;
+  uint32_t reals = health.reals(e.health_slot);
+  if (reals == HealthTable::kRealsUnknown) return weight;
+  if (p.weight_from == WeightFrom::gtm_lb) return weight * reals;
+  return e.capacity ? weight * reals / e.capacity : weight;
+}
 
 bool available(std::span<const Profile> profiles, const Endpoint& e, const HealthTable& health, int depth) {
   if (e.child < 0) {

@@ -42,6 +42,12 @@ struct Decision {
 void decide(std::span<const Profile> profiles, size_t profile, const HealthTable& health, const ClientView& client,
             Decision& out);
 
+// A weighted profile's weight of an endpoint now, in thousandths: its
+// weight, times the real servers its gtm-lb checks report (weight_from =
+// gtm-lb), or times that over its capacity (reals). Not reported yet (no
+// gtm-lb check, or no answer from it): its weight.
+[[nodiscard]] uint64_t effectiveWeight(const Profile& p, const Endpoint& e, const HealthTable& health);
+
 // Whether an endpoint counts as available: not Degraded or Full, and for a nested
 // profile, enough of its child's endpoints available.
 [[nodiscard]] bool available(std::span<const Profile> profiles, const Endpoint& e, const HealthTable& health,

@@ -1,10 +1,12 @@
 #include "status/overview_page.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "common/html_text.hpp"
 #include "journal/timeline.hpp"
+#include "policy/router.hpp"
 
 namespace gtm::status {
 namespace {
@@ -117,8 +119,16 @@ std::string overviewHtml(const OverviewInputs& in) {
         auto segments = journal::timeline(history[name], health, admin, known_since, now - kDay, now);
         const EndpointFacts& f = facts[name];
         std::string state = admin == "enabled" ? health : admin;
+        // A weight that follows the site's real servers says what it is now.
+        std::string shown_state = state;
+        if (p.weight_from != policy::WeightFrom::none) {
+          char weight[48];
+          std::snprintf(weight, sizeof weight, ", weight %g",
+                        static_cast<double>(policy::effectiveWeight(p, e, *in.snapshot->health)) / 1000.0);
+          shown_state += weight;
+        }
         auto [cert_text, cert_warn] = f.certificateText();
-        rows += "<tr data-endpoint=\"" + htmlEscaped(name) + "\">" + cell(name) + cell(state, admin == "enabled" ? health : "Disabled") + "<td>" +
+        rows += "<tr data-endpoint=\"" + htmlEscaped(name) + "\">" + cell(name) + cell(shown_state, admin == "enabled" ? health : "Disabled") + "<td>" +
                 journal::timelineSvg(segments, now - kDay, now) + "</td>" +
                 cell(cert_text, cert_warn ? "warn" : "") +
                 cell(f.latency_ms >= 0 ? std::to_string(static_cast<int>(f.latency_ms + 0.5)) + " ms" : "") + "</tr>";

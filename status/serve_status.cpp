@@ -138,6 +138,12 @@ std::string ServeStatus::statusJson(const StatusQuery& query) {
         if (e.geo_fallback) ej["fallback"] = true;
       }
       if (e.has_location) ej["location"] = {{"lat", e.location.lat}, {"lon", e.location.lon}};
+      if (p.weight_from != policy::WeightFrom::none) {
+        ej["effective_weight"] = static_cast<double>(policy::effectiveWeight(p, e, *snap->health)) / 1000.0;
+        if (uint32_t reals = snap->health->reals(e.health_slot); reals != policy::HealthTable::kRealsUnknown)
+          ej["reals_online"] = reals;
+        if (e.capacity) ej["capacity"] = e.capacity;
+      }
       for (const auto* list : {&e.v4, &e.v6})
         for (const IpAddress& ip : *list) ej["targets"].push_back(ip.toString());
       if (auto it = checks.find(name); it != checks.end())
@@ -273,6 +279,20 @@ std::string ServeStatus::metricsText() {
     if (!s.endpoint_metrics) m << "gtm_profile_endpoints_up{profile=\"" << labelValue(p.name) << "\"} " << up << "\n";
   }
   m << states.str();
+  // Weighted profiles whose weights follow their sites' real servers.
+  bool scaled_header = false;
+  for (const policy::Profile& p : snap->profiles) {
+    if (p.weight_from == policy::WeightFrom::none) continue;
+    if (!scaled_header) {
+      m << "# HELP gtm_endpoint_effective_weight A weighted endpoint's weight now: its weight times the real "
+           "servers its gtm-lb monitor reports (over its capacity with weight_from = reals).\n"
+           "# TYPE gtm_endpoint_effective_weight gauge\n";
+      scaled_header = true;
+    }
+    for (const policy::Endpoint& e : p.endpoints)
+      m << "gtm_endpoint_effective_weight{profile=\"" << labelValue(p.name) << "\",endpoint=\"" << labelValue(e.name)
+        << "\"} " << static_cast<double>(policy::effectiveWeight(p, e, *snap->health)) / 1000.0 << "\n";
+  }
   if (engine) appendProbeMetrics(m, *engine);
   appendBuildInfo(m);
   m << "# HELP gtm_dnssec_signature_expiry_seconds When the zone's earliest DNSSEC signature expires, in seconds "

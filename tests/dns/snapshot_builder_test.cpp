@@ -158,6 +158,33 @@ TEST(SnapshotBuilder, PerformanceRefusals) {
   }
 }
 
+TEST(SnapshotBuilder, WeightFromRefusals) {
+  const std::string zone = std::string(kZoneHead) + "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" } ]\n";
+  const std::string lb = "[[monitor]]\nname = \"lb\"\nprotocol = \"gtm-lb\"\nurl = \"http://192.0.2.5:9100/api/v1/status\"\n"
+                         "[[monitor]]\nname = \"tcp\"\nprotocol = \"tcp\"\nport = 443\n";
+  auto profile = [&](const std::string& settings, const std::string& endpoint_extra) {
+    return zone + lb + "[[profile]]\nname = \"p\"\nfqdn = \"vpn.z.test.\"\n" + settings +
+           "[[profile.endpoint]]\nname = \"a\"\ntarget = \"192.0.2.10\"\n" + endpoint_extra;
+  };
+  struct Case {
+    std::string text, expect;
+  } cases[] = {
+      {profile("weight_from = \"gtm-lb\"\nmonitors = [\"lb\"]\n", ""), "applies only to routing = \"weighted\""},
+      {profile("routing = \"weighted\"\nweight_from = \"gtm-lb\"\nmonitors = [\"tcp\"]\n", ""),
+       "profile \"p\": weight_from needs a gtm-lb monitor in monitors"},
+      {profile("routing = \"weighted\"\nweight_from = \"reals\"\nmonitors = [\"lb\"]\n", ""),
+       "endpoint \"a\": weight_from = \"reals\" needs capacity"},
+      {profile("routing = \"weighted\"\nweight_from = \"gtm-lb\"\nmonitors = [\"lb\"]\n", "capacity = 3\n"),
+       "capacity applies only to weight_from = \"reals\""},
+      {profile("routing = \"weighted\"\nweight_from = \"lb\"\nmonitors = [\"lb\"]\n", ""), "weight_from"},
+  };
+  for (const Case& c : cases) {
+    std::string errors = compile(c.text);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "expected: " << c.expect << "\ngot: " << errors;
+  }
+  EXPECT_EQ(compile(profile("routing = \"weighted\"\nweight_from = \"reals\"\nmonitors = [\"lb\"]\n", "capacity = 3\n")), "");
+}
+
 TEST(SnapshotBuilder, WhatNoAnswerCouldCarryIsRefused) {
   std::string ns1 = "records = [ { name = \"ns1\", type = \"A\", data = \"192.0.2.1\" },\n";
   // A 100 KB TXT: more than a DNS message holds.

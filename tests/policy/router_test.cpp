@@ -83,6 +83,42 @@ TEST(Router, WeightedThreeToOne) {
   EXPECT_GT(count["all-c"], 0);
 }
 
+// weight_from: each weight times the real servers behind the site. Draws
+// 0..N-1 cover the total exactly, so the shares are exact.
+TEST(Router, WeightsFollowTheRealServers) {
+  policy::Profile p;
+  p.routing = Routing::weighted;
+  p.weight_from = policy::WeightFrom::gtm_lb;
+  p.endpoints = {ep("a", "192.0.2.1", 0, 1), ep("b", "192.0.2.2", 1, 1)};
+  std::vector<policy::Profile> ps{p};
+  policy::HealthTable h(2, Health::online);
+  auto share = [&](int total) {
+    int a = 0;
+    for (int i = 0; i < total; ++i) a += decide(ps, h, client("198.51.100.1", 32, static_cast<uint64_t>(i)))[0] == "a";
+    return a;
+  };
+  EXPECT_EQ(share(2000), 1000) << "nothing reported yet: the plain weights";
+  h.setReals(0, 3);  // b reports nothing (no gtm-lb check): its weight as it is
+  EXPECT_EQ(share(4000), 3000);
+  EXPECT_EQ(policy::effectiveWeight(ps[0], ps[0].endpoints[0], h), 3000u);
+  h.setReals(0, 2);
+  EXPECT_EQ(share(3000), 2000);
+  h.setReals(0, 0);
+  EXPECT_EQ(share(1000), 0) << "no real server: out of the draw";
+  h.setReals(1, 0);
+  EXPECT_EQ(share(2000), 1000) << "every site reports none: the plain weights rather than no answer";
+  // reals: the weight at full strength, scaled by the share of capacity.
+  ps[0].weight_from = policy::WeightFrom::reals;
+  ps[0].endpoints[0].weight = 3;
+  ps[0].endpoints[0].capacity = 3;
+  ps[0].endpoints[1].capacity = 2;
+  h.setReals(0, 3);
+  h.setReals(1, 2);
+  EXPECT_EQ(share(4000), 3000);
+  h.setReals(0, 1);  // a third of a's capacity: weight 1
+  EXPECT_EQ(share(2000), 1000);
+}
+
 TEST(Router, WeightedSubnetAffinity) {
   policy::Profile p;
   p.routing = Routing::weighted;
