@@ -25,11 +25,15 @@
 #    for the geographic name with an ECS option (a /24 in Bavaria: the
 #    deepest match, subdivision level); both checked to give the same
 #    answers for clients on every level first.
+# 4. Performance routing: gtm's routing = "performance" against gdnsd's
+#    geoip plugin with auto_dc_coords (the same database and coordinates):
+#    the answers for every network of the database compared (differences
+#    listed), then the same fixed load of ECS queries.
 # Response rate limiting is off for gtm: the others have none (Knot's is off
 # by default), and one client at this rate is what it is there to stop.
 #
 # Usage: bench/dns_vs_gdnsd.sh [seconds per run, default 10] [offered q/s, default 100000]
-#                              [parts: all (default), or a list of fixed, saturation, geo]
+#                              [parts: all (default), or a list of fixed, saturation, geo, performance]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -153,7 +157,7 @@ start_server() {  # start_server NAME: starts it, sets $server_pid and $server_p
   case $1 in
     gtm-*) ip netns exec "$srv" taskset -c 0 "$gtm" serve --config "$work/${1}.toml" 2>>"$work/$1.log" &
            server_port=$gtm_port ;;
-    gdnsd|gdnsd-geo) ip netns exec "$srv" taskset -c 0 gdnsd -c "$work/$1" start 2>>"$work/$1.log" &
+    gdnsd|gdnsd-geo|gdnsd-perf) ip netns exec "$srv" taskset -c 0 gdnsd -c "$work/$1" start 2>>"$work/$1.log" &
            server_port=$gdnsd_port ;;
     knot) ip netns exec "$srv" taskset -c 0 knotd -c "$work/knot/sockets.conf" >>"$work/knot.log" 2>&1 &
           server_port=$knot_port ;;
@@ -219,4 +223,8 @@ fi
 
 if part geo; then
   . bench/geo_case.sh
+fi
+
+if part performance; then
+  . bench/performance_case.sh
 fi

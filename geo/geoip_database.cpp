@@ -20,8 +20,9 @@ const char* const kCountry[] = {"country", "iso_code", nullptr};
 const char* const kRegisteredCountry[] = {"registered_country", "iso_code", nullptr};
 const char* const kContinent[] = {"continent", "code", nullptr};
 const char* const kSubdivision[] = {"subdivisions", "0", "iso_code", nullptr};
-const char* const kLatitude[] = {"location", "latitude", nullptr};
-const char* const kLongitude[] = {"location", "longitude", nullptr};
+const char* const kLocation[] = {"location", nullptr};
+const char* const kLatitude[] = {"latitude", nullptr};
+const char* const kLongitude[] = {"longitude", nullptr};
 
 uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
   MMDB_entry_data_s data;
@@ -34,9 +35,14 @@ uint32_t codeAt(MMDB_entry_s& entry, const char* const* path) {
 // A City database's coordinates (GeoLite2 and DB-IP store doubles); false
 // without both, or outside the globe.
 bool pointAt(MMDB_entry_s& entry, policy::GeoPoint& out) {
+  // The location map once, then its two keys within it.
+  MMDB_entry_data_s map;
+  if (MMDB_aget_value(&entry, &map, kLocation) != MMDB_SUCCESS || !map.has_data || map.type != MMDB_DATA_TYPE_MAP)
+    return false;
+  MMDB_entry_s location{entry.mmdb, map.offset};
   auto degrees = [&](const char* const* path, double limit, double& v) {
     MMDB_entry_data_s data;
-    if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data) return false;
+    if (MMDB_aget_value(&location, &data, path) != MMDB_SUCCESS || !data.has_data) return false;
     if (data.type == MMDB_DATA_TYPE_DOUBLE) v = data.double_value;
     else if (data.type == MMDB_DATA_TYPE_FLOAT) v = static_cast<double>(data.float_value);
     else return false;
@@ -149,7 +155,7 @@ std::string GeoDatabase::summary() const {
          std::to_string(d.with_subdivision);
 }
 
-policy::GeoLocation GeoDatabase::locate(const IpAddress& address) const {
+policy::GeoLocation GeoDatabase::locate(const IpAddress& address, policy::GeoNeed need) const {
   policy::GeoLocation loc;
   sockaddr_storage ss{};
   if (address.family == IpAddress::Family::v4) {
@@ -170,11 +176,14 @@ policy::GeoLocation GeoDatabase::locate(const IpAddress& address) const {
     netmask = netmask >= 96 ? static_cast<uint16_t>(netmask - 96) : 0;
   loc.prefix = static_cast<uint8_t>(netmask);
   if (!result.found_entry) return loc;
-  loc.country = codeAt(result.entry, kCountry);
-  if (!loc.country) loc.country = codeAt(result.entry, kRegisteredCountry);
-  loc.continent = codeAt(result.entry, kContinent);
-  loc.subdivision = codeAt(result.entry, kSubdivision);
-  loc.has_point = pointAt(result.entry, loc.point);
+  const auto wants = [need](policy::GeoNeed part) { return (static_cast<int>(need) & static_cast<int>(part)) != 0; };
+  if (wants(policy::GeoNeed::regions)) {
+    loc.country = codeAt(result.entry, kCountry);
+    if (!loc.country) loc.country = codeAt(result.entry, kRegisteredCountry);
+    loc.continent = codeAt(result.entry, kContinent);
+    loc.subdivision = codeAt(result.entry, kSubdivision);
+  }
+  if (wants(policy::GeoNeed::point)) loc.has_point = pointAt(result.entry, loc.point);
   loc.found = loc.country || loc.continent || loc.has_point;
   return loc;
 }

@@ -28,7 +28,8 @@ class GeoDatabase : public policy::GeoLookup {
   GeoDatabase& operator=(const GeoDatabase&) = delete;
 
   // No allocation, no lock.
-  [[nodiscard]] policy::GeoLocation locate(const IpAddress& address) const override;
+  using policy::GeoLookup::locate;
+  [[nodiscard]] policy::GeoLocation locate(const IpAddress& address, policy::GeoNeed need) const override;
 
   // What `gtm check` and the status API say of it.
   struct Description {

@@ -72,12 +72,18 @@ struct GeoLocation {
 // "DE-BY (DE, EU)", "FR (FR, EU)", or "unknown".
 [[nodiscard]] std::string locationName(const GeoLocation& at);
 
+// What a lookup must read: the region codes (geographic routing), the
+// coordinates (performance routing), or both; each field read costs a walk
+// through the record.
+enum class GeoNeed : uint8_t { regions = 1, point = 2, all = 3 };
+
 // The database, as the decision path sees it. Must be safe to call from
 // every query thread at once, without allocating.
 class GeoLookup {
  public:
   virtual ~GeoLookup() = default;
-  [[nodiscard]] virtual GeoLocation locate(const IpAddress& address) const = 0;
+  [[nodiscard]] virtual GeoLocation locate(const IpAddress& address, GeoNeed need) const = 0;
+  [[nodiscard]] GeoLocation locate(const IpAddress& address) const { return locate(address, GeoNeed::all); }
 };
 
 }  // namespace gtm::policy

@@ -180,10 +180,13 @@ class Decider {
 
   // Where the client is, looked up once per query: its address with the
   // bits past what is known cleared.
-  const GeoLocation& location() {
-    if (!located_) {
-      located_ = true;
-      if (client_.geo) location_ = client_.geo->locate(client_.address.masked(client_.prefix));
+  // What it reads is what the method needs (a nested profile of the other
+  // kind reads the rest).
+  const GeoLocation& location(GeoNeed need) {
+    int want = static_cast<int>(need);
+    if ((located_ & want) != want) {
+      located_ |= want;
+      if (client_.geo) location_ = client_.geo->locate(client_.address.masked(client_.prefix), static_cast<GeoNeed>(located_));
     }
     return location_;
   }
@@ -203,7 +206,7 @@ class Decider {
   // fallback endpoint. Without, the mapped endpoint whatever its health.
   template <typename Eligible, typename Enabled>
   void geographic(const Profile& p, Eligible eligible, Enabled enabled, int depth) {
-    const GeoLocation& at = location();
+    const GeoLocation& at = location(GeoNeed::regions);
     // The answer holds for the database's network of the client, no wider
     // than what the client said of itself.
     widenScope(std::min(at.prefix, client_.prefix));
@@ -229,7 +232,7 @@ class Decider {
   // best after the last one tried.
   template <typename Eligible>
   void performance(const Profile& p, Eligible eligible, int depth) {
-    const GeoLocation& at = location();
+    const GeoLocation& at = location(GeoNeed::point);
     widenScope(std::min(at.prefix, client_.prefix));
     uint8_t matched = 0;
     std::span<const LatencyTable::Rtt> rtts;
@@ -270,7 +273,7 @@ class Decider {
   const HealthTable& health_;
   const ClientView& client_;
   Decision& out_;
-  bool located_ = false;
+  int located_ = 0;  // the GeoNeed bits read so far
   GeoLocation location_;
 };
 

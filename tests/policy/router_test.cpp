@@ -316,7 +316,8 @@ class FakeGeo : public policy::GeoLookup {
     double lat = 1000, lon = 1000;  // 1000: no coordinates (a Country database)
   };
   explicit FakeGeo(std::vector<Entry> entries) : entries_(std::move(entries)) {}
-  policy::GeoLocation locate(const IpAddress& a) const override {
+  using policy::GeoLookup::locate;
+  policy::GeoLocation locate(const IpAddress& a, policy::GeoNeed) const override {
     policy::GeoLocation loc;
     loc.prefix = 16;  // what this "database" says of anything it does not hold
     for (const Entry& e : entries_)
