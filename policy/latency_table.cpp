@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <map>
 #include <tuple>
 
 namespace gtm::policy {
@@ -18,14 +17,21 @@ std::string_view trimmed(std::string_view s) {
 
 Result<std::shared_ptr<const LatencyTable>> LatencyTable::parse(std::istream& in, const std::string& file,
                                                                 std::span<const std::string> endpoints) {
-  // (family, prefix, bytes) -> each endpoint's time, in file order.
-  std::map<std::tuple<int, uint8_t, std::array<uint8_t, 16>>, std::vector<Rtt>> read;
+  // Every line as one flat row, sorted once at the end: a million lines
+  // cost a few tens of MB while read, not a node per line.
+  struct Row {
+    uint8_t v6, prefix;
+    std::array<uint8_t, 16> bytes;
+    uint32_t endpoint, line;
+    float ms;
+  };
+  std::vector<Row> rows;
   std::string line;
-  size_t number = 0, entries = 0;
-  auto bad = [&](const std::string& why) { return Error{file + ":" + std::to_string(number) + ": " + why}; };
+  size_t number = 0;
+  auto bad = [&](size_t at, const std::string& why) { return Error{file + ":" + std::to_string(at) + ": " + why}; };
   while (std::getline(in, line)) {
     ++number;
-    if (number > kMaxLines) return bad("more than 1,000,000 lines");
+    if (number > kMaxLines) return bad(number, "more than 1,000,000 lines");
     std::string_view text = trimmed(line);
     if (text.empty() || text.front() == '#') continue;
     std::string_view fields[3];
@@ -39,39 +45,48 @@ Result<std::shared_ptr<const LatencyTable>> LatencyTable::parse(std::istream& in
       }
       text.remove_prefix(comma + 1);
     }
-    if (n != 3 || !text.empty()) return bad("expected prefix,endpoint,rtt_ms");
+    if (n != 3 || !text.empty()) return bad(number, "expected prefix,endpoint,rtt_ms");
     auto net = Subnet::parse(fields[0]);
-    if (!net) return bad("\"" + std::string(fields[0]) + "\" is not a network like 198.51.100.0/24");
+    if (!net) return bad(number, "\"" + std::string(fields[0]) + "\" is not a network like 198.51.100.0/24");
     auto it = std::find(endpoints.begin(), endpoints.end(), fields[1]);
-    if (it == endpoints.end()) return bad("the profile has no endpoint \"" + std::string(fields[1]) + "\"");
+    if (it == endpoints.end()) return bad(number, "the profile has no endpoint \"" + std::string(fields[1]) + "\"");
     double ms = -1;
     auto [end, ec] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), ms);
     if (ec != std::errc() || end != fields[2].data() + fields[2].size() || !(ms >= 0 && ms <= 60000))
-      return bad("rtt_ms \"" + std::string(fields[2]) + "\" is not a number of milliseconds from 0 to 60000");
+      return bad(number, "rtt_ms \"" + std::string(fields[2]) + "\" is not a number of milliseconds from 0 to 60000");
     IpAddress masked = net->address.masked(net->prefix);
-    auto& times = read[{masked.family == IpAddress::Family::v4 ? 4 : 6, net->prefix, masked.bytes}];
-    uint32_t index = static_cast<uint32_t>(it - endpoints.begin());
-    for (const Rtt& r : times)
-      if (r.endpoint == index) return bad(net->toString() + " already has a time for " + std::string(fields[1]));
-    times.push_back({index, static_cast<float>(ms)});
-    ++entries;
+    rows.push_back({static_cast<uint8_t>(masked.family == IpAddress::Family::v6), net->prefix, masked.bytes,
+                    static_cast<uint32_t>(it - endpoints.begin()), static_cast<uint32_t>(number),
+                    static_cast<float>(ms)});
   }
   if (in.bad()) return Error{file + ": read error"};
+  // By family, longest prefix first, network, then file order.
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.v6, b.prefix, a.bytes, a.line) < std::tie(b.v6, a.prefix, b.bytes, b.line);
+  });
   auto table = std::make_shared<LatencyTable>();
-  table->rtts_.reserve(entries);
-  for (auto& [key, times] : read) {
-    auto [family, prefix, bytes] = key;
-    auto f = family == 4 ? IpAddress::Family::v4 : IpAddress::Family::v6;
-    if (table->levels_.empty() || table->levels_.back().family != f || table->levels_.back().prefix != prefix)
-      table->levels_.push_back({f, prefix, {}});
-    table->levels_.back().networks.push_back(
-        {bytes, static_cast<uint32_t>(table->rtts_.size()), static_cast<uint32_t>(times.size())});
-    table->rtts_.insert(table->rtts_.end(), times.begin(), times.end());
-    ++table->networks_;
+  table->rtts_.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    bool same_network = i > 0 && rows[i - 1].v6 == r.v6 && rows[i - 1].prefix == r.prefix && rows[i - 1].bytes == r.bytes;
+    if (same_network) {
+      for (size_t j = table->rtts_.size() - table->levels_.back().networks.back().count; j < table->rtts_.size(); ++j)
+        if (table->rtts_[j].endpoint == r.endpoint) {
+          Subnet net{IpAddress{}, r.prefix};
+          net.address.family = r.v6 ? IpAddress::Family::v6 : IpAddress::Family::v4;
+          net.address.bytes = r.bytes;
+          return bad(r.line, net.toString() + " already has a time for " + endpoints[r.endpoint]);
+        }
+      ++table->levels_.back().networks.back().count;
+    } else {
+      auto family = r.v6 ? IpAddress::Family::v6 : IpAddress::Family::v4;
+      if (table->levels_.empty() || table->levels_.back().family != family || table->levels_.back().prefix != r.prefix)
+        table->levels_.push_back({family, r.prefix, {}});
+      table->levels_.back().networks.push_back({r.bytes, static_cast<uint32_t>(table->rtts_.size()), 1});
+      ++table->networks_;
+    }
+    table->rtts_.push_back({r.endpoint, r.ms});
   }
-  // Longest prefix first (the map's order keeps each level's networks sorted).
-  std::stable_sort(table->levels_.begin(), table->levels_.end(),
-                   [](const Level& a, const Level& b) { return a.prefix > b.prefix; });
   return std::shared_ptr<const LatencyTable>(std::move(table));
 }
 
