@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -57,9 +59,38 @@ uint16_t freePort() {
   throw std::runtime_error("no free port");
 }
 
+namespace {
+
+// The folders made for this test binary, removed when it exits (an etcd
+// data folder alone holds a 62 MB write-ahead log); GTM_KEEP_TEST_DIRS=1
+// keeps them to look at.
+struct TempDirs {
+  std::mutex mutex;
+  std::vector<std::string> made;
+  ~TempDirs() {
+    if (std::getenv("GTM_KEEP_TEST_DIRS")) return;
+    for (const std::string& dir : made) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+};
+
+TempDirs& tempDirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string makeTempDir() {
   char templ[] = "/tmp/gtm-test-XXXXXX";
   if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
+  {
+    TempDirs& dirs = tempDirs();
+    std::lock_guard lock(dirs.mutex);
+    dirs.made.push_back(templ);
+  }
   // gtm serve started as root runs as nobody: it must still read its config
   // and write its state file here.
   ::chmod(templ, 0777);

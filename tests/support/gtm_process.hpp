@@ -25,7 +25,8 @@ CommandResult run(const std::string& command, int timeout = 20);
 // A port free for both UDP and TCP on 127.0.0.1 and ::1 right now.
 uint16_t freePort();
 
-// A fresh temporary folder, removed with the process object.
+// A fresh temporary folder, removed when the test binary exits (kept with
+// GTM_KEEP_TEST_DIRS=1).
 std::string makeTempDir();
 std::string writeFile(const std::string& dir, const std::string& name, const std::string& text);
 // A DNSSEC key pair for `zone` made by ldns-keygen in `dir` with `args`
