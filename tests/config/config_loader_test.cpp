@@ -43,10 +43,10 @@ TEST(ConfigLoader, ErrorsCarryFileLineColumn) {
        "c.toml:4:7: [[zone]] soa: missing required key 'rname'"},
       {"[dns\n", "c.toml:1:5:"},
       {"", "the config needs at least one [[zone]]"},
-      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\nrouting = \"performance\"\n[[profile.endpoint]]\nname = "
+      {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\nrouting = \"fastest\"\n[[profile.endpoint]]\nname = "
        "\"e\"\ntarget = \"192.0.2.1\"\n",
-       "c.toml:4:11: [[profile]] routing: \"performance\" is not one of priority, weighted, multivalue, subnet, "
-       "geographic"},
+       "c.toml:4:11: [[profile]] routing: \"fastest\" is not one of priority, weighted, multivalue, subnet, "
+       "geographic, performance"},
       {"[[profile]]\nname = \"p\"\nfqdn = \"p.a.\"\n[[profile.endpoint]]\nname = \"e\"\ntarget = \"192.0.2.1\"\n"
        "priority = 0\n",
        "c.toml:7:12: [[profile.endpoint]] priority: 0 is out of range (1 to 1000)"},
