@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "monitor/crl_verdict.hpp"
+#include "monitor/http_fetch.hpp"
 #include "monitor/http_response.hpp"
 #include "monitor/tcp_session.hpp"
 
@@ -37,10 +38,9 @@ asio::awaitable<ProbeResult> CrlProbe::run(ProbeTarget target) {
   }
   std::string host = monitor_.host;
   if (server.port != 80) host += ":" + std::to_string(server.port);
-  std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + host +
-                        "\r\nUser-Agent: gtm-monitor\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   HttpResponse response(kMaxCrlBytes);
-  bool whole = co_await fetch(session, request, response, result, "reading the CRL");
+  bool whole = co_await exchangeWhole(session, httpRequestHead("GET", monitor_.path, host) + "\r\n", response, result,
+                                      "reading the CRL");
   session.close();
   if (!whole) {
     result.reason = where + result.reason;

@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "monitor/balancer_report.hpp"
+#include "monitor/http_fetch.hpp"
 #include "monitor/http_response.hpp"
 #include "monitor/tcp_session.hpp"
 
@@ -24,12 +25,11 @@ asio::awaitable<ProbeResult> GtmLbProbe::run(ProbeTarget target) {
   }
   std::string host = hostFor(balancer);
   if (monitor_.host.empty() && balancer.port != (tls() ? 443 : 80)) host += ":" + std::to_string(balancer.port);
-  std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + host +
-                        "\r\nUser-Agent: gtm-monitor\r\nAccept: application/json\r\nConnection: close\r\n";
+  std::string request = httpRequestHead("GET", monitor_.path, host, "application/json");
   if (!monitor_.token.empty()) request += "Authorization: Bearer " + monitor_.token + "\r\n";
   request += "\r\n";
   HttpResponse response;
-  bool whole = co_await fetch(session, request, response, result, "reading the balancer's status");
+  bool whole = co_await exchangeWhole(session, request, response, result, "reading the balancer's status");
   if (whole) keepSession(session, balancer);
   session.close();
   if (!whole) {

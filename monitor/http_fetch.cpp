@@ -1,5 +1,6 @@
 #include "monitor/http_fetch.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -56,6 +57,34 @@ asio::awaitable<std::vector<IpAddress>> resolve(asio::any_io_executor ex, const 
 
 }  // namespace
 
+std::string httpRequestHead(std::string_view method, std::string_view path, std::string_view host,
+                            std::string_view accept) {
+  std::string head;
+  head.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(host);
+  head.append("\r\nUser-Agent: gtm-monitor\r\nAccept: ").append(accept).append("\r\nConnection: close\r\n");
+  return head;
+}
+
+asio::awaitable<bool> exchangeWhole(TcpSession& session, std::string_view request, HttpResponse& response,
+                                    ProbeResult& result, const char* what) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(request.data());
+  if (!co_await session.write({bytes, request.size()}, result, "sending the HTTP request")) co_return false;
+  std::array<uint8_t, 16384> buf;
+  auto progress = HttpResponse::Progress::need_more;
+  while (progress == HttpResponse::Progress::need_more) {
+    size_t n = co_await session.readSome(buf, result, what);
+    if (n == 0 && !session.closedByPeer()) co_return false;  // the reason is the read's
+    progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
+  }
+  if (progress == HttpResponse::Progress::invalid) {
+    result.up = false;
+    result.reason = response.error();
+    co_return false;
+  }
+  result.http_status = response.status();
+  co_return true;
+}
+
 asio::awaitable<HttpFetchResult> httpFetch(asio::any_io_executor ex, HttpFetchRequest request) {
   HttpFetchResult out;
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
@@ -75,8 +104,7 @@ asio::awaitable<HttpFetchResult> httpFetch(asio::any_io_executor ex, HttpFetchRe
     }
     auto addresses = co_await resolve(ex, parsed->host, deadline, out.error);
     if (addresses.empty()) co_return out;
-    std::string head = std::string(request.body.empty() ? "GET " : "POST ") + parsed->path + " HTTP/1.1\r\nHost: " +
-                       parsed->hostHeader() + "\r\nUser-Agent: gtm-monitor\r\nAccept: */*\r\nConnection: close\r\n";
+    std::string head = httpRequestHead(request.body.empty() ? "GET" : "POST", parsed->path, parsed->hostHeader());
     if (!request.body.empty())
       head += "Content-Type: " + request.content_type + "\r\nContent-Length: " + std::to_string(request.body.size()) +
               "\r\n";
@@ -95,29 +123,10 @@ asio::awaitable<HttpFetchResult> httpFetch(asio::any_io_executor ex, HttpFetchRe
         out.error = result.reason + (addresses.size() > 1 ? " (" + address.toString() + ")" : "");
         continue;
       }
-      const auto* bytes = reinterpret_cast<const uint8_t*>(head.data());
-      if (!co_await session.write({bytes, head.size()}, result, "sending the request")) {
-        out.error = result.reason;
-        session.close();
-        continue;
-      }
-      std::array<uint8_t, 16384> buf;
-      auto progress = HttpResponse::Progress::need_more;
-      while (progress == HttpResponse::Progress::need_more) {
-        size_t n = co_await session.readSome(buf, result, "reading the response");
-        if (n == 0 && !session.closedByPeer()) break;
-        progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
-      }
+      whole = co_await exchangeWhole(session, head, response, result, "reading the response");
       session.close();
-      if (progress == HttpResponse::Progress::invalid) {
-        out.error = response.error();
-        co_return out;
-      }
-      if (progress != HttpResponse::Progress::complete) {
-        out.error = result.reason;
-        co_return out;  // the server answered, slowly or not whole: another address would not help
-      }
-      whole = true;
+      // The server took the connection: another address would not answer better.
+      if (!whole) out.error = result.reason;
       break;
     }
     if (!whole) co_return out;

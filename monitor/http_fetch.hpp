@@ -11,10 +11,26 @@
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/ip_address.hpp"
+#include "monitor/probe.hpp"
 
 namespace gtm::monitor {
+
+class TcpSession;
+class HttpResponse;
+
+// "GET /path HTTP/1.1" with Host, User-Agent, Accept and Connection: close,
+// as every probe asks; the caller adds its own headers and the blank line.
+[[nodiscard]] std::string httpRequestHead(std::string_view method, std::string_view path, std::string_view host,
+                                          std::string_view accept = "*/*");
+
+// Sends `request` on an open session and reads the whole response, head and
+// body, bounded by `response`, reading as `what`; false with result.reason
+// set when it did not come whole. Sets result.http_status.
+[[nodiscard]] boost::asio::awaitable<bool> exchangeWhole(TcpSession& session, std::string_view request,
+                                                         HttpResponse& response, ProbeResult& result, const char* what);
 
 struct HttpFetchRequest {
   std::string url;           // http://host[:port]/path

@@ -109,7 +109,6 @@ struct RevocationCheck::Source {
   CrlHandle crl;                     // crl: the last one read
   EVP_PKEY* crl_signer = nullptr;    // the key its signature was verified with
   std::string answer;                // ocsp: the last response (DER)
-  unsigned fetches = 0;
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;  // first probes waiting for the first answer
 
   ~Source() { EVP_PKEY_free(crl_signer); }
@@ -136,7 +135,6 @@ asio::awaitable<void> fetch(std::shared_ptr<RevocationCheck::Source> s, FetchSet
     request.max_body = kMaxCrlBytes;
   }
   HttpFetchResult got = co_await httpFetch(co_await asio::this_coro::executor, request);
-  ++s->fetches;
   Steady::duration keep = toSteady(settings.refresh);
   if (got.ok && !s->ocsp) {
     if (CrlHandle crl = parseCrl(got.body)) {

@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <cstdio>
 
+#include "monitor/http_fetch.hpp"
 #include "monitor/http_response.hpp"
 #include "monitor/revocation_check.hpp"
 #include "monitor/sstp_message.hpp"
@@ -156,25 +157,6 @@ asio::awaitable<void> WebProbeBase::checkRevocation(TcpSession& session, std::ch
   if (!warning.empty()) result.warning = result.warning.empty() ? warning : result.warning + "; " + warning;
 }
 
-asio::awaitable<bool> WebProbeBase::fetch(TcpSession& session, std::string_view request, HttpResponse& response,
-                                          ProbeResult& result, const char* what) {
-  if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;
-  std::array<uint8_t, 16384> buf;
-  HttpResponse::Progress progress = HttpResponse::Progress::need_more;
-  while (progress == HttpResponse::Progress::need_more) {
-    size_t n = co_await session.readSome(buf, result, what);
-    if (n == 0 && !session.closedByPeer()) co_return false;  // the reason is the read's
-    progress = response.feed({reinterpret_cast<const char*>(buf.data()), n}, n == 0);
-  }
-  if (progress == HttpResponse::Progress::invalid) {
-    result.up = false;
-    result.reason = response.error();
-    co_return false;
-  }
-  result.http_status = response.status();
-  co_return true;
-}
-
 asio::awaitable<bool> WebProbeBase::exchange(TcpSession& session, std::string_view request, HttpResponseHead& head,
                                              ProbeResult& result) {
   if (!co_await session.write(bytesOf(request), result, "sending the HTTP request")) co_return false;
@@ -199,8 +181,7 @@ asio::awaitable<ProbeResult> HttpProbe::run(ProbeTarget target) {
                                                                 std::chrono::duration<double>(monitor_.timeout));
   TcpSession session(co_await asio::this_coro::executor, tls_.get(), monitor_.timeout);
   if (co_await open(session, target, result)) {
-    std::string request = "GET " + monitor_.path + " HTTP/1.1\r\nHost: " + hostFor(target) +
-                          "\r\nUser-Agent: gtm-monitor\r\nAccept: */*\r\nConnection: close\r\n";
+    std::string request = httpRequestHead("GET", monitor_.path, hostFor(target));
     for (const auto& [name, value] : monitor_.headers) request += name + ": " + value + "\r\n";
     request += "\r\n";
     HttpResponseHead head;

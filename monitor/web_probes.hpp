@@ -39,11 +39,6 @@ class WebProbeBase : public Probe {
   // Sends `request` and reads the response head into `head`.
   boost::asio::awaitable<bool> exchange(TcpSession& session, std::string_view request, class HttpResponseHead& head,
                                         ProbeResult& result);
-  // Sends `request` and reads the whole response, head and body (bounded by
-  // `response`), reading as `what`; false with result.reason set when it did
-  // not come whole.
-  boost::asio::awaitable<bool> fetch(TcpSession& session, std::string_view request, class HttpResponse& response,
-                                     ProbeResult& result, const char* what);
   void keepSession(TcpSession& session, const ProbeTarget& target);
   // check_revocation: the chain the session's server presented, checked by
   // `deadline` at the latest; what fails warns or fails the result
