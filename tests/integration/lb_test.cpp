@@ -125,8 +125,11 @@ monitors = ["ikev2"]
     balancer = ChildProcess::start(argv, "balancing");
   }
   // gtm serve's config for the client's namespace: site A is the VIP, read
-  // through the balancer's status API; site B always answers.
-  std::string writeServeConfig(const std::string& site_b) {
+  // through the balancer's status API; site B always answers. By priority,
+  // or weighted with weight_from = "gtm-lb".
+  std::string writeServeConfig(const std::string& site_b, bool weighted = false) {
+    const std::string routing = weighted ? "routing = \"weighted\"\nweight_from = \"gtm-lb\"\n" : "";
+    const std::string first = weighted ? "" : "  priority = 1\n", second = weighted ? "" : "  priority = 2\n";
     return writeFile(dir, "serve.toml", R"([dns]
 listen = ["127.0.0.1:5300"]
 threads = 1
@@ -153,16 +156,14 @@ tolerated_failures = 0
 name = "aovpn"
 fqdn = "aovpn.vpn.example.com."
 ttl = 5
-monitors = ["site-lb"]
+)" + routing + R"(monitors = ["site-lb"]
   [[profile.endpoint]]
   name = "a"
   target = ")" + kVip + R"("
-  priority = 1
-  [[profile.endpoint]]
+)" + first + R"(  [[profile.endpoint]]
   name = "b"
   target = ")" + site_b + R"("
-  priority = 2
-  always_serve = true
+)" + second + R"(  always_serve = true
 )");
   }
   // Which real servers' charon exchanged packets with this client address on
@@ -541,12 +542,7 @@ TEST_F(LbTest, WeightsFollowTheBalancersRealServers) {
   ASSERT_NO_FATAL_FAILURE(lab.build());
   lab.startBalancer();
   const std::string site_b = "198.18.99.1";
-  std::string config = lab.writeServeConfig(site_b);
-  config = run("cat " + config).output;
-  config.replace(config.find("ttl = 5\n"), 8, "ttl = 5\nrouting = \"weighted\"\nweight_from = \"gtm-lb\"\n");
-  config.replace(config.find("  priority = 1\n"), 15, "");
-  config.replace(config.find("  priority = 2\n"), 15, "");
-  std::string path = writeFile(lab.dir, "weighted.toml", config);
+  std::string path = lab.writeServeConfig(site_b, true);
   auto serve = ChildProcess::start({"ip", "netns", "exec", lab.client.name(), kGtm, "serve", "--config", path}, "serving");
   ASSERT_TRUE(serve);
   writeFile(lab.dir, "queries", [] {
