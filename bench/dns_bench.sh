@@ -15,7 +15,16 @@
 #   fixed_load NAME PORT [dnsperf opts]   dnsperf -Q $rate for $duration s from
 #                                         CPU 1 with $work/queries.txt; prints
 #                                         answers/s, lost, whole-machine and
-#                                         CPU 0 microseconds per answer, latency
+#                                         CPU 0 microseconds per answer, latency;
+#                                         with GTM_BENCH_PROFILE=DIR set, `perf
+#                                         record -a -g` over the window into
+#                                         DIR/NAME.perf.data (a profile costs
+#                                         CPU: compare profiles, not figures)
+#   fixed_rounds ROUNDS FILE SERVER... -- [dnsperf opts]
+#                                         fixed_load for each server in turn,
+#                                         ROUNDS times over; every row kept in
+#                                         FILE, the median row of each server
+#                                         in FILE.median (and printed)
 server_ip=198.18.40.1
 client_ip=198.18.40.2
 
@@ -118,7 +127,12 @@ fixed_load() {
   local perf=$!
   sleep 2
   m0=$(cpu_busy cpu); c0=$(cpu_busy cpu0)
-  sleep "$window"
+  if [ -n "${GTM_BENCH_PROFILE:-}" ]; then
+    mkdir -p "$GTM_BENCH_PROFILE"
+    perf record -q -a -g -o "$GTM_BENCH_PROFILE/$name.perf.data" -- sleep "$window" 2>/dev/null
+  else
+    sleep "$window"
+  fi
   m1=$(cpu_busy cpu); c1=$(cpu_busy cpu0)
   wait "$perf" || true
   out=$(cat "$work/dnsperf.out")
@@ -129,4 +143,36 @@ fixed_load() {
   awk -v n="$name" -v l="$lost" -v q="$qps" -v m=$((m1 - m0)) -v c=$((c1 - c0)) -v hz="$hz" -v w="$window" \
       -v lat="$latency" 'BEGIN { a = q * w; printf "%-12s %9.0f %7d %12.2f %12.2f %8.0f\n", n, q, l,
                                  m / hz / a * 1e6, c / hz / a * 1e6, lat * 1e6 }'
+}
+
+# The servers take turns, round after round, so that a slow spell of this
+# shared machine falls on each of them alike; a server's median row (of each
+# column on its own) is what the comparisons use. start_server and stop come
+# from the benchmark that sources this file.
+fixed_rounds() {
+  local rounds=$1 file=$2 servers=() s
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do servers+=("$1"); shift; done
+  [ $# -eq 0 ] || shift
+  : > "$file"
+  for ((round = 1; round <= rounds; round++)); do
+    for s in "${servers[@]}"; do
+      start_server "$s"
+      fixed_load "$s" "$server_port" "$@" | tee -a "$file"
+      stop "$server_pid"
+    done
+  done
+  awk 'function median(list,   n, v, i, j, t) {
+         n = split(list, v, " ")
+         for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+         return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+       { if (!($1 in seen)) { seen[$1] = 1; order[++count] = $1 }
+         for (c = 2; c <= 6; c++) col[$1, c] = col[$1, c] " " $c }
+       END { for (i = 1; i <= count; i++) { s = order[i]
+               printf "%-12s %9.0f %7d %12.2f %12.2f %8.0f\n", s, median(col[s, 2]), median(col[s, 3]),
+                      median(col[s, 4]), median(col[s, 5]), median(col[s, 6]) } }' "$file" > "$file.median"
+  if [ "$rounds" -gt 1 ]; then
+    echo "  median of $rounds rounds:"
+    sed 's/^/  /' "$file.median"
+  fi
 }

@@ -34,11 +34,13 @@
 #
 # Usage: bench/dns_vs_gdnsd.sh [seconds per run, default 10] [offered q/s, default 100000]
 #                              [parts: all (default), or a list of fixed, saturation, geo, performance]
+#                              [rounds of part 4's fixed load, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 rate=${2:-100000}
 parts=${3:-all}
+rounds=${4:-3}
 part() { [ "$parts" = all ] || [[ ",$parts," == *",$1,"* ]]; }
 
 # shellcheck disable=SC2034  # read by bench/common.sh on exit

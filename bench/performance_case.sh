@@ -5,7 +5,8 @@
 # its automatic mode (auto_dc_coords, no map), the same database and the
 # same site coordinates. Every network of the database is asked of both
 # first (differences are listed; they may only be ties); then the same
-# fixed load of ECS queries (a /24 in Munich).
+# fixed load of ECS queries (a /24 in Munich), the servers taking turns for
+# $rounds rounds (the ratios come from each server's median row).
 perf_db=$work/perf.mmdb
 perl tests/support/make_geoip_db.pl "$perf_db"
 
@@ -81,13 +82,9 @@ differences=$(awk '$1 ~ /^gtm/ { g[$1 " " $2] = $3 } $1 == "gdnsd-perf" { d[$2] 
                    END { for (k in g) { split(k, f, " "); if (g[k] != d[f[2]])
                            print "  differs: " f[2] " " f[1] " " g[k] ", gdnsd " d[f[2]] } }' "$work/perf-answers")
 echo "${differences:-  the same answer for every network}"
+echo "   then the same fixed load of ECS queries (a /24 in Munich), the servers taking turns, $rounds rounds"
 printf '%-12s %9s %7s %12s %12s %8s\n' server "answers/s" lost "machine-us/a" "core0-us/a" "lat-us"
-: > "$work/perf"
-for s in gtm-perf gtm-perf-xdp gdnsd-perf; do
-  start_server "$s"
-  fixed_load "$s" "$server_port" -E 8:00011800c61201 | tee -a "$work/perf"
-  stop "$server_pid"
-done
+fixed_rounds "$rounds" "$work/perf" gtm-perf gtm-perf-xdp gdnsd-perf -- -E 8:00011800c61201
 awk '{ m[$1] = $4; c[$1] = $5 } END { if (m["gdnsd-perf"] > 0) for (s in m) if (s != "gdnsd-perf" && m[s] > 0)
   printf "  %-12s answers per CPU-second over gdnsd auto_dc_coords: %.2fx whole machine, %.2fx server core (target >= 1.2x)\n",
-         s, m["gdnsd-perf"] / m[s], c["gdnsd-perf"] / c[s] }' "$work/perf" | sort
+         s, m["gdnsd-perf"] / m[s], c["gdnsd-perf"] / c[s] }' "$work/perf.median" | sort

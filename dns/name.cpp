@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "dns/wire.hpp"
+
 namespace gtm::dns {
 namespace {
 
@@ -32,8 +34,7 @@ Result<std::string> toWireName(std::string_view text, std::string_view origin_wi
     wire.append(origin_wire);
     if (wire.size() > 255) return Error{"\"" + copy + "\" is longer than 255 bytes under the origin"};
   }
-  for (char& c : wire)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (char& c : wire) c = asciiLower(c);
   return wire;
 }
 

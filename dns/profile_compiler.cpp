@@ -203,6 +203,7 @@ void compileProfiles(const config::Config& cfg, Snapshot& snap, Diagnostics& dia
       if (ec.location) {
         e.has_location = true;
         e.location = {ec.location->lat, ec.location->lon};
+        e.location_vector = policy::toVector(e.location);
         if (pc.routing != config::Profile::Routing::performance)
           diag.error(ec.where, "location applies only to routing = \"performance\"");
       } else if (pc.routing == config::Profile::Routing::performance) {

@@ -1,5 +1,6 @@
 // Query parsing for the packet path: bounds-checked, no allocation.
 #include "dns/query.hpp"
+#include "dns/wire.hpp"
 
 namespace gtm::dns {
 namespace {
@@ -69,10 +70,7 @@ bool readQuestionName(Reader& r, Query& q) {
     q.name[out++] = len;
     if (len == 0) break;
     const uint8_t* src = r.at();
-    for (uint8_t i = 0; i < len; ++i) {
-      uint8_t c = src[i];
-      q.name[out++] = (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
-    }
+    for (uint8_t i = 0; i < len; ++i) q.name[out++] = asciiLower(src[i]);
     r.skip(len);
     ++labels;
   }

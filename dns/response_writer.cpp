@@ -1,8 +1,9 @@
 #include "dns/response_writer.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
+
+#include "dns/wire.hpp"
 
 namespace gtm::dns {
 
@@ -83,7 +84,7 @@ bool ResponseWriter::nameAtIs(size_t at, std::string_view wire) const {
     if (len == 0) return i + 1 == wire.size();
     if (at + 1 + len > pos_) return false;
     for (size_t k = 1; k <= len; ++k)
-      if (std::tolower(buf_[at + k]) != std::tolower(static_cast<unsigned char>(wire[i + k]))) return false;
+      if (asciiLower(buf_[at + k]) != asciiLower(static_cast<uint8_t>(wire[i + k]))) return false;
     i += 1 + len;
     at += 1 + len;
   }

@@ -73,7 +73,7 @@ std::string performanceWhy(const Snapshot& s, const policy::Profile& p, const Ip
         row.group = 0, row.value = r.ms, row.text += buf;
       }
     if (at.has_point && e.has_location) {
-      double km = policy::greatCircleKm(at.point, e.location);
+      double km = policy::greatCircleKm(at.vector, e.location_vector);
       if (row.group == 2) row.group = 1, row.value = km;
       row.text += " " + std::to_string(static_cast<long long>(std::llround(km))) + " km";
     }

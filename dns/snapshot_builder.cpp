@@ -80,7 +80,7 @@ Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const 
   const ldns_rdf* owner = ldns_rr_owner(rr.get());
   if (ldns_rdf_size(owner) != owner_wire.size() ||
       !std::equal(owner_wire.begin(), owner_wire.end(), ldns_rdf_data(owner), [](char a, uint8_t b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(b);
+        return asciiLower(static_cast<uint8_t>(a)) == asciiLower(b);
       }))
     return Error{"the name " + toText(owner_wire) + " does not survive as the owner of a " + type + " record"};
   // ldns stops reading RDATA at 65,535 bytes and drops the rest unsaid.
@@ -98,8 +98,7 @@ Result<EncodedRecord> encode(const std::string& owner_wire, uint32_t ttl, const 
 // The wire name a CNAME's rdata points at, lower-cased.
 std::string cnameTarget(const EncodedRecord& rec) {
   std::string target = rec.substr(10);
-  for (char& c : target)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (char& c : target) c = asciiLower(c);
   return target;
 }
 

@@ -11,6 +11,11 @@ inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxNameLength = 255;
 inline constexpr uint16_t kMaxUdpWithoutEdns = 512;
 
+// DNS compares names by ASCII letter case only (RFC 4343), never by the
+// locale's (std::tolower is a call per byte, and locale-dependent).
+[[nodiscard]] constexpr uint8_t asciiLower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
+[[nodiscard]] constexpr char asciiLower(char c) { return static_cast<char>(asciiLower(static_cast<uint8_t>(c))); }
+
 namespace type {
 inline constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SRV = 33, RRSIG = 46,
                           NSEC = 47, DNSKEY = 48,

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <ctime>
 
@@ -50,6 +52,24 @@ bool pointAt(MMDB_entry_s& entry, policy::GeoPoint& out) {
   };
   return degrees(kLatitude, 90, out.lat) && degrees(kLongitude, 180, out.lon);
 }
+
+// The records a query thread read last, by database generation and the
+// record's offset in the data section: the same record serves every address
+// of its network (and, in a City database, often many networks), and
+// reading its fields means walking its maps key by key. Static thread
+// storage: nothing allocated, nothing shared between threads.
+struct CachedRecord {
+  uint64_t generation = 0;  // 0: empty
+  uint32_t offset = 0;
+  uint8_t read = 0;  // the GeoNeed bits read into it
+  uint32_t continent = 0, country = 0, subdivision = 0;
+  bool has_point = false;
+  policy::GeoPoint point;
+  policy::GeoVector vector;
+};
+constexpr size_t kCachedRecords = 256;
+thread_local std::array<CachedRecord, kCachedRecords> cached_records;
+std::atomic<uint64_t> next_generation{1};
 
 constexpr size_t kSampleRecords = 64;
 constexpr off_t kMaxDatabaseBytes = off_t{1} << 30;
@@ -96,6 +116,7 @@ Result<std::shared_ptr<const GeoDatabase>> GeoDatabase::open(const std::string& 
   if (status != MMDB_SUCCESS)
     return Error{"\"" + path + "\" is not a MaxMind DB file libmaxminddb can read: " + MMDB_strerror(status)};
   db->opened_ = true;
+  db->generation_ = next_generation.fetch_add(1, std::memory_order_relaxed);
   Description& d = db->description_;
   d.path = path;
   d.type = db->mmdb_.metadata.database_type ? db->mmdb_.metadata.database_type : "";
@@ -176,16 +197,36 @@ policy::GeoLocation GeoDatabase::locate(const IpAddress& address, policy::GeoNee
     netmask = netmask >= 96 ? static_cast<uint16_t>(netmask - 96) : 0;
   loc.prefix = static_cast<uint8_t>(netmask);
   if (!result.found_entry) return loc;
-  const auto wants = [need](policy::GeoNeed part) { return (static_cast<int>(need) & static_cast<int>(part)) != 0; };
-  if (wants(policy::GeoNeed::regions)) {
-    loc.country = codeAt(result.entry, kCountry);
-    if (!loc.country) loc.country = codeAt(result.entry, kRegisteredCountry);
-    loc.continent = codeAt(result.entry, kContinent);
-    loc.subdivision = codeAt(result.entry, kSubdivision);
-  }
-  if (wants(policy::GeoNeed::point)) loc.has_point = pointAt(result.entry, loc.point);
+  readRecord(result.entry, need, loc);
   loc.found = loc.country || loc.continent || loc.has_point;
   return loc;
+}
+
+void GeoDatabase::readRecord(MMDB_entry_s& entry, policy::GeoNeed need, policy::GeoLocation& loc) const {
+  const auto bits = static_cast<uint8_t>(need);
+  CachedRecord& c = cached_records[(entry.offset * 2654435761u >> 16) % kCachedRecords];
+  if (c.generation != generation_ || c.offset != entry.offset) {
+    c = CachedRecord{};
+    c.generation = generation_, c.offset = entry.offset;
+  }
+  const uint8_t missing = bits & ~c.read;
+  if (missing & static_cast<uint8_t>(policy::GeoNeed::regions)) {
+    c.country = codeAt(entry, kCountry);
+    if (!c.country) c.country = codeAt(entry, kRegisteredCountry);
+    c.continent = codeAt(entry, kContinent);
+    c.subdivision = codeAt(entry, kSubdivision);
+  }
+  if (missing & static_cast<uint8_t>(policy::GeoNeed::point)) {
+    c.has_point = pointAt(entry, c.point);
+    if (c.has_point) c.vector = policy::toVector(c.point);
+  }
+  c.read |= missing;
+  if (bits & static_cast<uint8_t>(policy::GeoNeed::regions)) {
+    loc.country = c.country, loc.continent = c.continent, loc.subdivision = c.subdivision;
+  }
+  if (bits & static_cast<uint8_t>(policy::GeoNeed::point)) {
+    loc.has_point = c.has_point, loc.point = c.point, loc.vector = c.vector;
+  }
 }
 
 }  // namespace gtm::geo

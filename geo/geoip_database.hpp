@@ -49,8 +49,13 @@ class GeoDatabase : public policy::GeoLookup {
   GeoDatabase() = default;
   void sample();
 
+  // What a record says, read once per query thread (each database has its
+  // own generation, so a reload's records never pass for the old ones).
+  void readRecord(MMDB_entry_s& entry, policy::GeoNeed need, policy::GeoLocation& loc) const;
+
   mutable MMDB_s mmdb_{};
   bool opened_ = false;
+  uint64_t generation_ = 0;
   Description description_;
 };
 

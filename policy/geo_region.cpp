@@ -16,13 +16,15 @@ std::string unpack(uint64_t code) {
 
 }  // namespace
 
-double greatCircleKm(const GeoPoint& a, const GeoPoint& b) {
-  constexpr double kRadiusKm = 6371.0088;  // WGS-84 mean radius
+GeoVector toVector(const GeoPoint& p) {
   constexpr double kRad = 3.14159265358979323846 / 180.0;
-  const double dlat = (b.lat - a.lat) * kRad, dlon = (b.lon - a.lon) * kRad;
-  const double s = std::sin(dlat / 2), t = std::sin(dlon / 2);
-  const double h = s * s + std::cos(a.lat * kRad) * std::cos(b.lat * kRad) * t * t;
-  return 2 * kRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
+  const double lat = p.lat * kRad, lon = p.lon * kRad;
+  return {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
+}
+
+double greatCircleKm(const GeoVector& a, const GeoVector& b) {
+  constexpr double kRadiusKm = 6371.0088;  // WGS-84 mean radius
+  return 2 * kRadiusKm * std::asin(std::min(1.0, std::sqrt(chordSquared(a, b)) / 2));
 }
 
 std::optional<Region> parseRegion(std::string_view text) {

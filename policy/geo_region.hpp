@@ -42,9 +42,27 @@ struct GeoPoint {
   double lat = 0, lon = 0;
 };
 
-// The great-circle distance in km (haversine on the mean radius, 6371.0088
-// km): what performance routing ranks sites by.
-[[nodiscard]] double greatCircleKm(const GeoPoint& a, const GeoPoint& b);
+// The same place as a unit vector from the globe's centre: what the query
+// path ranks by, without trigonometry per site (the straight line between
+// two such vectors grows with the great-circle distance between them).
+struct GeoVector {
+  double x = 0, y = 0, z = 0;
+};
+[[nodiscard]] GeoVector toVector(const GeoPoint& p);
+
+// Ranks like the great-circle distance: the squared length of the chord.
+[[nodiscard]] constexpr double chordSquared(const GeoVector& a, const GeoVector& b) {
+  const double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
+  return dx * dx + dy * dy + dz * dz;
+}
+
+// The great-circle distance in km on the WGS-84 mean radius (6371.0088 km),
+// from the chord (2 r asin(chord / 2): haversine's result, exact for near
+// and antipodal places alike).
+[[nodiscard]] double greatCircleKm(const GeoVector& a, const GeoVector& b);
+[[nodiscard]] inline double greatCircleKm(const GeoPoint& a, const GeoPoint& b) {
+  return greatCircleKm(toVector(a), toVector(b));
+}
 
 // Where the database puts an address: codes packed as above (0: unknown),
 // coordinates when the database has them (a City database), and the
@@ -54,6 +72,7 @@ struct GeoLocation {
   uint32_t continent = 0, country = 0, subdivision = 0;
   bool has_point = false;
   GeoPoint point;
+  GeoVector vector;  // of point
   uint8_t prefix = 0;  // of the address's family (an IPv4 prefix for IPv4)
 };
 

@@ -39,6 +39,7 @@ struct Endpoint {
   uint32_t capacity = 0;                   // weight_from = reals: real servers at full strength
   bool has_location = false;               // performance: where the site is
   GeoPoint location;
+  GeoVector location_vector;  // of location, what the query path ranks by
   int child = -1;                          // index of a nested profile, or -1
   std::vector<Dependency> depends_on;
   unsigned min_child_endpoints = 1;

@@ -242,12 +242,12 @@ class Decider {
       // answer holds for the client's own prefix only.
       widenScope(client_.prefix);
     }
-    // (group, value): measured times first, then distances, then the rest
-    // in priority order.
+    // (group, value): measured times first, then distances (as the squared
+    // chord: the same order), then the rest in priority order.
     auto rank = [&](size_t i, const Endpoint& e) -> std::pair<int, double> {
       for (const LatencyTable::Rtt& r : rtts)
         if (r.endpoint == i) return {0, r.ms};
-      if (at.has_point && e.has_location) return {1, greatCircleKm(at.point, e.location)};
+      if (at.has_point && e.has_location) return {1, chordSquared(at.vector, e.location_vector)};
       return {2, 0};
     };
     std::pair<int, double> last{-1, 0};

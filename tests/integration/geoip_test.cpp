@@ -98,6 +98,24 @@ TEST(GeoDatabase, LocatesWithTheDatabasesPrefix) {
   EXPECT_EQ(d.with_country, d.sampled);
   EXPECT_GT(d.with_subdivision, 0u);
   EXPECT_NE((*db)->summary().find("gtm-test-City, IPv6 tree of"), std::string::npos) << (*db)->summary();
+  // Coordinates, and what one thread read of a record before (each
+  // lookup remembers its record) never stands in for another database's:
+  // the moved variant has other data at the same places.
+  auto tokyo = (*db)->locate(*IpAddress::parse("198.18.5.9"), policy::GeoNeed::point);
+  EXPECT_TRUE(tokyo.has_point);
+  EXPECT_NEAR(tokyo.point.lat, 35.68, 0.01);
+  EXPECT_EQ(tokyo.country, 0u);  // not asked for
+  EXPECT_NEAR(policy::greatCircleKm(tokyo.vector, policy::toVector({35.68, 139.69})), 0, 1);
+  EXPECT_EQ(at("198.18.5.9").country, policy::packCode("JP"));  // the rest of the same record, read now
+  ASSERT_NO_FATAL_FAILURE(writeDatabase(dir + "/moved.mmdb", "moved"));
+  auto moved = geo::GeoDatabase::open(dir + "/moved.mmdb");
+  ASSERT_TRUE(moved) << moved.error();
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ((*moved)->locate(*IpAddress::parse("198.18.5.9")).country, policy::packCode("DE"));
+    EXPECT_NEAR((*moved)->locate(*IpAddress::parse("198.18.5.9")).point.lat, 52.52, 0.01);
+    EXPECT_EQ(at("198.18.5.9").country, policy::packCode("JP"));
+    EXPECT_NEAR(at("198.18.5.9").point.lat, 35.68, 0.01);
+  }
   // Refused: missing, a directory, a FIFO (which would block), not a database.
   EXPECT_FALSE(geo::GeoDatabase::open(dir + "/missing.mmdb"));
   EXPECT_EQ(geo::GeoDatabase::open(dir).error(), "\"" + dir + "\" is not a regular file");

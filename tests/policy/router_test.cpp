@@ -329,6 +329,7 @@ class FakeGeo : public policy::GeoLookup {
         loc.prefix = e.net.prefix;
         loc.has_point = e.lat != 1000;
         loc.point = {e.lat, e.lon};
+        loc.vector = policy::toVector(loc.point);
       }
     return loc;
   }
@@ -445,6 +446,7 @@ policy::Endpoint site(const std::string& name, size_t slot, double lat, double l
   auto e = ep(name, "192.0.2." + std::to_string(slot + 1), slot);
   e.has_location = true;
   e.location = {lat, lon};
+  e.location_vector = policy::toVector(e.location);
   return e;
 }
 
@@ -551,11 +553,26 @@ TEST(Router, PerformanceMeasuredTimesFirstThenDistance) {
 }
 
 TEST(Router, GreatCircleDistances) {
+  using policy::GeoPoint;
+  auto km = [](GeoPoint a, GeoPoint b) { return policy::greatCircleKm(a, b); };
   // Amsterdam - New York and London - Sydney, as published (within 0.5 %).
-  EXPECT_NEAR(policy::greatCircleKm({52.37, 4.90}, {40.71, -74.01}), 5860, 30);
-  EXPECT_NEAR(policy::greatCircleKm({51.51, -0.13}, {-33.87, 151.21}), 16990, 85);
-  EXPECT_EQ(policy::greatCircleKm({10, 20}, {10, 20}), 0);
-  EXPECT_NEAR(policy::greatCircleKm({0, 0}, {0, 180}), 20015, 1);  // half the circumference, no NaN
+  EXPECT_NEAR(km({52.37, 4.90}, {40.71, -74.01}), 5860, 30);
+  EXPECT_NEAR(km({51.51, -0.13}, {-33.87, 151.21}), 16990, 85);
+  EXPECT_EQ(km({10, 20}, {10, 20}), 0);
+  EXPECT_NEAR(km({0, 0}, {0, 180}), 20015, 1);  // half the circumference, no NaN
+  // Near places keep their precision: 0.001 degrees of latitude is 111.2 m.
+  EXPECT_NEAR(km({52.370, 4.90}, {52.371, 4.90}), 0.1112, 0.0001);
+  // The query path ranks by the squared chord: the order of the distances,
+  // for sites around the globe seen from Munich.
+  const GeoPoint munich{48.14, 11.58};
+  std::vector<GeoPoint> sites{{52.37, 4.90}, {1.35, 103.82}, {38.95, -77.45}, {37.39, -122.08},
+                              {48.15, 11.58}, {-33.87, 151.21}, {-48.14, -168.42}};
+  for (size_t i = 0; i < sites.size(); ++i)
+    for (size_t j = 0; j < sites.size(); ++j)
+      EXPECT_EQ(km(munich, sites[i]) < km(munich, sites[j]),
+                policy::chordSquared(policy::toVector(munich), policy::toVector(sites[i])) <
+                    policy::chordSquared(policy::toVector(munich), policy::toVector(sites[j])))
+          << i << " " << j;
 }
 
 TEST(Router, RegionNames) {
