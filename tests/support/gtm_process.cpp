@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -40,22 +42,39 @@ CommandResult run(const std::string& command, int timeout) {
 
 bool haveCommand(const std::string& name) { return run("command -v " + name + " >/dev/null").exit_code == 0; }
 
-uint16_t freePort() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(udp, reinterpret_cast<sockaddr*>(&a), &len);
-    uint16_t port = ntohs(a.sin_port);
-    int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = ::bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(tcp);
-    ::close(udp);
-    if (ok) return port;
+namespace {
+
+// Whether a TCP and a UDP socket can both bind 127.0.0.1:port now.
+bool bindable(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = true;
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    int fd = ::socket(AF_INET, type, 0);
+    ok = ok && fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    if (fd >= 0) ::close(fd);
   }
+  return ok;
+}
+
+}  // namespace
+
+// Below the kernel's ephemeral range: a port handed out there could be
+// taken as the source port of any connection on the machine (another test's
+// curl, say) between this call and the bind of whoever asked for it.
+uint16_t freePort() {
+  unsigned low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  if (low > 65535) low = 32768;
+  const unsigned from = 10000, to = std::max(low, from + 1000);
+  static std::mutex mutex;
+  static std::mt19937 pick{std::random_device{}()};
+  std::lock_guard lock(mutex);
+  std::uniform_int_distribution<unsigned> port(from, to - 1);
+  for (int attempt = 0; attempt < 200; ++attempt)
+    if (uint16_t p = static_cast<uint16_t>(port(pick)); bindable(p)) return p;
   throw std::runtime_error("no free port");
 }
 

@@ -14,6 +14,15 @@
 
 namespace gtm::test {
 
+// The binaries under test, where the build put them (compile definitions of
+// the test targets).
+#ifdef GTM_BINARY
+inline const std::string kGtm = GTM_BINARY;
+#endif
+#ifdef SSTP_TEST_SERVER
+inline const std::string kSstpServer = SSTP_TEST_SERVER;
+#endif
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
@@ -22,7 +31,8 @@ struct CommandResult {
 // Runs a shell command, bounded by `timeout` seconds (coreutils timeout).
 CommandResult run(const std::string& command, int timeout = 20);
 
-// A port free for both UDP and TCP on 127.0.0.1 and ::1 right now.
+// A port free for both UDP and TCP on 127.0.0.1 right now, at random below
+// the kernel's ephemeral range (where connections take their source ports).
 uint16_t freePort();
 
 // A fresh temporary folder, removed when the test binary exits (kept with
