@@ -9,7 +9,7 @@ namespace {
 
 using dns::ParseStatus;
 
-struct Case {
+struct ParseCase {
   const char* what;
   std::vector<uint8_t> bytes;
   ParseStatus expect;
@@ -34,7 +34,7 @@ TEST(QueryParser, StatusTable) {
   std::vector<uint8_t> trailing_garbage_rr = with([](QuerySpec& s) { s.edns = true; });
   trailing_garbage_rr.pop_back();  // OPT RDLENGTH says 0 but the record is cut short
 
-  const Case cases[] = {
+  const ParseCase cases[] = {
       {"plain query", buildQuery(base()), ParseStatus::ok},
       {"empty", {}, ParseStatus::drop},
       {"11 bytes", std::vector<uint8_t>(11, 0), ParseStatus::drop},
@@ -64,7 +64,7 @@ TEST(QueryParser, StatusTable) {
       {"ECS /0", with([](QuerySpec& s) { s.edns = true; s.options = {{8, {0, 1, 0, 0}}}; }), ParseStatus::ok},
       {"option past RDATA", with([](QuerySpec& s) { s.edns = true; s.options = {{65000, {}}}; }), ParseStatus::ok},
   };
-  for (const Case& c : cases) {
+  for (const ParseCase& c : cases) {
     dns::Query q;
     EXPECT_EQ(dns::parseQuery(c.bytes, q), c.expect) << c.what;
   }

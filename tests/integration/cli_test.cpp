@@ -11,8 +11,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
 TEST(Cli, HelpAndVersion) {
   auto help = run(kGtm + " --help");
   EXPECT_EQ(help.exit_code, 0);

@@ -26,23 +26,18 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
-std::string curl(uint16_t port, const std::string& path) {
-  return run("curl -s --max-time 5 http://127.0.0.1:" + std::to_string(port) + path).output;
-}
-
 bool hasMetric(uint16_t status_port, const std::string& line) {
-  return curl(status_port, "/metrics").find(line + "\n") != std::string::npos;
+  return curlGet(status_port, "/metrics").find(line + "\n") != std::string::npos;
 }
 
 double metricValue(uint16_t status_port, const std::string& name) {
-  std::string m = curl(status_port, "/metrics");
+  std::string m = curlGet(status_port, "/metrics");
   size_t at = m.find("\n" + name + " ");
   return at == std::string::npos ? -1 : std::stod(m.substr(at + name.size() + 2));
 }
@@ -165,7 +160,7 @@ class ClusterHostile : public ::testing::Test {
     nlohmann::json status;
     EXPECT_GE(within(10,
                      [&] {
-                       status = nlohmann::json::parse(curl(n.port2(), "/api/v1/status"), nullptr, false);
+                       status = nlohmann::json::parse(curlGet(n.port2(), "/api/v1/status"), nullptr, false);
                        return status.is_object() && status.contains("cluster");
                      }),
               0)
@@ -205,7 +200,7 @@ TEST_F(ClusterHostile, BadValuesUnderEveryKeyFamilyNeitherStopNorConfuseNodes) {
   EXPECT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
   expectAlive(*ns1, "garbage present at start");
   expectAlive(*ns2, "garbage present at start");
-  EXPECT_GE(metricValue(ns1->port2(), "gtm_cluster_ignored_values_total"), 9) << curl(ns1->port2(), "/metrics");
+  EXPECT_GE(metricValue(ns1->port2(), "gtm_cluster_ignored_values_total"), 9) << curlGet(ns1->port2(), "/metrics");
   EXPECT_NE(ns1->log().find("a value under the prefix was ignored"), std::string::npos) << ns1->log();
   // The garbage serial was overwritten with one that reads.
   EXPECT_GE(within(5, [&] { return get("/gtm/serial").find("\"digest\"") != std::string::npos; }), 0)
@@ -311,7 +306,7 @@ TEST_F(ClusterHostile, FullIsAgreedAsFull) {
   EXPECT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
   EXPECT_GE(waitForAnswer(ns1->port(), "127.0.20.10", 5), 0) << ns1->log();
   EXPECT_GE(waitForAnswer(ns2->port(), "127.0.20.10", 5), 0) << ns2->log();
-  auto status = nlohmann::json::parse(curl(ns1->port2(), "/api/v1/status"), nullptr, false);
+  auto status = nlohmann::json::parse(curlGet(ns1->port2(), "/api/v1/status"), nullptr, false);
   ASSERT_TRUE(status.is_object());
   auto check = status["profiles"][0]["endpoints"][0]["checks"][0];
   EXPECT_EQ(check["agreed"], "Full") << check.dump();
@@ -424,7 +419,7 @@ TEST_F(ClusterHostile, PerNodeSettingsAreNotInTheDigest) {
   auto ns1 = node("ns1", "majority", one);
   auto ns2 = node("ns2", "majority", two);
   ASSERT_GE(within(5, [&] { return hasMetric(ns1->port2(), "gtm_cluster_nodes 2"); }), 0) << ns1->log();
-  EXPECT_TRUE(hasMetric(ns1->port2(), "gtm_cluster_config_mismatch 0")) << curl(ns1->port2(), "/api/v1/status");
+  EXPECT_TRUE(hasMetric(ns1->port2(), "gtm_cluster_config_mismatch 0")) << curlGet(ns1->port2(), "/api/v1/status");
 }
 
 // 300 targets that all change every 2 s, behind a link that adds 5 ms each

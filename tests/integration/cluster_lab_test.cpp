@@ -35,7 +35,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
 const std::string kSiteA = "198.18.61.10", kSiteB = "198.18.62.10";
 // Monitors: a probe every 0.5 s, no failure tolerated; one node alone
 // would fail over within interval x (tolerated + 1) + timeout = 0.8 s.

@@ -18,16 +18,11 @@
 #include "tests/support/dns_client.hpp"
 #include "tests/support/etcd.hpp"
 #include "tests/support/gtm_process.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/test_config.hpp"
 
 namespace gtm::test {
 namespace {
-
-const std::string kGtm = GTM_BINARY;
-
-std::string curl(uint16_t port, const std::string& path) {
-  return run("curl -s http://127.0.0.1:" + std::to_string(port) + path).output;
-}
 
 TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   if (auto why = Etcd::cannotRun(); !why.empty()) GTEST_SKIP() << why;
@@ -62,7 +57,7 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   // Each node lists both, with the same config digest.
   nlohmann::json status;
   for (int i = 0; i < 50; ++i) {
-    status = nlohmann::json::parse(curl(ns2->port2(), "/api/v1/status"), nullptr, false);
+    status = nlohmann::json::parse(curlGet(ns2->port2(), "/api/v1/status"), nullptr, false);
     if (status.is_object() && status.contains("cluster") && status["cluster"]["nodes"].size() == 2) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -74,14 +69,14 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   // Each check shows every node's observation next to the agreed state.
   nlohmann::json check;
   for (int i = 0; i < 30; ++i) {
-    status = nlohmann::json::parse(curl(ns2->port2(), "/api/v1/status"), nullptr, false);
+    status = nlohmann::json::parse(curlGet(ns2->port2(), "/api/v1/status"), nullptr, false);
     check = status["profiles"][0]["endpoints"][0]["checks"][0];
     if (check.contains("nodes") && check["nodes"] == nlohmann::json({{"ns1", "Online"}, {"ns2", "Online"}})) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(check["nodes"], nlohmann::json({{"ns1", "Online"}, {"ns2", "Online"}})) << check.dump();
   EXPECT_EQ(check["agreed"], "Online");
-  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos);
+  EXPECT_NE(curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos);
   auto cli = run(kGtm + " status --cluster --config " + ns1->configPath());
   EXPECT_EQ(cli.exit_code, 0) << cli.output;
   EXPECT_NE(cli.output.find("cluster: node ns1, connected to etcd, agreement majority"), std::string::npos) << cli.output;
@@ -109,10 +104,10 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
   // etcd goes: answers go on, local failover still works, admin actions
   // answer 503 and change nothing.
   etcd->stop();
-  for (int i = 0; i < 60 && curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 0") == std::string::npos; ++i)
+  for (int i = 0; i < 60 && curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 0") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 0"), std::string::npos) << ns1->log();
-  EXPECT_EQ(firstAnswer(ns1->port()), "127.0.10.10") << curl(ns1->port2(), "/api/v1/status") << ns1->log();
+  EXPECT_NE(curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 0"), std::string::npos) << ns1->log();
+  EXPECT_EQ(firstAnswer(ns1->port()), "127.0.10.10") << curlGet(ns1->port2(), "/api/v1/status") << ns1->log();
   auto refused = run(kGtm + " endpoint disable aovpn/east --config " + ns1->configPath());
   EXPECT_NE(refused.exit_code, 0) << refused.output;
   EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
@@ -122,21 +117,21 @@ TEST(Cluster, TwoNodesShareAdminStateAndKeepAnsweringWithoutEtcd) {
 
   // etcd returns: the nodes rejoin.
   etcd->restart();
-  for (int i = 0; i < 100 && curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") == std::string::npos; ++i)
+  for (int i = 0; i < 100 && curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos) << ns1->log();
-  for (int i = 0; i < 50 && curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2") == std::string::npos; ++i)
+  EXPECT_NE(curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 1"), std::string::npos) << ns1->log();
+  for (int i = 0; i < 50 && curlGet(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2"), std::string::npos);
+  EXPECT_NE(curlGet(ns1->port2(), "/metrics").find("gtm_cluster_nodes 2"), std::string::npos);
 
   // ns2 dies without a word (SIGKILL): its lease runs out and it leaves
   // ns1's count within lease_ttl (3 s here).
   auto killed = std::chrono::steady_clock::now();
   ::kill(ns2->pid(), SIGKILL);
-  for (int i = 0; i < 60 && curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1") == std::string::npos; ++i)
+  for (int i = 0; i < 60 && curlGet(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   double gone = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
-  EXPECT_NE(curl(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1"), std::string::npos) << ns1->log();
+  EXPECT_NE(curlGet(ns1->port2(), "/metrics").find("gtm_cluster_nodes 1"), std::string::npos) << ns1->log();
   // etcd expires a lease within half a second of its TTL; the rest is
   // slack for a loaded machine (4.4 s seen under ASan on 2 busy cores).
   EXPECT_LT(gone, 3.0 + 2.0) << "lease_ttl plus slack";
@@ -181,7 +176,7 @@ TEST(Cluster, SecuredEtcdOneSerialAndTheDigestFollowsReloads) {
                      twoSiteSstpProfile(sstp_port);
   auto ns1 = GtmProcess::serve(text, {"--node", "ns1"});
   ASSERT_GE(waitForAnswer(ns1->port(), "127.0.10.10", 3), 0) << ns1->log();
-  ASSERT_TRUE(eventually([&] { return curl(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") != std::string::npos; }, 5))
+  ASSERT_TRUE(eventually([&] { return curlGet(ns1->port2(), "/metrics").find("gtm_cluster_connected 1") != std::string::npos; }, 5))
       << ns1->log() << etcd->log();
   // ns2 starts with the same config more than a second later: its own
   // clock would give another serial, and it serves ns1's.
@@ -212,14 +207,14 @@ TEST(Cluster, SecuredEtcdOneSerialAndTheDigestFollowsReloads) {
       << ns1->log();
   std::string next = soaSerial(ns1->port());
   EXPECT_GT(std::stoull(next), std::stoull(serial));
-  EXPECT_TRUE(eventually([&] { return curl(ns2->port2(), "/metrics").find("gtm_cluster_config_mismatch 1") != std::string::npos; }, 3))
-      << curl(ns2->port2(), "/api/v1/status");
+  EXPECT_TRUE(eventually([&] { return curlGet(ns2->port2(), "/metrics").find("gtm_cluster_config_mismatch 1") != std::string::npos; }, 3))
+      << curlGet(ns2->port2(), "/api/v1/status");
   EXPECT_EQ(soaSerial(ns2->port()), serial) << "ns2 still serves the old config";
   addRecord(*ns2);
   EXPECT_TRUE(eventually([&] { return soaSerial(ns2->port()) == next; }, 5)) << soaSerial(ns2->port()) << " vs " << next
                                                                               << "\n" << ns2->log();
-  EXPECT_TRUE(eventually([&] { return curl(ns2->port2(), "/metrics").find("gtm_cluster_config_mismatch 0") != std::string::npos; }, 3))
-      << curl(ns2->port2(), "/api/v1/status");
+  EXPECT_TRUE(eventually([&] { return curlGet(ns2->port2(), "/metrics").find("gtm_cluster_config_mismatch 0") != std::string::npos; }, 3))
+      << curlGet(ns2->port2(), "/api/v1/status");
   EXPECT_EQ(soaSerial(ns1->port()), next) << "the first node to load a config keeps its serial";
 }
 

@@ -17,8 +17,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
 std::string withStatus(const std::string& token_file, const std::string& listen = "127.0.0.1:0") {
   return testConfig("[dns]\nlisten = [\"127.0.0.1:{PORT}\"]\nthreads = 1\n") + "\n[status]\nlisten = \"" + listen +
          "\"\ntoken_file = \"" + token_file + "\"\n";

@@ -23,7 +23,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
 const std::string kMakeDb = std::string(GTM_SOURCE_DIR) + "/tests/support/make_geoip_db.pl";
 
 std::string cannotRunSuite() {

@@ -24,8 +24,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
 std::string keygen(const std::string& dir, const std::string& args) { return ldnsKeygen(dir, args, "vpn.example.com"); }
 
 class Dnssec : public ::testing::Test {

@@ -27,7 +27,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
 const std::string kVip = "198.18.0.10";
 constexpr int kClients = 200;
 

@@ -17,8 +17,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kSstpServer = SSTP_TEST_SERVER;
-
 std::unique_ptr<ChildProcess> site(const std::string& address, uint16_t port) {
   return ChildProcess::start({kSstpServer, "--listen", address + ":" + std::to_string(port)}, "listening");
 }

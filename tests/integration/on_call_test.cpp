@@ -28,7 +28,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
 const std::string kAlice = "alice-operator-token-0123";
 const std::string kBob = "bob-viewer-token-456789";
 

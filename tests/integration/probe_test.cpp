@@ -23,9 +23,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-const std::string kSstpServer = SSTP_TEST_SERVER;
-
 std::unique_ptr<ChildProcess> sstpServer(uint16_t port, const std::string& mode, int cert_days = 365,
                                          const std::string& cert_out = "") {
   std::vector<std::string> argv{kSstpServer, "--listen", "127.0.0.1:" + std::to_string(port), "--mode", mode,

@@ -23,8 +23,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
 class FreeRadius {
  public:
   static std::string cannotRun() {

@@ -24,8 +24,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kSstpServer = SSTP_TEST_SERVER;
-
 std::string config(const std::string& dir, uint16_t sstp_port) {
   return R"([dns]
 listen = ["127.0.0.1:{PORT}"]

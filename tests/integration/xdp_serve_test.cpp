@@ -18,8 +18,6 @@
 namespace gtm::test {
 namespace {
 
-const std::string kGtm = GTM_BINARY;
-
 struct XdpLab {
   NetNamespace client, server;
   std::string dir = makeTempDir();

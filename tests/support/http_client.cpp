@@ -20,4 +20,8 @@ HttpReply httpRequest(uint16_t port, const std::string& method, const std::strin
   return h;
 }
 
+std::string curlGet(uint16_t port, const std::string& path) {
+  return run("curl -s --max-time 5 http://127.0.0.1:" + std::to_string(port) + path).output;
+}
+
 }  // namespace gtm::test

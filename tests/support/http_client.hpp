@@ -16,4 +16,7 @@ struct HttpReply {
 HttpReply httpRequest(uint16_t port, const std::string& method, const std::string& path,
                       const std::string& token = "", const std::string& json_body = "");
 
+// GET http://127.0.0.1:PORT/PATH (5 s at most): the body, "" when nothing answered.
+std::string curlGet(uint16_t port, const std::string& path);
+
 }  // namespace gtm::test

@@ -42,10 +42,6 @@ uint16_t payloadCap(uint16_t max_udp_payload, unsigned mtu) {
 // The start of the frame an address points into (the UMEM is in aligned mode).
 uint64_t frameOf(uint64_t addr) { return addr & ~uint64_t{Listener::kFrameSize - 1}; }
 
-std::string failure(const std::string& what, int err) {
-  return "xdp_interface: " + what + ": " + std::strerror(err < 0 ? -err : err);
-}
-
 }  // namespace
 
 Listener::Listener(const SnapshotStore& store, const CookieSecret& secret, uint16_t max_udp_payload,

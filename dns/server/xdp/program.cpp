@@ -53,11 +53,11 @@ unsigned readMtu(const std::string& interface) {
   return mtu ? mtu : 1500;
 }
 
+}  // namespace
+
 std::string failure(const std::string& what, int err) {
   return "xdp_interface: " + what + ": " + std::strerror(err < 0 ? -err : err);
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Program>> Program::attach(const std::string& interface,
                                                  const std::vector<SocketAddress>& listen) {

@@ -42,4 +42,8 @@ class Program {
   int link_ = -1;
 };
 
+// "xdp_interface: WHAT: the error's text" (err: an errno value, either sign,
+// as libbpf and libxdp return them).
+[[nodiscard]] std::string failure(const std::string& what, int err);
+
 }  // namespace gtm::dns::server::xdp
