@@ -1,6 +1,7 @@
 // libFuzzer target: what a CRL distribution point or an OCSP responder
 // sends back (bytes from another machine), judged for a certificate and
-// its issuer made at start: a CRL (DER or PEM) and an OCSP response.
+// its issuer made at start: a CRL (DER or PEM), also as a delta CRL, and
+// an OCSP response.
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "monitor/crl_verdict.hpp"
@@ -52,6 +54,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto crl = gtm::monitor::judgeCrl(bytes, {pki.ca}, X509_get0_serialNumber(pki.leaf), now, std::chrono::hours(24),
                                     "http://pki.example.com/ca.crl");
   auto ocsp = gtm::monitor::judgeOcsp(bytes, *pki.query, nullptr, pki.trust, now, "http://ocsp.example.com/");
+  // As a base CRL naming delta CRLs, and as a delta CRL for itself (the
+  // signature taken as checked, so that the extensions are read).
+  if (auto parsed = gtm::monitor::parseCrl(bytes)) {
+    for (const std::string& url : gtm::monitor::freshestCrlPoints(parsed.get()))
+      if (url.size() > size) std::abort();  // a URL comes out of the input
+    auto delta = gtm::monitor::judgeDeltaCrl(parsed.get(), parsed.get(), {pki.ca}, X509_get0_serialNumber(pki.leaf),
+                                             now, std::chrono::hours(24), "http://pki.example.com/delta.crl", true);
+    if (delta.reason.empty()) std::abort();
+  }
   // A verdict always says why; random bytes never pass as signed.
   if (crl.reason.empty() || ocsp.reason.empty()) std::abort();
   if (crl.status == gtm::monitor::CrlVerdict::Status::good || ocsp.status == gtm::monitor::OcspVerdict::Status::good)

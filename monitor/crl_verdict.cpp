@@ -3,7 +3,9 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <memory>
@@ -13,7 +15,48 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+std::vector<std::string> uris(STACK_OF(DIST_POINT)* points) {
+  std::vector<std::string> out;
+  if (!points) return out;
+  for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
+    DIST_POINT* dp = sk_DIST_POINT_value(points, i);
+    if (!dp->distpoint || dp->distpoint->type != 0) continue;
+    GENERAL_NAMES* names = dp->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, j);
+      if (gn->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                       static_cast<size_t>(ASN1_STRING_length(uri)));
+    }
+  }
+  sk_DIST_POINT_pop_free(points, DIST_POINT_free);
+  return out;
+}
+
+struct IntegerFree {
+  void operator()(ASN1_INTEGER* i) const { ASN1_INTEGER_free(i); }
+};
+using IntegerHandle = std::unique_ptr<ASN1_INTEGER, IntegerFree>;
+
+std::string integerText(const ASN1_INTEGER* i) {
+  long v = ASN1_INTEGER_get(i);
+  return v >= 0 ? std::to_string(v) : "(a large number)";
+}
+
+CrlVerdict judgeList(const X509_CRL* crl, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                     Clock::time_point now, std::chrono::hours warn, const std::string& what, bool signature_checked);
+
 }  // namespace
+
+std::vector<std::string> crlDistributionPoints(X509* cert) {
+  return uris(static_cast<STACK_OF(DIST_POINT)*>(X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr)));
+}
+
+std::vector<std::string> freshestCrlPoints(const X509_CRL* crl) {
+  return uris(static_cast<STACK_OF(DIST_POINT)*>(
+      X509_CRL_get_ext_d2i(const_cast<X509_CRL*>(crl), NID_freshest_crl, nullptr, nullptr)));
+}
 
 std::optional<Clock::time_point> asn1TimePoint(const ASN1_TIME* t) {
   if (!t) return std::nullopt;
@@ -75,11 +118,48 @@ CrlVerdict judgeCrl(std::string_view bytes, const std::vector<X509*>& issuers, c
   return judgeCrl(crl.get(), issuers, serial, now, warn, url);
 }
 
-CrlVerdict judgeCrl(const X509_CRL* crl_in, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+CrlVerdict judgeCrl(const X509_CRL* crl, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
                     Clock::time_point now, std::chrono::hours warn, const std::string& url, bool signature_checked) {
+  return judgeList(crl, issuers, serial, now, warn, "CRL " + url, signature_checked);
+}
+
+CrlVerdict judgeDeltaCrl(const X509_CRL* delta_in, const X509_CRL* base_in, const std::vector<X509*>& issuers,
+                         const ASN1_INTEGER* serial, Clock::time_point now, std::chrono::hours warn,
+                         const std::string& url, bool signature_checked) {
+  using S = CrlVerdict::Status;
+  const std::string what = "delta CRL " + url;
+  X509_CRL* delta = const_cast<X509_CRL*>(delta_in);
+  X509_CRL* base = const_cast<X509_CRL*>(base_in);
+  // A quarter of its validity, when that is less than `warn`.
+  auto this_update = asn1TimePoint(X509_CRL_get0_lastUpdate(delta));
+  auto next_update = asn1TimePoint(X509_CRL_get0_nextUpdate(delta));
+  if (this_update && next_update && *next_update > *this_update)
+    warn = std::min(warn, std::chrono::duration_cast<std::chrono::hours>((*next_update - *this_update) / 4));
+  CrlVerdict v = judgeList(delta, issuers, serial, now, warn, what, signature_checked);
+  if (v.status != S::good && v.status != S::revoked) return v;
+  IntegerHandle needs(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(delta, NID_delta_crl, nullptr, nullptr)));
+  IntegerHandle has(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(base, NID_crl_number, nullptr, nullptr)));
+  CrlVerdict failed;
+  failed.this_update = v.this_update, failed.next_update = v.next_update;
+  if (!needs) {
+    failed.reason = what + " is not a delta CRL (no Delta CRL Indicator)";
+    return failed;
+  }
+  if (!has || ASN1_INTEGER_cmp(has.get(), needs.get()) < 0) {
+    failed.reason = what + " applies to base CRL number " + integerText(needs.get()) + " or later; the base CRL read is " +
+                    (has ? "number " + integerText(has.get()) : std::string("without a number")) +
+                    " (read again at its refresh)";
+    return failed;
+  }
+  return v;
+}
+
+namespace {
+
+CrlVerdict judgeList(const X509_CRL* crl_in, const std::vector<X509*>& issuers, const ASN1_INTEGER* serial,
+                     Clock::time_point now, std::chrono::hours warn, const std::string& what, bool signature_checked) {
   using S = CrlVerdict::Status;
   CrlVerdict v;
-  const std::string what = "CRL " + url;
   // OpenSSL 3.0's getters take a non-const CRL; none of them changes it.
   X509_CRL* crl = const_cast<X509_CRL*>(crl_in);
   v.this_update = asn1TimePoint(X509_CRL_get0_lastUpdate(crl));
@@ -138,5 +218,7 @@ CrlVerdict judgeCrl(const X509_CRL* crl_in, const std::vector<X509*>& issuers, c
   }
   return v;
 }
+
+}  // namespace
 
 }  // namespace gtm::monitor

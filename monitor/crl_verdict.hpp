@@ -58,6 +58,22 @@ using CrlHandle = std::unique_ptr<X509_CRL, CrlFree>;
                                   std::chrono::system_clock::time_point now, std::chrono::hours warn,
                                   const std::string& url, bool signature_checked = false);
 
+// A delta CRL (RFC 5280 5.2.4; what AD CS publishes beside each base CRL
+// by default, and Windows reads whenever the base CRL names one in its
+// Freshest CRL extension): judged as above, and it must carry a Delta CRL
+// Indicator whose base CRL number the `base` CRL held reaches. A serial
+// listed with reason removeFromCRL is not revoked. It expires soon by design
+// (AD CS: a day): it warns when less than a quarter of its validity, and
+// less than `warn`, is left.
+[[nodiscard]] CrlVerdict judgeDeltaCrl(const X509_CRL* delta, const X509_CRL* base, const std::vector<X509*>& issuers,
+                                       const ASN1_INTEGER* serial, std::chrono::system_clock::time_point now,
+                                       std::chrono::hours warn, const std::string& url, bool signature_checked = false);
+
+// The URIs in a certificate's CRL Distribution Points and in a base CRL's
+// Freshest CRL extension (where its delta CRLs are), full names only.
+[[nodiscard]] std::vector<std::string> crlDistributionPoints(X509* cert);
+[[nodiscard]] std::vector<std::string> freshestCrlPoints(const X509_CRL* crl);
+
 // An ASN.1 time (UTCTime or GeneralizedTime) as a time point.
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> asn1TimePoint(const ASN1_TIME* t);
 

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cctype>
 
 #include "monitor/crl_verdict.hpp"
@@ -52,27 +53,6 @@ bool startsWithNoCase(const std::string& s, const char* prefix) {
   return true;
 }
 
-// The URIs of the certificate's CRL distribution points (full names).
-std::vector<std::string> distributionPoints(X509* cert) {
-  std::vector<std::string> out;
-  auto* points = static_cast<STACK_OF(DIST_POINT)*>(X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr));
-  if (!points) return out;
-  for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
-    DIST_POINT* dp = sk_DIST_POINT_value(points, i);
-    if (!dp->distpoint || dp->distpoint->type != 0) continue;
-    GENERAL_NAMES* names = dp->distpoint->name.fullname;
-    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
-      GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, j);
-      if (gn->type != GEN_URI) continue;
-      const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
-      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
-                       static_cast<size_t>(ASN1_STRING_length(uri)));
-    }
-  }
-  sk_DIST_POINT_pop_free(points, DIST_POINT_free);
-  return out;
-}
-
 std::vector<std::string> ocspResponders(X509* cert) {
   std::vector<std::string> out;
   STACK_OF(OPENSSL_STRING)* list = X509_get1_ocsp(cert);
@@ -98,6 +78,7 @@ std::string ago(System::time_point then, System::time_point now) {
 
 struct RevocationCheck::Source {
   bool ocsp = false;
+  bool delta = false;                // a delta CRL, named by a base CRL's Freshest CRL extension
   std::string url;
   std::unique_ptr<OcspQuery> query;  // ocsp: the request sent
   bool in_flight = false;
@@ -230,12 +211,14 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
     std::string role;
     std::vector<std::shared_ptr<Source>> sources;
     std::vector<std::string> not_checked;  // LDAP and other URLs Windows clients outside may not reach
+    // The delta CRLs of its base CRLs: (base CRL, delta CRL).
+    std::vector<std::pair<std::shared_ptr<Source>, std::shared_ptr<Source>>> deltas;
   };
   std::vector<Subject> subjects;
   for (int i = 0; i + 1 < n && subjects.size() < kMaxCertificates; ++i) {
     Subject sub{sk_X509_value(chain, i), sk_X509_value(chain, i + 1),
                 i == 0 ? "the server's certificate" : "CA certificate \"" + subjectCn(sk_X509_value(chain, i)) + "\"",
-                {}, {}};
+                {}, {}, {}};
     auto consider = [&](const std::string& url, bool ocsp) {
       if (url.size() > kMaxUrlBytes) {
         sub.not_checked.push_back(url.substr(0, 64) + "... (longer than 2048 bytes)");
@@ -253,7 +236,7 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
         sub.sources.push_back(s);
       }
     };
-    auto cdps = distributionPoints(sub.cert);
+    auto cdps = crlDistributionPoints(sub.cert);
     auto responders = ocspResponders(sub.cert);
     for (size_t k = 0; k < responders.size() && k < kMaxUrlsPerKind; ++k) consider(responders[k], true);
     for (size_t k = 0; k < cdps.size() && k < kMaxUrlsPerKind; ++k) consider(cdps[k], false);
@@ -261,13 +244,41 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
   }
   for (const Subject& sub : subjects)
     for (const auto& s : sub.sources) refreshIfDue(s, ex);
+  // The delta CRLs that the base CRLs read so far name in their Freshest
+  // CRL extension (known once a base CRL has come: looked for again after
+  // each answer below).
+  auto addDeltas = [&] {
+    for (Subject& sub : subjects)
+      for (const auto& base : sub.sources) {
+        if (base->ocsp || !base->crl) continue;
+        size_t taken = 0;
+        for (const std::string& url : freshestCrlPoints(base->crl.get())) {
+          if (url.size() > kMaxUrlBytes || !startsWithNoCase(url, "http://")) {
+            std::string shown = url.size() > kMaxUrlBytes ? url.substr(0, 64) + "... (longer than 2048 bytes)" : url;
+            if (std::find(sub.not_checked.begin(), sub.not_checked.end(), shown) == sub.not_checked.end())
+              sub.not_checked.push_back(shown);
+            continue;
+          }
+          if (taken++ == kMaxUrlsPerKind) break;
+          auto delta = sourceFor("delta " + url, false, url);
+          delta->delta = true;
+          std::pair<std::shared_ptr<Source>, std::shared_ptr<Source>> pair{base, delta};
+          if (std::find(sub.deltas.begin(), sub.deltas.end(), pair) == sub.deltas.end()) sub.deltas.push_back(pair);
+          refreshIfDue(delta, ex);
+        }
+      }
+  };
 
   // A URL never answered yet: wait for it, until the deadline at most.
   for (;;) {
+    addDeltas();
     std::vector<std::shared_ptr<Source>> pending;
-    for (const Subject& sub : subjects)
+    for (const Subject& sub : subjects) {
       for (const auto& s : sub.sources)
         if (!s->answered) pending.push_back(s);
+      for (const auto& d : sub.deltas)
+        if (!d.second->answered) pending.push_back(d.second);
+    }
     if (pending.empty() || Steady::now() >= deadline) break;
     auto wake = std::make_shared<asio::steady_timer>(ex);
     wake->expires_at(deadline);
@@ -281,42 +292,86 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
   for (const Subject& sub : subjects) {
     bool vouched = false;
     std::vector<std::string> revoked, failures, warnings;
+    // Whether a source has nothing to judge (no answer yet, or its last
+    // fetch failed): then the failure is noted and `detail` says it.
+    auto unanswered = [&](const Source& s, const std::string& what, std::string& detail) {
+      if (!s.answered) {
+        failures.push_back(what + ": no answer yet (the first fetch is still running)");
+        detail = "no answer yet";
+      } else if (!s.error.empty()) {
+        failures.push_back(what + " unreachable: " + s.error + " (Windows SSTP clients fail with 0x80092013)");
+        detail = "unreachable: " + s.error;
+        if (s.last_ok != System::time_point{}) detail += "; the last good answer came " + ago(s.last_ok, now);
+      }
+      return !detail.empty();
+    };
+    using S = CrlVerdict::Status;
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(sub.cert);
+    // A CRL's signature is verified once per issuer key, then remembered:
+    // judge(signature_checked) judges it.
+    auto judged = [&](Source& s, auto judge) {
+      bool checked = s.crl_signer && EVP_PKEY_eq(s.crl_signer, X509_get0_pubkey(sub.issuer)) == 1;
+      CrlVerdict v = judge(checked);
+      if (!checked && v.status != S::bad_signature && v.status != S::unreadable) {
+        EVP_PKEY_free(s.crl_signer);
+        s.crl_signer = X509_get_pubkey(sub.issuer);
+      }
+      return v;
+    };
+    auto revokedText = [&](const CrlVerdict& v, const std::string& what) {
+      return sub.role + " revoked" + (v.revoked_at ? " at " + utcText(*v.revoked_at) : std::string()) + " (listed in " +
+             what + ")";
+    };
     for (const auto& s : sub.sources) {
       const std::string what = (s->ocsp ? "OCSP " : "CRL ") + s->url;
       std::string detail;
-      if (!s->answered) {
-        failures.push_back(what + ": no answer yet (the first fetch is still running)");
-        detail = "no answer yet";
-      } else if (!s->error.empty()) {
-        failures.push_back(what + " unreachable: " + s->error + " (Windows SSTP clients fail with 0x80092013)");
-        detail = "unreachable: " + s->error;
-        if (s->last_ok != System::time_point{}) detail += "; the last good answer came " + ago(s->last_ok, now);
+      if (unanswered(*s, what, detail)) {
+        // noted among the failures
       } else if (!s->ocsp) {
-        bool checked = s->crl_signer && EVP_PKEY_eq(s->crl_signer, X509_get0_pubkey(sub.issuer)) == 1;
-        CrlVerdict v = judgeCrl(s->crl.get(), {sub.issuer}, X509_get0_serialNumber(sub.cert), now, warn, s->url, checked);
-        using S = CrlVerdict::Status;
-        if (!checked && v.status != S::bad_signature && v.status != S::unreadable) {
-          EVP_PKEY_free(s->crl_signer);
-          s->crl_signer = X509_get_pubkey(sub.issuer);
-        }
+        CrlVerdict v = judged(*s, [&](bool checked) {
+          return judgeCrl(s->crl.get(), {sub.issuer}, serial, now, warn, s->url, checked);
+        });
         if (auto left = v.secondsLeft(now); left && (!report.crl_seconds_left || *left < *report.crl_seconds_left))
           report.crl_seconds_left = left;
-        if (v.status == S::good) {
+        // A base CRL that names delta CRLs vouches only with one of them
+        // current and not listing the certificate (as Windows reads it).
+        bool deltas_named = false, delta_vouches = false;
+        if (v.status == S::good)
+          for (const auto& [base, d] : sub.deltas) {
+            if (base != s) continue;
+            deltas_named = true;
+            const std::string delta_what = "delta CRL " + d->url;
+            std::string delta_detail;
+            if (!unanswered(*d, delta_what, delta_detail)) {
+              CrlVerdict dv = judged(*d, [&](bool checked) {
+                return judgeDeltaCrl(d->crl.get(), s->crl.get(), {sub.issuer}, serial, now, warn, d->url, checked);
+              });
+              if (dv.status == S::good) {
+                delta_vouches = true;
+                if (dv.expiring) warnings.push_back(dv.reason);
+              } else if (dv.status == S::revoked) {
+                revoked.push_back(revokedText(dv, delta_what));
+              } else {
+                failures.push_back(dv.reason);
+              }
+              delta_detail = afterName(dv.reason, delta_what) + "; fetched " + ago(d->last_ok, now);
+            }
+            report.details.emplace_back(delta_what, sub.role + ": " + delta_detail);
+          }
+        if (v.status == S::good && (!deltas_named || delta_vouches)) {
           vouched = true;
           if (v.expiring) warnings.push_back(v.reason);
         } else if (v.status == S::revoked) {
-          revoked.push_back(sub.role + " revoked" + (v.revoked_at ? " at " + utcText(*v.revoked_at) : std::string()) +
-                            " (listed in " + what + ")");
-        } else {
+          revoked.push_back(revokedText(v, what));
+        } else if (v.status != S::good) {
           failures.push_back(v.reason);
         }
         detail = afterName(v.reason, what) + "; fetched " + ago(s->last_ok, now);
       } else {
         OcspVerdict v = judgeOcsp(s->answer, *s->query, chain, trust_, now, s->url);
-        using S = OcspVerdict::Status;
-        if (v.status == S::good)
+        if (v.status == OcspVerdict::Status::good)
           vouched = true;
-        else if (v.status == S::revoked)
+        else if (v.status == OcspVerdict::Status::revoked)
           revoked.push_back(sub.role + ": " + v.reason);
         else
           failures.push_back(v.reason);

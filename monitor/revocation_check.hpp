@@ -1,7 +1,8 @@
 // check_revocation on sstp and https monitors: each certificate of the
 // chain a server presented (the leaf and each intermediate; not the trust
 // anchor) checked as Windows checks it before an SSTP tunnel comes up: its
-// http:// CRL distribution points and the OCSP responder in its AIA. A
+// http:// CRL distribution points (with the delta CRLs a base CRL names in
+// its Freshest CRL extension) and the OCSP responder in its AIA. A
 // certificate passes when one of them vouches for it (Windows asks OCSP
 // first, then the CRLs) and none says it is revoked; a source that fails
 // while another answers is a warning.

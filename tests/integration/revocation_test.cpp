@@ -50,7 +50,15 @@ struct RevocationLab {
         "[leaf_ext]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\n"
         "subjectAltName = DNS:vpn.example.com\nauthorityKeyIdentifier = keyid\ncrlDistributionPoints = URI:" +
             crlUrl("issuing") + ", URI:ldap://pki.example.com/CN=issuing?certificateRevocationList\n"
-            "authorityInfoAccess = OCSP;URI:" + ocspUrl() + "\n");
+            "authorityInfoAccess = OCSP;URI:" + ocspUrl() + "\n"
+        // A leaf with its CRL alone (no OCSP to vouch instead), and the
+        // CRL extension that names the delta CRLs, as AD CS publishes them.
+        "[crl_only_ext]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\n"
+        "extendedKeyUsage = serverAuth\nsubjectAltName = DNS:vpn.example.com\nauthorityKeyIdentifier = keyid\n"
+        "crlDistributionPoints = URI:" + crlUrl("issuing") + "\n"
+        "[delta_ext]\nauthorityKeyIdentifier = keyid\nfreshestCRL = URI:" + crlUrl("issuing-delta") + "\n"
+        // (X509_CRL_diff wants the base's and the newer list's key identifiers alike.)
+        "[newer_ext]\nauthorityKeyIdentifier = keyid\n");
     if (!root->ok || !issuing->ok) return;
     for (const char* leaf : {"east", "west", "other"})
       if (!issuing->issue(leaf, "/CN=vpn.example.com", "leaf_ext") ||
@@ -243,6 +251,74 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
 
 // Two profiles over the same two sites, one whose monitor only warns and
 // one whose monitor fails a site that Windows clients would refuse.
+// AD CS publishes a delta CRL beside each base CRL and names it in the base
+// CRL's Freshest CRL extension; Windows reads both, so a delta CRL that is
+// gone, expired, for a newer base, or lists the certificate fails clients
+// as the base CRL would. A leaf with no OCSP responder: the CRLs alone vouch.
+TEST(Revocation, DeltaCrlsAsWindowsReadsThem) {
+  if (skipWithout()) GTEST_SKIP() << "openssl or nginx is not installed (scripts/install-deps.sh test)";
+  RevocationLab lab;
+  ASSERT_TRUE(lab.ok) << (lab.ocsp ? lab.ocsp->log() : "no OCSP responder");
+  const OpensslCa& ca = *lab.issuing;
+  ASSERT_TRUE(ca.issue("solo", "/CN=vpn.example.com", "crl_only_ext"));
+  ASSERT_EQ(run("cat " + ca.dir + "/solo.pem " + ca.cert() + " > " + lab.dir + "/solo-chain.pem").exit_code, 0);
+  auto server = lab.sstpServer("solo", "127.0.0.1");
+  ASSERT_TRUE(server);
+  const std::string www = lab.www->root(), base = www + "/issuing.crl", delta = www + "/issuing-delta.crl";
+  // The base CRL (naming its delta), then newer full lists to make deltas from.
+  ASSERT_TRUE(lab.publish(ca, "issuing", "-crlexts delta_ext"));
+  auto newer = [&](const std::string& name, const std::string& options = "") {
+    EXPECT_TRUE(ca.crl(lab.dir + "/" + name + ".crl", "-crlexts newer_ext " + options));
+    return lab.dir + "/" + name + ".crl";
+  };
+  ASSERT_TRUE(ca.deltaCrl(base, newer("next"), delta));
+  auto probe = [&] {
+    auto r = run(std::string(GTM_BINARY) + " probe sstp 127.0.0.1 --port " + std::to_string(lab.sstp_port) +
+                 " --host vpn.example.com --verify-tls --ca-file " + lab.root->cert() +
+                 " --check-revocation --json --timeout 2");
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    return std::make_pair(r.exit_code, j.is_object() ? j : nlohmann::json::object());
+  };
+  const std::string delta_url = "delta CRL " + lab.crlUrl("issuing-delta");
+
+  // Base and delta current, the certificate in neither.
+  auto [code, j] = probe();
+  EXPECT_EQ(code, 0) << j.dump();
+  ASSERT_TRUE(j.contains("details")) << j.dump();
+  EXPECT_NE(j["details"].value(delta_url, "").find("is current until"), std::string::npos) << j.dump();
+
+  // The delta CRL gone: the base alone vouches for nothing.
+  ASSERT_EQ(::unlink(delta.c_str()), 0);
+  std::tie(code, j) = probe();
+  EXPECT_EQ(code, 1) << j.dump();
+  EXPECT_NE(j.value("reason", "").find(delta_url + " unreachable: HTTP 404"), std::string::npos) << j.dump();
+
+  // Revoked since the base CRL: only the delta lists it.
+  ASSERT_TRUE(ca.revoke(ca.dir + "/solo.pem"));
+  ASSERT_TRUE(ca.deltaCrl(base, newer("revoked"), delta));
+  std::tie(code, j) = probe();
+  EXPECT_EQ(code, 1) << j.dump();
+  EXPECT_NE(j.value("reason", "").find("revoked at"), std::string::npos) << j.dump();
+  EXPECT_NE(j.value("reason", "").find("(listed in " + delta_url + ")"), std::string::npos) << j.dump();
+
+  // A delta for a newer base CRL than the one published.
+  const std::string later_base = newer("a"), later = newer("b");  // in this order: b has the higher number
+  ASSERT_TRUE(ca.deltaCrl(later_base, later, delta));
+  std::tie(code, j) = probe();
+  EXPECT_EQ(code, 1) << j.dump();
+  EXPECT_NE(j.value("reason", "").find("applies to base CRL number"), std::string::npos) << j.dump();
+
+  // An expired delta (its nextUpdate an hour ago).
+  const auto now = system_clock::now();
+  ASSERT_TRUE(ca.deltaCrl(base,
+                          newer("old", "-crl_lastupdate " + opensslTime(now - hours(3)) + " -crl_nextupdate " +
+                                           opensslTime(now - hours(1))),
+                          delta));
+  std::tie(code, j) = probe();
+  EXPECT_EQ(code, 1) << j.dump();
+  EXPECT_NE(j.value("reason", "").find(delta_url + " expired 60 min ago"), std::string::npos) << j.dump();
+}
+
 TEST(Revocation, WarnKeepsTheAnswerDegradedMovesIt) {
   if (skipWithout() || !haveCommand("dig")) GTEST_SKIP() << "openssl, nginx or dig is not installed (scripts/install-deps.sh test)";
   RevocationLab lab;

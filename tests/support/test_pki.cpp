@@ -1,5 +1,10 @@
 #include "tests/support/test_pki.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <thread>
@@ -55,6 +60,36 @@ bool OpensslCa::revoke(const std::string& cert_file) const {
 
 bool OpensslCa::crl(const std::string& out, const std::string& options) const {
   return run("openssl ca -batch -config " + dir + "/ca.cnf -gencrl " + options + " -out " + out + " 2>&1").exit_code == 0;
+}
+
+bool OpensslCa::deltaCrl(const std::string& base, const std::string& newer, const std::string& out) const {
+  auto readCrl = [](const std::string& path) -> X509_CRL* {
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) return nullptr;
+    X509_CRL* crl = PEM_read_X509_CRL(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    return crl;
+  };
+  X509_CRL* b = readCrl(base);
+  X509_CRL* n = readCrl(newer);
+  EVP_PKEY* k = nullptr;
+  if (FILE* f = std::fopen(key().c_str(), "r")) {
+    k = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+  }
+  X509_CRL* delta = b && n && k ? X509_CRL_diff(b, n, k, EVP_sha256(), 0) : nullptr;
+  bool written = false;
+  if (delta) {
+    if (FILE* f = std::fopen(out.c_str(), "w")) {
+      written = PEM_write_X509_CRL(f, delta) == 1;
+      written = std::fclose(f) == 0 && written;
+    }
+  }
+  X509_CRL_free(delta);
+  X509_CRL_free(b);
+  X509_CRL_free(n);
+  EVP_PKEY_free(k);
+  return written;
 }
 
 StaticHttpServer::StaticHttpServer(const std::string& dir, uint16_t port) : dir_(dir), port_(port) {

@@ -27,6 +27,10 @@ class OpensslCa {
   bool revoke(const std::string& cert) const;
   // openssl ca -gencrl with extra options ("-crlhours 5") into `out`.
   bool crl(const std::string& out, const std::string& options = "") const;
+  // A delta CRL (openssl ca makes none): what `newer` lists beyond `base`
+  // (both this CA's CRLs, as files), signed by this CA, through OpenSSL's
+  // X509_CRL_diff, into `out`.
+  bool deltaCrl(const std::string& base, const std::string& newer, const std::string& out) const;
 
   [[nodiscard]] std::string cert() const { return dir + "/ca.pem"; }
   [[nodiscard]] std::string key() const { return dir + "/ca.key"; }
