@@ -45,6 +45,11 @@ std::string subjectCn(X509* cert) {
   return buf;
 }
 
+// A URL gtm does not fetch, as the status lists it.
+std::string notCheckedText(const std::string& url) {
+  return url.size() > kMaxUrlBytes ? url.substr(0, 64) + "... (longer than 2048 bytes)" : url;
+}
+
 bool startsWithNoCase(const std::string& s, const char* prefix) {
   size_t n = std::char_traits<char>::length(prefix);
   if (s.size() < n) return false;
@@ -78,7 +83,6 @@ std::string ago(System::time_point then, System::time_point now) {
 
 struct RevocationCheck::Source {
   bool ocsp = false;
-  bool delta = false;                // a delta CRL, named by a base CRL's Freshest CRL extension
   std::string url;
   std::unique_ptr<OcspQuery> query;  // ocsp: the request sent
   bool in_flight = false;
@@ -220,10 +224,8 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
                 i == 0 ? "the server's certificate" : "CA certificate \"" + subjectCn(sk_X509_value(chain, i)) + "\"",
                 {}, {}, {}};
     auto consider = [&](const std::string& url, bool ocsp) {
-      if (url.size() > kMaxUrlBytes) {
-        sub.not_checked.push_back(url.substr(0, 64) + "... (longer than 2048 bytes)");
-      } else if (!startsWithNoCase(url, "http://")) {
-        sub.not_checked.push_back(url);
+      if (url.size() > kMaxUrlBytes || !startsWithNoCase(url, "http://")) {
+        sub.not_checked.push_back(notCheckedText(url));
       } else if (!ocsp) {
         sub.sources.push_back(sourceFor("crl " + url, false, url));
       } else {
@@ -254,14 +256,13 @@ asio::awaitable<RevocationCheck::Report> RevocationCheck::check(STACK_OF(X509)* 
         size_t taken = 0;
         for (const std::string& url : freshestCrlPoints(base->crl.get())) {
           if (url.size() > kMaxUrlBytes || !startsWithNoCase(url, "http://")) {
-            std::string shown = url.size() > kMaxUrlBytes ? url.substr(0, 64) + "... (longer than 2048 bytes)" : url;
+            std::string shown = notCheckedText(url);
             if (std::find(sub.not_checked.begin(), sub.not_checked.end(), shown) == sub.not_checked.end())
               sub.not_checked.push_back(shown);
             continue;
           }
           if (taken++ == kMaxUrlsPerKind) break;
           auto delta = sourceFor("delta " + url, false, url);
-          delta->delta = true;
           std::pair<std::shared_ptr<Source>, std::shared_ptr<Source>> pair{base, delta};
           if (std::find(sub.deltas.begin(), sub.deltas.end(), pair) == sub.deltas.end()) sub.deltas.push_back(pair);
           refreshIfDue(delta, ex);

@@ -109,6 +109,23 @@ struct ProbeOutput {
   }
 };
 
+// `gtm probe` of the lab's server with revocation checks: `protocol` and
+// its `options` (the SSTP status GET by default).
+ProbeOutput probeChain(const RevocationLab& lab, double timeout = 2, const std::string& protocol = "sstp",
+                       const std::string& options = "") {
+  ProbeOutput out;
+  auto started = steady_clock::now();
+  auto r = run(kGtm + " probe " + protocol + " 127.0.0.1 " + options + " --port " + std::to_string(lab.sstp_port) +
+               " --host vpn.example.com --verify-tls --ca-file " + lab.root->cert() +
+               " --check-revocation --json --timeout " + std::to_string(timeout));
+  out.seconds = duration<double>(steady_clock::now() - started).count();
+  out.exit_code = r.exit_code;
+  out.text = r.output;
+  out.json = nlohmann::json::parse(r.output, nullptr, false);
+  if (!out.json.is_object()) out.json = nlohmann::json::object();
+  return out;
+}
+
 bool skipWithout() {
   for (const char* tool : {"openssl", "nginx"})
     if (!haveCommand(tool)) return true;
@@ -121,25 +138,11 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   ASSERT_TRUE(lab.ok) << (lab.ocsp ? lab.ocsp->log() : "no OCSP responder");
   auto east = lab.sstpServer("east", "127.0.0.1");
   ASSERT_TRUE(east);
-  // `protocol` and its `options` (the SSTP status GET by default).
-  auto probe = [&](double timeout = 2, const std::string& protocol = "sstp", const std::string& options = "") {
-    ProbeOutput out;
-    auto started = steady_clock::now();
-    auto r = run(std::string(GTM_BINARY) + " probe " + protocol + " 127.0.0.1 " + options + " --port " + std::to_string(lab.sstp_port) +
-                 " --host vpn.example.com --verify-tls --ca-file " + lab.root->cert() +
-                 " --check-revocation --json --timeout " + std::to_string(timeout));
-    out.seconds = duration<double>(steady_clock::now() - started).count();
-    out.exit_code = r.exit_code;
-    out.text = r.output;
-    out.json = nlohmann::json::parse(r.output, nullptr, false);
-    if (!out.json.is_object()) out.json = nlohmann::json::object();
-    return out;
-  };
   const std::string issuing_crl = "CRL " + lab.crlUrl("issuing"), root_crl = "CRL " + lab.crlUrl("root");
   const std::string ocsp = "OCSP " + lab.ocspUrl();
 
   // Everything current: each URL of the chain checked and listed.
-  auto p = probe();
+  auto p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 0) << p.text;
   EXPECT_EQ(p.json.value("revocation_ok", false), true) << p.text;
   EXPECT_EQ(p.warning(), "") << p.text;
@@ -152,7 +155,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   EXPECT_GT(p.json.value("crl_seconds_left", 0LL), 6 * 86400) << p.text;
   // The same from SSTP's handshake mode and from an https monitor.
   for (auto [protocol, options] : {std::pair{"sstp", "--mode handshake"}, std::pair{"https", "--expect 200-599"}}) {
-    p = probe(2, protocol, options);
+    p = probeChain(lab, 2, protocol, options);
     EXPECT_EQ(p.exit_code, 0) << protocol << ": " << p.text;
     EXPECT_EQ(p.json.value("revocation_ok", false), true) << protocol << ": " << p.text;
   }
@@ -162,7 +165,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   auto now = system_clock::now();
   ASSERT_TRUE(lab.publish(*lab.root, "root", "-crl_lastupdate " + opensslTime(now - hours(50)) +
                                                  " -crl_nextupdate " + opensslTime(now - hours(2))));
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_EQ(p.json.value("revocation_ok", true), false) << p.text;
   EXPECT_NE(p.reason().find(root_crl + " expired 2 h ago (nextUpdate "), std::string::npos) << p.text;
@@ -171,7 +174,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
 
   // Within warn_crl_hours: a warning, and clients still connect.
   ASSERT_TRUE(lab.publish(*lab.root, "root", "-crlhours 5"));
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 0) << p.text;
   EXPECT_NE(p.warning().find(root_crl + " expires in 4 h"), std::string::npos) << p.text;
 
@@ -181,7 +184,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   OpensslCa impostor(lab.dir, "impostor", "/CN=gtm test issuing CA");
   ASSERT_TRUE(impostor.ok);
   ASSERT_TRUE(lab.publish(impostor, "issuing"));
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 0) << p.text;
   EXPECT_NE(p.warning().find(issuing_crl + " is not signed by its issuer's key"), std::string::npos) << p.text;
 
@@ -189,12 +192,12 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   ASSERT_TRUE(lab.issuing->revoke(lab.issuing->dir + "/east.pem"));
   ASSERT_TRUE(lab.publish(*lab.issuing, "issuing"));
   lab.pokeOcsp();
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find("the server's certificate revoked at "), std::string::npos) << p.text;
   EXPECT_NE(p.reason().find("(listed in " + issuing_crl + ")"), std::string::npos) << p.text;
   EXPECT_NE(p.reason().find(ocsp + ": revoked at "), std::string::npos) << p.text;
-  p = probe(2, "sstp", "--mode handshake");
+  p = probeChain(lab, 2, "sstp", "--mode handshake");
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find("the server's certificate revoked at "), std::string::npos) << p.text;
 
@@ -218,7 +221,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   }, lab.ocsp_port);
   ASSERT_TRUE(wrong.bound());
   ASSERT_EQ(run("rm " + lab.www->root() + "/issuing.crl").exit_code, 0);
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find(ocsp + ": the response is about another certificate"), std::string::npos) << p.text;
   EXPECT_NE(p.reason().find(issuing_crl + " unreachable: HTTP 404, expected 200 (Windows SSTP clients fail with "
@@ -226,14 +229,14 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
 
   // 50 MB where the root's CRL should be: refused at 10 MiB.
   ASSERT_EQ(run("head -c 52428800 /dev/zero > " + lab.www->root() + "/root.crl").exit_code, 0);
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find(root_crl + " unreachable: "), std::string::npos) << p.text;
   EXPECT_NE(p.reason().find("longer than 10485760 bytes"), std::string::npos) << p.text;
 
   // The web server gone: refused, named, within the probe's time.
   lab.www->stop();
-  p = probe();
+  p = probeChain(lab);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find(root_crl + " unreachable: connection refused (Windows SSTP clients fail with 0x80092013)"),
             std::string::npos) << p.text;
@@ -243,7 +246,7 @@ TEST(Revocation, GtmProbeChecksEachUrlAsWindowsDoes) {
   auto silent = ChildProcess::start({SSTP_TEST_SERVER, "--mode", "silent", "--listen",
                                      "127.0.0.1:" + std::to_string(lab.http_port)}, "listening");
   ASSERT_TRUE(silent);
-  p = probe(1);
+  p = probeChain(lab, 1);
   EXPECT_EQ(p.exit_code, 1) << p.text;
   EXPECT_NE(p.reason().find(root_crl + ": no answer yet"), std::string::npos) << p.text;
   EXPECT_LT(p.seconds, 3.0) << "a silent distribution point holds the probe past its timeout";
@@ -272,41 +275,33 @@ TEST(Revocation, DeltaCrlsAsWindowsReadsThem) {
     return lab.dir + "/" + name + ".crl";
   };
   ASSERT_TRUE(ca.deltaCrl(base, newer("next"), delta));
-  auto probe = [&] {
-    auto r = run(std::string(GTM_BINARY) + " probe sstp 127.0.0.1 --port " + std::to_string(lab.sstp_port) +
-                 " --host vpn.example.com --verify-tls --ca-file " + lab.root->cert() +
-                 " --check-revocation --json --timeout 2");
-    auto j = nlohmann::json::parse(r.output, nullptr, false);
-    return std::make_pair(r.exit_code, j.is_object() ? j : nlohmann::json::object());
-  };
   const std::string delta_url = "delta CRL " + lab.crlUrl("issuing-delta");
 
   // Base and delta current, the certificate in neither.
-  auto [code, j] = probe();
-  EXPECT_EQ(code, 0) << j.dump();
-  ASSERT_TRUE(j.contains("details")) << j.dump();
-  EXPECT_NE(j["details"].value(delta_url, "").find("is current until"), std::string::npos) << j.dump();
+  auto p = probeChain(lab);
+  EXPECT_EQ(p.exit_code, 0) << p.text;
+  EXPECT_NE(p.detail(delta_url).find("is current until"), std::string::npos) << p.text;
 
   // The delta CRL gone: the base alone vouches for nothing.
   ASSERT_EQ(::unlink(delta.c_str()), 0);
-  std::tie(code, j) = probe();
-  EXPECT_EQ(code, 1) << j.dump();
-  EXPECT_NE(j.value("reason", "").find(delta_url + " unreachable: HTTP 404"), std::string::npos) << j.dump();
+  p = probeChain(lab);
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(delta_url + " unreachable: HTTP 404"), std::string::npos) << p.text;
 
   // Revoked since the base CRL: only the delta lists it.
   ASSERT_TRUE(ca.revoke(ca.dir + "/solo.pem"));
   ASSERT_TRUE(ca.deltaCrl(base, newer("revoked"), delta));
-  std::tie(code, j) = probe();
-  EXPECT_EQ(code, 1) << j.dump();
-  EXPECT_NE(j.value("reason", "").find("revoked at"), std::string::npos) << j.dump();
-  EXPECT_NE(j.value("reason", "").find("(listed in " + delta_url + ")"), std::string::npos) << j.dump();
+  p = probeChain(lab);
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find("revoked at"), std::string::npos) << p.text;
+  EXPECT_NE(p.reason().find("(listed in " + delta_url + ")"), std::string::npos) << p.text;
 
   // A delta for a newer base CRL than the one published.
   const std::string later_base = newer("a"), later = newer("b");  // in this order: b has the higher number
   ASSERT_TRUE(ca.deltaCrl(later_base, later, delta));
-  std::tie(code, j) = probe();
-  EXPECT_EQ(code, 1) << j.dump();
-  EXPECT_NE(j.value("reason", "").find("applies to base CRL number"), std::string::npos) << j.dump();
+  p = probeChain(lab);
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find("applies to base CRL number"), std::string::npos) << p.text;
 
   // An expired delta (its nextUpdate an hour ago).
   const auto now = system_clock::now();
@@ -314,9 +309,9 @@ TEST(Revocation, DeltaCrlsAsWindowsReadsThem) {
                           newer("old", "-crl_lastupdate " + opensslTime(now - hours(3)) + " -crl_nextupdate " +
                                            opensslTime(now - hours(1))),
                           delta));
-  std::tie(code, j) = probe();
-  EXPECT_EQ(code, 1) << j.dump();
-  EXPECT_NE(j.value("reason", "").find(delta_url + " expired 60 min ago"), std::string::npos) << j.dump();
+  p = probeChain(lab);
+  EXPECT_EQ(p.exit_code, 1) << p.text;
+  EXPECT_NE(p.reason().find(delta_url + " expired 60 min ago"), std::string::npos) << p.text;
 }
 
 TEST(Revocation, WarnKeepsTheAnswerDegradedMovesIt) {
